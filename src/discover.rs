@@ -1,0 +1,325 @@
+//! Finds the files to scan: an ignore-aware walk of the given paths, language detection,
+//! surface tagging, and the reasons files are passed over.
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+use serde::Serialize;
+
+use crate::model::Language;
+
+/// What part of a repository a file belongs to. Only production code counts in scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Surface {
+    Production,
+    Test,
+    Example,
+    Script,
+    Docs,
+}
+
+impl Surface {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Surface::Production => "production",
+            Surface::Test => "test",
+            Surface::Example => "example",
+            Surface::Script => "script",
+            Surface::Docs => "docs",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as walked (joined to the scan argument).
+    pub path: PathBuf,
+    /// The path shown to users: relative to the working directory, `/`-separated.
+    pub display: String,
+    pub language: Language,
+    pub surface: Surface,
+}
+
+/// A file passed over on purpose, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A path that could not be walked or read.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScanError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourceFile>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<ScanError>,
+}
+
+/// Folders that hold other people's code or build output.
+const SKIPPED_DIRS: &[&str] = &[
+    "node_modules",
+    "dist",
+    "build",
+    ".git",
+    "vendor",
+    "vendored",
+    "third_party",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    "site-packages",
+];
+
+pub struct WalkOptions {
+    pub respect_ignore_files: bool,
+}
+
+pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
+    let mut out = Discovery::default();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for root in paths {
+        let metadata = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                out.errors.push(ScanError {
+                    path: display_path(root, &cwd),
+                    message: format!("cannot read: {e}"),
+                });
+                continue;
+            }
+        };
+        if metadata.is_file() {
+            // A file named on the command line is scanned even if an ignore file lists it.
+            match Language::from_path(root) {
+                Some(language) => out.files.push(source_file(root, language, &cwd)),
+                None => out.skipped.push(Skipped {
+                    path: display_path(root, &cwd),
+                    reason: "not a TypeScript, JavaScript or Python file".into(),
+                }),
+            }
+            continue;
+        }
+        walk(root, options, &cwd, &mut out);
+    }
+    out.files.sort_by(|a, b| a.display.cmp(&b.display));
+    out.files.dedup_by(|a, b| a.display == b.display);
+    out.skipped.sort();
+    out.skipped.dedup();
+    out.errors.sort();
+    out
+}
+
+fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .follow_links(false)
+        .hidden(false)
+        .git_ignore(options.respect_ignore_files)
+        .git_global(false)
+        .git_exclude(options.respect_ignore_files)
+        .ignore(options.respect_ignore_files)
+        .parents(options.respect_ignore_files)
+        .require_git(false)
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            !(entry.depth() > 0
+                && entry.file_type().is_some_and(|t| t.is_dir())
+                && (SKIPPED_DIRS.contains(&name.as_ref()) || name.starts_with('.')))
+        });
+    for entry in builder.build() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                out.errors.push(ScanError {
+                    path: error_path(&error)
+                        .map(|p| display_path(&p, cwd))
+                        .unwrap_or_else(|| display_path(root, cwd)),
+                    message: error_message(&error),
+                });
+                continue;
+            }
+        };
+        let path = entry.path();
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        let Some(language) = Language::from_path(path) else {
+            continue;
+        };
+        if file_type.is_symlink() {
+            match linked_file_inside(path, &canonical_root) {
+                Ok(()) => {}
+                Err(reason) => {
+                    out.skipped.push(Skipped {
+                        path: display_path(path, cwd),
+                        reason,
+                    });
+                    continue;
+                }
+            }
+        } else if !file_type.is_file() {
+            out.skipped.push(Skipped {
+                path: display_path(path, cwd),
+                reason: "not a regular file".into(),
+            });
+            continue;
+        }
+        out.files.push(source_file(path, language, cwd));
+    }
+}
+
+/// A link is scanned only when it points at a regular file inside the scanned root.
+fn linked_file_inside(link: &Path, canonical_root: &Path) -> Result<(), String> {
+    let target = link
+        .canonicalize()
+        .map_err(|e| format!("symbolic link that cannot be resolved ({e})"))?;
+    if !target.starts_with(canonical_root) {
+        return Err("symbolic link pointing outside the scanned tree".into());
+    }
+    if !target.is_file() {
+        return Err("symbolic link to something that is not a regular file".into());
+    }
+    Ok(())
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn error_message(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => error_message(err),
+        ignore::Error::Io(e) => format!("cannot read: {e}"),
+        other => other.to_string(),
+    }
+}
+
+fn source_file(path: &Path, language: Language, cwd: &Path) -> SourceFile {
+    let display = display_path(path, cwd);
+    SourceFile {
+        path: path.to_path_buf(),
+        surface: surface_of(&display),
+        display,
+        language,
+    }
+}
+
+/// `path` relative to the working directory when it lies below it, with `/` separators.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let relative = if path.is_absolute() {
+        path.strip_prefix(cwd).unwrap_or(path)
+    } else {
+        path
+    };
+    let text = crate::project::normalize_path(relative)
+        .to_string_lossy()
+        .replace('\\', "/");
+    if text.is_empty() { ".".into() } else { text }
+}
+
+/// Tags a file by where it sits: tests, examples, scripts and docs do not count in scores.
+pub fn surface_of(path: &str) -> Surface {
+    let lower = path.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('/').collect();
+    let (dirs, name) = parts.split_at(parts.len().saturating_sub(1));
+    let name = name.first().copied().unwrap_or("");
+    let in_dir = |names: &[&str]| dirs.iter().any(|d| names.contains(d));
+    if in_dir(&[
+        "test",
+        "tests",
+        "__tests__",
+        "spec",
+        "specs",
+        "fixtures",
+        "__mocks__",
+        "testing",
+    ]) || name.contains(".test.")
+        || name.contains(".spec.")
+        || (name.starts_with("test_") && name.ends_with(".py"))
+        || name.ends_with("_test.py")
+        || name == "conftest.py"
+    {
+        Surface::Test
+    } else if in_dir(&["examples", "example", "samples", "sample", "demo", "demos"]) {
+        Surface::Example
+    } else if in_dir(&["scripts", "script", "tools", "benchmarks", "bench"]) {
+        Surface::Script
+    } else if in_dir(&["docs", "doc", "documentation"]) {
+        Surface::Docs
+    } else {
+        Surface::Production
+    }
+}
+
+/// Why a file's contents are not analysed, if they are not.
+pub fn content_problem(bytes: &[u8]) -> Option<String> {
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return Some("binary file".into());
+    }
+    if std::str::from_utf8(bytes).is_err() {
+        return Some("not valid UTF-8".into());
+    }
+    let longest = bytes
+        .split(|b| *b == b'\n')
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
+    if longest > MAX_LINE {
+        return Some(format!("minified (a line of {longest} bytes)"));
+    }
+    None
+}
+
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+pub const MAX_LINE: usize = 5_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surfaces_follow_the_path() {
+        assert_eq!(surface_of("src/index.ts"), Surface::Production);
+        assert_eq!(surface_of("src/__tests__/auth.ts"), Surface::Test);
+        assert_eq!(surface_of("src/auth.test.ts"), Surface::Test);
+        assert_eq!(surface_of("pkg/test_server.py"), Surface::Test);
+        assert_eq!(surface_of("conftest.py"), Surface::Test);
+        assert_eq!(surface_of("examples/basic.py"), Surface::Example);
+        assert_eq!(surface_of("scripts/release.js"), Surface::Script);
+        assert_eq!(surface_of("docs/snippet.ts"), Surface::Docs);
+    }
+
+    #[test]
+    fn content_problems_are_named() {
+        assert_eq!(content_problem(b"abc\0def").as_deref(), Some("binary file"));
+        assert_eq!(
+            content_problem(&[0xff, 0xfe, b'a']).as_deref(),
+            Some("not valid UTF-8")
+        );
+        let long = "x".repeat(MAX_LINE + 1);
+        assert!(
+            content_problem(long.as_bytes())
+                .unwrap()
+                .starts_with("minified")
+        );
+        assert_eq!(content_problem(b"const a = 1;\n"), None);
+    }
+}

@@ -1,0 +1,75 @@
+//! What a rule returns: the facts of one finding, with byte spans. Lines, columns, snippets
+//! and fingerprints are added when the finding is located for a report.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{FnId, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Axis {
+    Security,
+    Reliability,
+    Documentation,
+}
+
+impl Axis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Axis::Security => "security",
+            Axis::Reliability => "reliability",
+            Axis::Documentation => "documentation",
+        }
+    }
+
+    /// The rule-id prefix of the axis: `SEC`, `REL`, `DOC`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Axis::Security => "SEC",
+            Axis::Reliability => "REL",
+            Axis::Documentation => "DOC",
+        }
+    }
+}
+
+/// A secondary span with its label ("auth call here").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Index of the file in the project.
+    pub unit: usize,
+    pub span: Span,
+    /// What the primary label says.
+    pub label: String,
+    pub message: String,
+    pub labels: Vec<Label>,
+    /// The function the finding is in, for its fingerprint.
+    pub function: Option<FnId>,
+}

@@ -1,0 +1,473 @@
+//! What both front ends share: the model under construction, the stack of functions being
+//! lowered, the try regions and handlers currently open, and the error-taint environment.
+//!
+//! A front end walks its tree and calls these methods; the builder keeps the bookkeeping
+//! (which function a call is in, which try protects it, which handler an exit belongs to)
+//! in one place.
+
+use std::collections::HashMap;
+
+use crate::model::*;
+
+/// Where an error value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Bound by a `catch` / `except` clause (the span of the binding), or produced by
+    /// `traceback.format_exc()` (the span of that call).
+    Caught(Span),
+    /// A parameter of the function being lowered: tracked to learn which parameters reach
+    /// the return value.
+    Param(usize),
+}
+
+/// What the environment knows about a local name.
+#[derive(Debug, Clone)]
+pub(crate) enum Taint {
+    /// The error object itself, or an alias of it.
+    Object(Origin),
+    /// Text derived from an error.
+    Text(LeakKind, Origin, Option<ViaCall>),
+}
+
+/// One place in an expression where error-derived data shows up.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub span: Span,
+    pub text: String,
+    pub kind: LeakKind,
+    pub origin: Origin,
+    pub via: Option<ViaCall>,
+    /// The bare error object, not (yet) turned into text.
+    pub raw: bool,
+}
+
+impl Hit {
+    /// The hit once the value is turned into a string (`String(e)`, `${e}`, `str(e)`).
+    pub fn into_text(mut self, span: Span, text: &str) -> Hit {
+        if self.raw {
+            self.raw = false;
+            self.span = span;
+            self.text = short(text);
+            if let Some(via) = &mut self.via {
+                via.raw_object = false;
+            }
+        }
+        self
+    }
+}
+
+pub(crate) fn short(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 60 {
+        let cut: String = one_line.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        one_line
+    }
+}
+
+struct Frame {
+    id: FnId,
+    env: HashMap<String, Taint>,
+    /// Try regions whose protected body is being lowered, innermost last.
+    open_tries: Vec<TryId>,
+    /// Handlers whose body is being lowered, innermost last.
+    open_handlers: Vec<(TryId, usize)>,
+}
+
+pub(crate) struct Builder<'s> {
+    pub src: &'s [u8],
+    pub model: Model,
+    frames: Vec<Frame>,
+    /// Class or object names whose members are being lowered, innermost last.
+    owners: Vec<Option<String>>,
+}
+
+/// Deepest nesting of syntax nodes a front end follows. Generated code can nest further; the
+/// part below is skipped and the model says so.
+pub(crate) const MAX_DEPTH: usize = 1_000;
+
+impl<'s> Builder<'s> {
+    pub fn new(src: &'s [u8], module_span: Span) -> Self {
+        let mut model = Model::default();
+        model.functions.push(Function {
+            name: Some("<module>".into()),
+            owner: None,
+            span: module_span,
+            name_span: Span::new(0, 0),
+            params: Vec::new(),
+            is_async: false,
+            parent: None,
+            decorators: Vec::new(),
+            param_flows: Vec::new(),
+        });
+        Builder {
+            src,
+            model,
+            frames: vec![Frame {
+                id: MODULE,
+                env: HashMap::new(),
+                open_tries: Vec::new(),
+                open_handlers: Vec::new(),
+            }],
+            owners: Vec::new(),
+        }
+    }
+
+    pub fn text(&self, span: Span) -> &'s str {
+        std::str::from_utf8(&self.src[span.start as usize..span.end as usize]).unwrap_or("")
+    }
+
+    fn frame(&self) -> &Frame {
+        self.frames
+            .last()
+            .expect("the module frame is never popped")
+    }
+
+    fn frame_mut(&mut self) -> &mut Frame {
+        self.frames
+            .last_mut()
+            .expect("the module frame is never popped")
+    }
+
+    pub fn current(&self) -> FnId {
+        self.frame().id
+    }
+
+    pub fn owner(&self) -> Option<String> {
+        self.owners.last().cloned().flatten()
+    }
+
+    pub fn push_owner(&mut self, owner: Option<String>) {
+        self.owners.push(owner);
+    }
+
+    pub fn pop_owner(&mut self) {
+        self.owners.pop();
+    }
+
+    /// Starts lowering a function's body. Its parameters enter the environment so that the
+    /// builder learns which of them reach a return value.
+    pub fn enter_function(&mut self, mut function: Function) -> FnId {
+        function.parent = Some(self.current());
+        let id = self.model.functions.len();
+        let env = function
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), Taint::Object(Origin::Param(i))))
+            .collect();
+        self.model.functions.push(function);
+        self.frames.push(Frame {
+            id,
+            env,
+            open_tries: Vec::new(),
+            open_handlers: Vec::new(),
+        });
+        id
+    }
+
+    pub fn leave_function(&mut self) {
+        if self.frames.len() > 1 {
+            self.frames.pop();
+        }
+    }
+
+    pub fn add_call(&mut self, mut call: Call) -> usize {
+        call.func = self.current();
+        call.in_try = self.frame().open_tries.last().copied();
+        self.model.calls.push(call);
+        self.model.calls.len() - 1
+    }
+
+    pub fn begin_try(&mut self, kind: TryKind, body: Span) -> TryId {
+        self.model.tries.push(Try {
+            func: self.current(),
+            kind,
+            body,
+            handlers: Vec::new(),
+        });
+        self.model.tries.len() - 1
+    }
+
+    pub fn open_try_body(&mut self, id: TryId) {
+        self.frame_mut().open_tries.push(id);
+    }
+
+    pub fn close_try_body(&mut self) {
+        self.frame_mut().open_tries.pop();
+    }
+
+    /// Opens a handler of try `id`; its binding now names a caught error.
+    pub fn open_handler(&mut self, id: TryId, span: Span, binding: Option<(String, Span)>) {
+        if let Some((name, binding_span)) = &binding {
+            self.frame_mut()
+                .env
+                .insert(name.clone(), Taint::Object(Origin::Caught(*binding_span)));
+        }
+        let handlers = &mut self.model.tries[id].handlers;
+        handlers.push(Handler {
+            span,
+            binding: binding.map(|(name, _)| name),
+            exits: Vec::new(),
+            falls_through: true,
+            only_logs: false,
+        });
+        let index = handlers.len() - 1;
+        self.frame_mut().open_handlers.push((id, index));
+    }
+
+    pub fn close_handler(&mut self, falls_through: bool, only_logs: bool) {
+        if let Some((id, index)) = self.frame_mut().open_handlers.pop() {
+            let handler = &mut self.model.tries[id].handlers[index];
+            handler.falls_through = falls_through;
+            handler.only_logs = only_logs;
+        }
+    }
+
+    pub fn in_handler(&self) -> bool {
+        !self.frame().open_handlers.is_empty()
+    }
+
+    /// Records how control leaves every handler open in the current function.
+    pub fn handler_exit(&mut self, span: Span, kind: ExitKind) {
+        let open = self.frame().open_handlers.clone();
+        for (id, index) in open {
+            self.model.tries[id].handlers[index]
+                .exits
+                .push(HandlerExit {
+                    span,
+                    kind: kind.clone(),
+                });
+        }
+    }
+
+    pub fn taint_of_name(&self, name: &str) -> Option<&Taint> {
+        self.frame().env.get(name)
+    }
+
+    /// `name = value`: the name now carries the value's error taint. Taint is never removed
+    /// by a later clean assignment, so a message set on one branch is not lost.
+    pub fn assign(&mut self, name: &str, hits: &[Hit]) {
+        let Some(first) = hits.iter().find(|h| !h.raw).or_else(|| hits.first()) else {
+            return;
+        };
+        let taint = if first.raw && first.via.is_none() {
+            Taint::Object(first.origin)
+        } else {
+            let kind = hits
+                .iter()
+                .map(|h| h.kind)
+                .max()
+                .unwrap_or(LeakKind::Message);
+            Taint::Text(kind, first.origin, first.via.clone())
+        };
+        let env = &mut self.frame_mut().env;
+        match (env.get(name), &taint) {
+            (Some(Taint::Text(..)), Taint::Object(_)) => {}
+            _ => {
+                env.insert(name.to_string(), taint);
+            }
+        }
+    }
+
+    /// A `return` or `throw` whose value has the given hits.
+    pub fn exit(&mut self, statement: ExitStatement, span: Span, hits: Vec<Hit>) {
+        let func = self.current();
+        let mut leaks = Vec::new();
+        for hit in hits {
+            match hit.origin {
+                Origin::Caught(source) => {
+                    // A bare error object is not text: returning or rethrowing it leaks no
+                    // more than the SDK would without the try.
+                    if hit.raw && hit.via.is_none() {
+                        continue;
+                    }
+                    leaks.push(Leak {
+                        span: hit.span,
+                        text: hit.text,
+                        kind: hit.kind,
+                        source,
+                        via: hit.via,
+                    });
+                }
+                Origin::Param(index) if statement == ExitStatement::Return => {
+                    let how = match (&hit.via, hit.raw) {
+                        (Some(via), _) if via.raw_object => continue,
+                        (_, true) => Flow::Raw,
+                        (_, false) => Flow::Text(hit.kind),
+                    };
+                    let flows = &mut self.model.functions[func].param_flows;
+                    let flow = ParamFlow { index, how };
+                    if !flows.contains(&flow) {
+                        flows.push(flow);
+                    }
+                }
+                Origin::Param(_) => {}
+            }
+        }
+        self.model.exits.push(Exit {
+            statement,
+            span,
+            func,
+            leaks,
+        });
+    }
+
+    pub fn hit_for_name(&self, name: &str, span: Span) -> Option<Hit> {
+        let taint = self.taint_of_name(name)?;
+        Some(match taint {
+            Taint::Object(origin) => Hit {
+                span,
+                text: name.to_string(),
+                kind: LeakKind::Message,
+                origin: *origin,
+                via: None,
+                raw: true,
+            },
+            Taint::Text(kind, origin, via) => Hit {
+                span,
+                text: name.to_string(),
+                kind: *kind,
+                origin: *origin,
+                via: via.clone(),
+                raw: false,
+            },
+        })
+    }
+
+    pub fn finish(self) -> Model {
+        self.model
+    }
+}
+
+/// Error properties that carry no text of the error: reading them leaks nothing.
+pub(crate) fn is_safe_error_property(name: &str) -> bool {
+    matches!(
+        name,
+        "code"
+            | "status"
+            | "statusCode"
+            | "status_code"
+            | "name"
+            | "errno"
+            | "type"
+            | "kind"
+            | "constructor"
+            | "__class__"
+            | "__name__"
+            | "length"
+            | "isAxiosError"
+            | "retryable"
+            | "timeout"
+            | "ok"
+    )
+}
+
+/// Calls that turn their argument into text.
+pub(crate) fn is_text_conversion(callee: &str) -> Option<LeakKind> {
+    match callee {
+        "util.inspect" | "inspect" | "traceback.format_exception" | "format_exception" => {
+            Some(LeakKind::Stack)
+        }
+        "String" | "JSON.stringify" | "str" | "repr" | "format" | "util.format" | "getattr"
+        | "json.dumps" | "safeStringify" | "stringify" => Some(LeakKind::Message),
+        _ => None,
+    }
+}
+
+/// Calls whose result says nothing of the error's text (type tests, predicates, logging).
+pub(crate) fn is_opaque_call(callee: &str) -> bool {
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    matches!(
+        last,
+        "isinstance"
+            | "issubclass"
+            | "type"
+            | "hasattr"
+            | "len"
+            | "id"
+            | "bool"
+            | "Boolean"
+            | "Number"
+            | "isArray"
+            | "includes"
+            | "startswith"
+            | "endswith"
+            | "startsWith"
+            | "endsWith"
+            | "test"
+            | "match"
+    ) || (last.len() > 2
+        && last.starts_with("is")
+        && last[2..].starts_with(|c: char| c.is_ascii_uppercase() || c == '_'))
+        || is_logging_call(callee)
+}
+
+/// Calls that write to a log or the console.
+pub(crate) fn is_logging_call(callee: &str) -> bool {
+    let (receiver, method) = match callee.rsplit_once('.') {
+        Some((r, m)) => (r.to_ascii_lowercase(), m),
+        None => (String::new(), callee),
+    };
+    let log_method = matches!(
+        method,
+        "log"
+            | "warn"
+            | "warning"
+            | "error"
+            | "info"
+            | "debug"
+            | "trace"
+            | "fatal"
+            | "exception"
+            | "critical"
+            | "captureException"
+            | "write"
+    );
+    if receiver.is_empty() {
+        return matches!(method, "print" | "debug" | "log" | "logError" | "log_error");
+    }
+    log_method
+        && (receiver.contains("log")
+            || receiver.contains("console")
+            || receiver.contains("stderr")
+            || receiver.contains("sentry")
+            || receiver == "warnings")
+        || (receiver.contains("log") && receiver != "catalog")
+            && matches!(method, "warn" | "error" | "exception" | "warning")
+}
+
+/// Keys of an object or dict that, set to true, grant access.
+pub(crate) fn is_allow_key(key: &str) -> bool {
+    matches!(
+        crate::knowledge::normalize(key).as_str(),
+        "valid"
+            | "isvalid"
+            | "allowed"
+            | "allow"
+            | "isallowed"
+            | "authorized"
+            | "isauthorized"
+            | "authorised"
+            | "authenticated"
+            | "isauthenticated"
+            | "granted"
+            | "accessgranted"
+            | "permitted"
+            | "hasaccess"
+            | "access"
+            | "ok"
+            | "success"
+            | "verified"
+            | "active"
+    )
+}
+
+pub(crate) fn string_decision(content: &str) -> Value {
+    match content.trim().to_ascii_lowercase().as_str() {
+        "allow" | "allowed" | "granted" | "permit" | "permitted" | "authorized" => Value::Allow,
+        "deny" | "denied" | "forbidden" | "unauthorized" | "reject" | "rejected" => Value::Deny,
+        _ => Value::Literal,
+    }
+}

@@ -1,0 +1,995 @@
+//! The Python front end: one walk of the tree into a [`Model`].
+
+use tree_sitter::Node;
+
+use super::builder::{
+    Builder, Hit, MAX_DEPTH, Origin, is_allow_key, is_logging_call, is_opaque_call,
+    is_safe_error_property, is_text_conversion, short, string_decision,
+};
+use super::{named_children, node_span};
+use crate::model::*;
+
+pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
+    let mut lowerer = Lowerer {
+        b: Builder::new(src, node_span(root)),
+        depth_limited: false,
+    };
+    lowerer.visit(root, 0);
+    let depth_limited = lowerer.depth_limited;
+    let mut model = lowerer.b.finish();
+    model.depth_limited = depth_limited;
+    model
+}
+
+struct Lowerer<'s> {
+    b: Builder<'s>,
+    depth_limited: bool,
+}
+
+fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
+    loop {
+        match node.kind() {
+            "parenthesized_expression" | "await" => match node.named_child(0) {
+                Some(inner) if inner.kind() != "comment" => node = inner,
+                _ => return node,
+            },
+            _ => return node,
+        }
+    }
+}
+
+/// Calls whose result is a server object, and names that usually hold one.
+fn is_server_class(class: &str) -> bool {
+    matches!(
+        class.rsplit('.').next(),
+        Some("FastMCP" | "Server" | "McpServer" | "MCPServer")
+    )
+}
+
+impl<'s> Lowerer<'s> {
+    fn text(&self, node: Node) -> &'s str {
+        self.b.text(node_span(node))
+    }
+
+    fn visit(&mut self, node: Node, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.depth_limited = true;
+            return;
+        }
+        if node.is_error() || node.is_missing() {
+            self.b.model.syntax_errors += 1;
+        }
+        match node.kind() {
+            "function_definition" => {
+                self.function(node, &[], depth);
+            }
+            "decorated_definition" => self.decorated(node, depth),
+            "lambda" => {
+                self.lambda(node, depth);
+            }
+            "class_definition" => {
+                let name = node
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n).to_string());
+                if let Some(bases) = node.child_by_field_name("superclasses") {
+                    self.visit(bases, depth + 1);
+                }
+                self.b.push_owner(name);
+                if let Some(body) = node.child_by_field_name("body") {
+                    self.children(body, depth);
+                }
+                self.b.pop_owner();
+            }
+            "assignment" | "augmented_assignment" => self.assignment(node, depth),
+            "call" => self.call(node, depth, true, None),
+            "expression_statement" => self.expression_statement(node, depth),
+            "try_statement" => self.try_statement(node, depth),
+            "return_statement" => {
+                let value = named_children(node).find(|n| n.kind() != "comment");
+                self.return_value(node, value, depth);
+            }
+            "raise_statement" => self.raise(node, depth),
+            "import_statement" => self.import(node),
+            "import_from_statement" => self.import_from(node),
+            _ => self.children(node, depth),
+        }
+    }
+
+    fn children(&mut self, node: Node, depth: usize) {
+        for child in named_children(node) {
+            self.visit(child, depth + 1);
+        }
+    }
+
+    // ---- functions -----------------------------------------------------------------------
+
+    fn decorated(&mut self, node: Node, depth: usize) {
+        let decorators: Vec<Node> = named_children(node)
+            .filter(|c| c.kind() == "decorator")
+            .collect();
+        for decorator in &decorators {
+            self.visit(*decorator, depth + 1);
+        }
+        let Some(definition) = node.child_by_field_name("definition") else {
+            return;
+        };
+        if definition.kind() != "function_definition" {
+            return self.visit(definition, depth + 1);
+        }
+        let id = self.function(definition, &decorators, depth);
+        let docstring = self.docstring(definition);
+        for decorator in decorators {
+            self.tool_decorator(decorator, id, docstring.clone());
+        }
+    }
+
+    fn function(&mut self, node: Node, decorators: &[Node], depth: usize) -> FnId {
+        let name_node = node.child_by_field_name("name");
+        let name = name_node.map(|n| self.text(n).to_string());
+        let owner = self.b.owner();
+        let mut params = self.params(node.child_by_field_name("parameters"));
+        if owner.is_some() && params.first().is_some_and(|p| p == "self" || p == "cls") {
+            params.remove(0);
+        }
+        let is_async = {
+            let mut cursor = node.walk();
+            node.children(&mut cursor).any(|c| c.kind() == "async")
+        };
+        let decorators = decorators
+            .iter()
+            .filter_map(|d| d.named_child(0))
+            .map(|e| {
+                let e = if e.kind() == "call" {
+                    e.child_by_field_name("function").unwrap_or(e)
+                } else {
+                    e
+                };
+                path_of(e, self.b.src)
+            })
+            .collect();
+        let span = node_span(node);
+        let name_span = name_node.map(node_span).unwrap_or(span);
+        self.b.enter_function(Function {
+            name,
+            owner,
+            span,
+            name_span,
+            params,
+            is_async,
+            parent: None,
+            decorators,
+            param_flows: Vec::new(),
+        });
+        let id = self.b.current();
+        if let Some(parameters) = node.child_by_field_name("parameters") {
+            self.children(parameters, depth + 1);
+        }
+        self.b.push_owner(None);
+        if let Some(body) = node.child_by_field_name("body") {
+            self.children(body, depth + 1);
+        }
+        self.b.pop_owner();
+        self.b.leave_function();
+        id
+    }
+
+    fn lambda(&mut self, node: Node, depth: usize) -> FnId {
+        let params = self.params(node.child_by_field_name("parameters"));
+        let span = node_span(node);
+        let id = self.b.enter_function(Function {
+            name: None,
+            owner: None,
+            span,
+            name_span: span,
+            params,
+            is_async: false,
+            parent: None,
+            decorators: Vec::new(),
+            param_flows: Vec::new(),
+        });
+        if let Some(body) = node.child_by_field_name("body") {
+            self.return_value(body, Some(body), depth + 1);
+        }
+        self.b.leave_function();
+        id
+    }
+
+    fn params(&self, list: Option<Node>) -> Vec<String> {
+        let Some(list) = list else {
+            return Vec::new();
+        };
+        named_children(list)
+            .filter_map(|p| match p.kind() {
+                "identifier" => Some(self.text(p).to_string()),
+                "typed_parameter" => p
+                    .named_child(0)
+                    .filter(|n| n.kind() == "identifier")
+                    .map(|n| self.text(n).to_string()),
+                "default_parameter" | "typed_default_parameter" => p
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n).to_string()),
+                "list_splat_pattern" | "dictionary_splat_pattern" => Some(self.text(p).to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `@mcp.tool()`, `@mcp.tool(name=..., description=...)`, `@server.call_tool()`.
+    fn tool_decorator(&mut self, decorator: Node, id: FnId, docstring: Option<String>) {
+        let Some(expression) = decorator.named_child(0) else {
+            return;
+        };
+        let (target, call) = if expression.kind() == "call" {
+            (expression.child_by_field_name("function"), Some(expression))
+        } else {
+            (Some(expression), None)
+        };
+        let Some(target) = target else {
+            return;
+        };
+        let path = path_of(target, self.b.src);
+        let Some((receiver, method)) = path.rsplit_once('.') else {
+            return;
+        };
+        if !self.is_server(receiver) {
+            return;
+        }
+        let keyword = |name: &str| -> Option<String> {
+            let arguments = call?.child_by_field_name("arguments")?;
+            named_children(arguments)
+                .filter(|a| a.kind() == "keyword_argument")
+                .find(|a| {
+                    a.child_by_field_name("name")
+                        .is_some_and(|n| self.text(n) == name)
+                })
+                .and_then(|a| a.child_by_field_name("value"))
+                .and_then(|v| string_content(v, self.b.src))
+        };
+        let function = &self.b.model.functions[id];
+        let registration = match method {
+            "tool" => ToolRegistration {
+                kind: ToolKind::Single,
+                name: keyword("name")
+                    .or_else(|| function.name.clone())
+                    .unwrap_or_default(),
+                span: node_span(decorator),
+                handlers: vec![HandlerRef::Function(id)],
+                description: keyword("description").or(docstring),
+            },
+            "call_tool" => ToolRegistration {
+                kind: ToolKind::Dispatcher,
+                name: "call_tool".into(),
+                span: node_span(decorator),
+                handlers: vec![HandlerRef::Function(id)],
+                description: None,
+            },
+            _ => return,
+        };
+        self.b.model.tools.push(registration);
+    }
+
+    fn is_server(&self, receiver: &str) -> bool {
+        let known = self
+            .b
+            .model
+            .instances
+            .iter()
+            .any(|i| i.name == receiver && is_server_class(&i.class));
+        let last = receiver
+            .rsplit('.')
+            .next()
+            .unwrap_or(receiver)
+            .to_ascii_lowercase();
+        known || last.contains("mcp") || last.contains("server") || last == "app"
+    }
+
+    // ---- bindings ------------------------------------------------------------------------
+
+    fn assignment(&mut self, node: Node, depth: usize) {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return self.children(node, depth);
+        };
+        let target = path_of(left, self.b.src);
+        let inner = unwrap(right);
+        if node.kind() == "assignment" && self.b.in_handler() {
+            let decision = self.value_of(inner);
+            self.b.handler_exit(
+                node_span(right),
+                ExitKind::Assigns {
+                    target: target.clone(),
+                    value: decision,
+                },
+            );
+        }
+        let hits = self.taint(right, 0);
+        self.b.assign(&target, &hits);
+        if inner.kind() == "call" {
+            if let Some(function) = inner.child_by_field_name("function") {
+                let class = path_of(function, self.b.src);
+                let last = class.rsplit('.').next().unwrap_or(&class);
+                if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    self.b.model.instances.push(Instance {
+                        name: target.clone(),
+                        class,
+                    });
+                }
+            }
+            self.call(inner, depth + 1, true, Some(target));
+        } else if inner.kind() == "lambda" {
+            let id = self.lambda(inner, depth + 1);
+            self.b.model.functions[id].name = Some(target);
+        } else {
+            self.visit(right, depth + 1);
+        }
+    }
+
+    // ---- calls ---------------------------------------------------------------------------
+
+    fn expression_statement(&mut self, node: Node, depth: usize) {
+        for expression in named_children(node) {
+            let inner = unwrap(expression);
+            if inner.kind() == "call" {
+                self.call(inner, depth + 1, false, None);
+            } else {
+                self.visit(expression, depth + 1);
+            }
+        }
+    }
+
+    fn call(&mut self, node: Node, depth: usize, used: bool, assigned_to: Option<String>) {
+        if depth > MAX_DEPTH {
+            self.depth_limited = true;
+            return;
+        }
+        let Some(function) = node.child_by_field_name("function") else {
+            return self.children(node, depth);
+        };
+        let callee = path_of(function, self.b.src);
+        let awaited = node.parent().is_some_and(|p| p.kind() == "await");
+        if function.kind() == "attribute" {
+            if let Some(object) = function.child_by_field_name("object") {
+                if object.kind() != "identifier" {
+                    self.visit(object, depth + 1);
+                }
+            }
+        } else if function.kind() != "identifier" {
+            self.visit(function, depth + 1);
+        }
+        let mut args = Vec::new();
+        if let Some(list) = node.child_by_field_name("arguments") {
+            for arg in named_children(list).filter(|a| a.kind() != "comment") {
+                let (keyword, value_node) = if arg.kind() == "keyword_argument" {
+                    (
+                        arg.child_by_field_name("name")
+                            .map(|n| self.text(n).to_string()),
+                        arg.child_by_field_name("value").unwrap_or(arg),
+                    )
+                } else {
+                    (None, arg)
+                };
+                let value = self.argument(value_node, depth);
+                args.push(Arg {
+                    keyword,
+                    span: node_span(arg),
+                    value,
+                });
+            }
+        }
+        // `mcp.tool()(handler)` and `mcp.add_tool(handler, ...)` register a tool too.
+        self.tool_call(&callee, node, &args);
+        self.b.add_call(Call {
+            callee,
+            span: node_span(node),
+            callee_span: node_span(function),
+            func: MODULE,
+            args,
+            awaited,
+            is_new: false,
+            in_try: None,
+            result_used: used,
+            assigned_to,
+        });
+    }
+
+    fn tool_call(&mut self, callee: &str, node: Node, args: &[Arg]) {
+        let Some((receiver, method)) = callee.rsplit_once('.') else {
+            return;
+        };
+        if method != "add_tool" || !self.is_server(receiver) {
+            return;
+        }
+        let handler = match args.first().map(|a| &a.value) {
+            Some(ArgValue::Function(id)) => HandlerRef::Function(*id),
+            Some(ArgValue::Name(name)) => HandlerRef::Name(name.clone()),
+            _ => return,
+        };
+        let keyword = |name: &str| {
+            args.iter()
+                .find(|a| a.keyword.as_deref() == Some(name))
+                .and_then(|a| match &a.value {
+                    ArgValue::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+        };
+        let name = keyword("name").unwrap_or_else(|| match &handler {
+            HandlerRef::Name(n) => n.clone(),
+            HandlerRef::Function(_) => String::new(),
+        });
+        self.b.model.tools.push(ToolRegistration {
+            kind: ToolKind::Single,
+            name,
+            span: node_span(node),
+            handlers: vec![handler],
+            description: keyword("description"),
+        });
+    }
+
+    fn argument(&mut self, arg: Node, depth: usize) -> ArgValue {
+        let inner = unwrap(arg);
+        let value = match inner.kind() {
+            "lambda" => return ArgValue::Function(self.lambda(inner, depth + 1)),
+            "identifier" | "attribute" => ArgValue::Name(path_of(inner, self.b.src)),
+            "string" => match string_content(inner, self.b.src) {
+                Some(s) => ArgValue::Str(s),
+                None => ArgValue::Other,
+            },
+            "dictionary" => ArgValue::Object(
+                named_children(inner)
+                    .filter(|p| p.kind() == "pair")
+                    .filter_map(|p| p.child_by_field_name("key"))
+                    .filter_map(|k| string_content(k, self.b.src))
+                    .collect(),
+            ),
+            "call" => ArgValue::Call(
+                inner
+                    .child_by_field_name("function")
+                    .map(|f| path_of(f, self.b.src))
+                    .unwrap_or_default(),
+            ),
+            _ => ArgValue::Other,
+        };
+        self.visit(arg, depth + 1);
+        value
+    }
+
+    // ---- try, return, raise --------------------------------------------------------------
+
+    fn try_statement(&mut self, node: Node, depth: usize) {
+        let Some(body) = node.child_by_field_name("body") else {
+            return self.children(node, depth);
+        };
+        let id = self.b.begin_try(TryKind::Statement, node_span(body));
+        self.b.open_try_body(id);
+        self.children(body, depth + 1);
+        self.b.close_try_body();
+        for clause in named_children(node) {
+            match clause.kind() {
+                "except_clause" | "except_group_clause" => {
+                    let block = named_children(clause).find(|c| c.kind() == "block");
+                    let binding = clause
+                        .child_by_field_name("alias")
+                        .or_else(|| {
+                            // Older grammars: `except X as e` as an as_pattern.
+                            named_children(clause)
+                                .find(|c| c.kind() == "as_pattern")
+                                .and_then(|p| p.child_by_field_name("alias"))
+                        })
+                        .map(|a| (self.text(a).to_string(), node_span(a)));
+                    let head = Span::new(
+                        clause.start_byte(),
+                        block.map_or(clause.end_byte(), |b| b.start_byte()),
+                    );
+                    self.b.open_handler(id, head, binding);
+                    if let Some(block) = block {
+                        self.children(block, depth + 1);
+                        let falls = !block_terminates(block, self.b.src);
+                        let logs = self.only_logs(block);
+                        self.b.close_handler(falls, logs);
+                    } else {
+                        self.b.close_handler(true, true);
+                    }
+                }
+                "else_clause" | "finally_clause" => self.visit(clause, depth + 1),
+                _ => {}
+            }
+        }
+    }
+
+    fn return_value(&mut self, statement: Node, value: Option<Node>, depth: usize) {
+        if self.b.in_handler() {
+            let decision = value.map_or(Value::Null, |v| self.value_of(unwrap(v)));
+            self.b
+                .handler_exit(node_span(statement), ExitKind::Return(decision));
+        }
+        let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
+        self.b
+            .exit(ExitStatement::Return, node_span(statement), hits);
+        if let Some(value) = value {
+            self.visit(value, depth + 1);
+        }
+    }
+
+    fn raise(&mut self, node: Node, depth: usize) {
+        if self.b.in_handler() {
+            self.b.handler_exit(node_span(node), ExitKind::Throw);
+        }
+        let cause = node.child_by_field_name("cause");
+        let value = named_children(node).find(|c| Some(*c) != cause && c.kind() != "comment");
+        let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
+        self.b.exit(ExitStatement::Throw, node_span(node), hits);
+        self.children(node, depth);
+    }
+
+    fn value_of(&self, node: Node) -> Value {
+        match node.kind() {
+            "true" => Value::True,
+            "false" => Value::False,
+            "none" => Value::Null,
+            "string" => match string_content(node, self.b.src) {
+                Some(s) => string_decision(&s),
+                None => Value::Literal,
+            },
+            "integer" | "float" | "list" | "tuple" => Value::Literal,
+            "dictionary" => {
+                for pair in named_children(node).filter(|p| p.kind() == "pair") {
+                    let (Some(key), Some(value)) = (
+                        pair.child_by_field_name("key"),
+                        pair.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    let Some(key) = string_content(key, self.b.src) else {
+                        continue;
+                    };
+                    if is_allow_key(&key) {
+                        match value.kind() {
+                            "true" => return Value::Allow,
+                            "false" => return Value::Deny,
+                            _ => {}
+                        }
+                    }
+                }
+                Value::Literal
+            }
+            "call" => {
+                // `dict(allowed=True)`, `AuthResult(valid=True)`.
+                let Some(arguments) = node.child_by_field_name("arguments") else {
+                    return Value::Other;
+                };
+                for kw in named_children(arguments).filter(|a| a.kind() == "keyword_argument") {
+                    let name = kw.child_by_field_name("name").map(|n| self.text(n));
+                    let value = kw.child_by_field_name("value").map(|v| v.kind());
+                    if let (Some(name), Some(value)) = (name, value) {
+                        if is_allow_key(name) {
+                            return match value {
+                                "true" => Value::Allow,
+                                "false" => Value::Deny,
+                                _ => Value::Other,
+                            };
+                        }
+                    }
+                }
+                Value::Other
+            }
+            _ => Value::Other,
+        }
+    }
+
+    fn only_logs(&self, block: Node) -> bool {
+        named_children(block).all(|statement| match statement.kind() {
+            "comment" | "pass_statement" => true,
+            "expression_statement" => named_children(statement).all(|e| {
+                let e = unwrap(e);
+                e.kind() == "string"
+                    || e.kind() == "call"
+                        && e.child_by_field_name("function")
+                            .is_some_and(|f| is_logging_call(&path_of(f, self.b.src)))
+            }),
+            _ => false,
+        })
+    }
+
+    // ---- imports -------------------------------------------------------------------------
+
+    fn import(&mut self, node: Node) {
+        for name in named_children(node) {
+            let (module, local) = match name.kind() {
+                "dotted_name" => {
+                    let module = self.text(name).to_string();
+                    (module.clone(), module)
+                }
+                "aliased_import" => match (
+                    name.child_by_field_name("name"),
+                    name.child_by_field_name("alias"),
+                ) {
+                    (Some(n), Some(a)) => (self.text(n).to_string(), self.text(a).to_string()),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            self.b.model.imports.push(Import {
+                local,
+                source: module,
+                imported: None,
+            });
+        }
+    }
+
+    fn import_from(&mut self, node: Node) {
+        let Some(module) = node.child_by_field_name("module_name") else {
+            return;
+        };
+        let source = self.text(module).to_string();
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (imported, local) = match name.kind() {
+                "dotted_name" => {
+                    let t = self.text(name).to_string();
+                    (t.clone(), t)
+                }
+                "aliased_import" => match (
+                    name.child_by_field_name("name"),
+                    name.child_by_field_name("alias"),
+                ) {
+                    (Some(n), Some(a)) => (self.text(n).to_string(), self.text(a).to_string()),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            self.b.model.imports.push(Import {
+                local,
+                source: source.clone(),
+                imported: Some(imported),
+            });
+        }
+    }
+
+    // ---- error taint ---------------------------------------------------------------------
+
+    fn taint(&self, node: Node, depth: usize) -> Vec<Hit> {
+        if depth > 64 {
+            return Vec::new();
+        }
+        let span = node_span(node);
+        match node.kind() {
+            "identifier" => self
+                .b
+                .hit_for_name(self.text(node), span)
+                .into_iter()
+                .collect(),
+            "attribute" => {
+                if let Some(hit) = self.b.hit_for_name(&path_of(node, self.b.src), span) {
+                    return vec![hit];
+                }
+                let attribute = node
+                    .child_by_field_name("attribute")
+                    .map(|a| self.text(a))
+                    .unwrap_or("");
+                if is_safe_error_property(attribute) {
+                    return Vec::new();
+                }
+                let kind = if attribute == "__traceback__" {
+                    LeakKind::Stack
+                } else {
+                    LeakKind::Message
+                };
+                node.child_by_field_name("object")
+                    .map(|o| self.taint(o, depth + 1))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|mut h| {
+                        if h.raw {
+                            h.kind = kind;
+                        }
+                        h.into_text(span, self.text(node))
+                    })
+                    .collect()
+            }
+            "subscript" => node
+                .child_by_field_name("value")
+                .map(|v| self.taint(v, depth + 1))
+                .unwrap_or_default(),
+            "call" => self.taint_call(node, depth),
+            "string" | "concatenated_string" => {
+                let mut hits = Vec::new();
+                self.interpolations(node, depth, &mut hits);
+                hits
+            }
+            "binary_operator" => {
+                let operator = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                if !matches!(operator, "+" | "%") {
+                    return Vec::new();
+                }
+                ["left", "right"]
+                    .iter()
+                    .filter_map(|f| node.child_by_field_name(f))
+                    .flat_map(|s| self.taint(s, depth + 1))
+                    .map(|h| {
+                        let s = h.span;
+                        let text = self.b.text(s).to_string();
+                        h.into_text(s, &text)
+                    })
+                    .collect()
+            }
+            "boolean_operator" => ["left", "right"]
+                .iter()
+                .filter_map(|f| node.child_by_field_name(f))
+                .flat_map(|s| self.taint(s, depth + 1))
+                .collect(),
+            "conditional_expression" => named_children(node)
+                .enumerate()
+                .filter(|(i, _)| *i != 1)
+                .flat_map(|(_, c)| self.taint(c, depth + 1))
+                .collect(),
+            "dictionary"
+            | "list"
+            | "tuple"
+            | "set"
+            | "parenthesized_expression"
+            | "await"
+            | "expression_list"
+            | "list_splat"
+            | "dictionary_splat" => named_children(node)
+                .flat_map(|c| self.taint(c, depth + 1))
+                .collect(),
+            "pair" => node
+                .child_by_field_name("value")
+                .map(|v| self.taint(v, depth + 1))
+                .unwrap_or_default(),
+            "keyword_argument" => node
+                .child_by_field_name("value")
+                .map(|v| self.taint(v, depth + 1))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn interpolations(&self, node: Node, depth: usize, hits: &mut Vec<Hit>) {
+        for child in named_children(node) {
+            match child.kind() {
+                "interpolation" => {
+                    if let Some(e) = child.child_by_field_name("expression") {
+                        for h in self.taint(e, depth + 1) {
+                            let s = h.span;
+                            let text = self.b.text(s).to_string();
+                            hits.push(h.into_text(s, &text));
+                        }
+                    }
+                }
+                "string" => self.interpolations(child, depth + 1, hits),
+                _ => {}
+            }
+        }
+    }
+
+    fn taint_call(&self, node: Node, depth: usize) -> Vec<Hit> {
+        let span = node_span(node);
+        let Some(function) = node.child_by_field_name("function") else {
+            return Vec::new();
+        };
+        let callee = path_of(function, self.b.src);
+        let text = self.text(node);
+        if matches!(
+            callee.as_str(),
+            "traceback.format_exc" | "format_exc" | "traceback.format_stack"
+        ) {
+            return vec![Hit {
+                span,
+                text: short(text),
+                kind: LeakKind::Stack,
+                origin: Origin::Caught(span),
+                via: None,
+                raw: false,
+            }];
+        }
+        if is_opaque_call(&callee) {
+            return Vec::new();
+        }
+        let arguments: Vec<Node> = node
+            .child_by_field_name("arguments")
+            .map(|a| {
+                named_children(a)
+                    .filter(|n| n.kind() != "comment")
+                    .collect()
+            })
+            .unwrap_or_default();
+        if function.kind() == "attribute" {
+            if let Some(object) = function.child_by_field_name("object") {
+                let method = function
+                    .child_by_field_name("attribute")
+                    .map(|a| self.text(a))
+                    .unwrap_or("");
+                // `"failed: {}".format(e)`, `", ".join(errors)`
+                if object.kind() == "string" && matches!(method, "format" | "join") {
+                    return arguments
+                        .iter()
+                        .flat_map(|a| self.taint(*a, depth + 1))
+                        .map(|h| h.into_text(span, text))
+                        .collect();
+                }
+                let from_receiver = self.taint(object, depth + 1);
+                if !from_receiver.is_empty() {
+                    return from_receiver
+                        .into_iter()
+                        .map(|h| h.into_text(span, text))
+                        .collect();
+                }
+            }
+        }
+        let last = callee.rsplit('.').next().unwrap_or(&callee);
+        let converts = is_text_conversion(&callee).or_else(|| {
+            (last.ends_with("Error") || last.ends_with("Exception") || last == "McpError")
+                .then_some(LeakKind::Message)
+        });
+        let mut hits = Vec::new();
+        for (index, arg) in arguments.iter().enumerate() {
+            for hit in self.taint(*arg, depth + 1) {
+                match converts {
+                    Some(kind) => {
+                        let mut h = hit.into_text(span, text);
+                        h.kind = h.kind.max(kind);
+                        hits.push(h);
+                    }
+                    None => {
+                        let raw_object = hit.raw;
+                        let mut h = hit;
+                        h.raw = false;
+                        if h.via.is_none() {
+                            h.via = Some(ViaCall {
+                                callee: callee.clone(),
+                                arg: index,
+                                raw_object,
+                            });
+                            // Error text keeps pointing at itself; a bare error
+                            // object is turned into text (or not) by the callee.
+                            if raw_object {
+                                h.span = span;
+                                h.text = short(text);
+                            }
+                        }
+                        hits.push(h);
+                    }
+                }
+            }
+        }
+        hits
+    }
+}
+
+/// A dotted path: `self.client.get`, `httpx.AsyncClient().get`.
+fn path_of(node: Node, src: &[u8]) -> String {
+    let mut segments: Vec<String> = Vec::new();
+    let mut current = node;
+    for _ in 0..64 {
+        match current.kind() {
+            "attribute" => {
+                segments.push(
+                    current
+                        .child_by_field_name("attribute")
+                        .map(|a| text_of(a, src))
+                        .unwrap_or_default(),
+                );
+                match current.child_by_field_name("object") {
+                    Some(o) => current = o,
+                    None => break,
+                }
+            }
+            "call" => {
+                let inner = current
+                    .child_by_field_name("function")
+                    .map(|f| path_of(f, src))
+                    .unwrap_or_else(|| "?".into());
+                segments.push(format!("{inner}()"));
+                break;
+            }
+            "parenthesized_expression" | "await" => match current.named_child(0) {
+                Some(inner) => current = inner,
+                None => break,
+            },
+            "subscript" => {
+                segments.push("[]".into());
+                match current.child_by_field_name("value") {
+                    Some(v) => current = v,
+                    None => break,
+                }
+            }
+            "identifier" => {
+                segments.push(text_of(current, src));
+                break;
+            }
+            "dotted_name" => {
+                segments.push(text_of(current, src));
+                break;
+            }
+            _ => {
+                segments.push("?".into());
+                break;
+            }
+        }
+    }
+    segments.reverse();
+    segments.join(".").replace(".[]", "[]")
+}
+
+fn text_of(node: Node, src: &[u8]) -> String {
+    node.utf8_text(src).unwrap_or("").to_string()
+}
+
+/// The text of a plain (not formatted) string literal.
+fn string_content(node: Node, src: &[u8]) -> Option<String> {
+    match node.kind() {
+        "string" => {
+            if named_children(node).any(|c| c.kind() == "interpolation") {
+                return None;
+            }
+            Some(
+                named_children(node)
+                    .filter(|c| c.kind() == "string_content")
+                    .map(|c| text_of(c, src))
+                    .collect(),
+            )
+        }
+        "concatenated_string" => Some(
+            named_children(node)
+                .filter_map(|c| string_content(c, src))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn block_terminates(block: Node, src: &[u8]) -> bool {
+    named_children(block).any(|s| statement_terminates(s, src, 0))
+}
+
+fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match statement.kind() {
+        "return_statement" | "raise_statement" | "break_statement" | "continue_statement" => true,
+        "block" => named_children(statement).any(|s| statement_terminates(s, src, depth + 1)),
+        "if_statement" => {
+            let consequence = statement.child_by_field_name("consequence");
+            let else_clause = named_children(statement).find(|c| c.kind() == "else_clause");
+            let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
+            let alternative = else_clause.and_then(|e| e.child_by_field_name("body"));
+            !has_elif
+                && matches!(
+                    (consequence, alternative),
+                    (Some(c), Some(a)) if statement_terminates(c, src, depth + 1)
+                        && statement_terminates(a, src, depth + 1)
+                )
+        }
+        "expression_statement" => named_children(statement).any(|e| {
+            let e = unwrap(e);
+            e.kind() == "call"
+                && e.child_by_field_name("function").is_some_and(|f| {
+                    matches!(path_of(f, src).as_str(), "sys.exit" | "exit" | "os._exit")
+                })
+        }),
+        _ => false,
+    }
+}
+
+impl Lowerer<'_> {
+    /// The function's docstring: a string as its first statement.
+    fn docstring(&self, function: Node) -> Option<String> {
+        let body = function.child_by_field_name("body")?;
+        let first = body.named_child(0)?;
+        if first.kind() != "expression_statement" {
+            return None;
+        }
+        let string = first.named_child(0)?;
+        if string.kind() != "string" {
+            return None;
+        }
+        string_content(string, self.b.src)
+    }
+}

@@ -1,0 +1,205 @@
+//! Turns findings' byte spans into what reports show: 1-based lines and character columns, the
+//! source snippet, and a stable fingerprint. Only files with findings are read again.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::discover::{ScanError, Surface};
+use crate::finding::{Axis, Finding, Severity};
+use crate::model::Span;
+use crate::project::Project;
+use crate::rules::Registry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocatedLabel {
+    #[serde(skip)]
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    pub text: String,
+}
+
+/// A finding as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Located {
+    pub rule: String,
+    pub name: String,
+    pub axis: Axis,
+    pub severity: Severity,
+    pub path: String,
+    pub start: Position,
+    pub end: Position,
+    pub message: String,
+    pub help: String,
+    pub surface: Surface,
+    pub fingerprint: String,
+    pub label: String,
+    pub labels: Vec<LocatedLabel>,
+    #[serde(skip)]
+    pub span: Span,
+    /// The file's text, shared by its findings, for renderers that show snippets.
+    #[serde(skip)]
+    pub source: Arc<str>,
+}
+
+/// Byte offsets to lines and character columns for one file.
+pub struct LineIndex<'s> {
+    text: &'s str,
+    starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    pub fn new(text: &'s str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, starts }
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        Position {
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+}
+
+pub fn locate(
+    project: &Project,
+    registry: &Registry,
+    findings: Vec<Finding>,
+) -> (Vec<Located>, Vec<ScanError>) {
+    let mut by_unit: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
+    for f in findings {
+        by_unit.entry(f.unit).or_default().push(f);
+    }
+    let mut located = Vec::new();
+    let mut errors = Vec::new();
+    for (unit, findings) in by_unit {
+        let file = &project.units[unit].file;
+        let text: Arc<str> = match std::fs::read(&file.path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+        {
+            Ok(text) => text.into(),
+            Err(e) => {
+                errors.push(ScanError {
+                    path: file.display.clone(),
+                    message: format!("changed or vanished during the scan: {e}"),
+                });
+                continue;
+            }
+        };
+        let lines = LineIndex::new(&text);
+        for f in findings {
+            let Some(meta) = registry.meta(f.rule) else {
+                continue;
+            };
+            let function = f
+                .function
+                .map(|id| project.units[unit].model.functions[id].display_name())
+                .unwrap_or_default();
+            let snippet = text
+                .get(f.span.start as usize..f.span.end as usize)
+                .unwrap_or("");
+            located.push(Located {
+                rule: meta.id.clone(),
+                name: meta.name.clone(),
+                axis: meta.axis,
+                severity: f.severity,
+                path: file.display.clone(),
+                start: lines.position(f.span.start as usize),
+                end: lines.position(f.span.end as usize),
+                message: f.message,
+                help: meta.help.clone(),
+                surface: file.surface,
+                fingerprint: fingerprint(f.rule, &file.display, &function, snippet),
+                label: f.label,
+                labels: f
+                    .labels
+                    .into_iter()
+                    .map(|l| LocatedLabel {
+                        span: l.span,
+                        start: lines.position(l.span.start as usize),
+                        end: lines.position(l.span.end as usize),
+                        text: l.text,
+                    })
+                    .collect(),
+                span: f.span,
+                source: text.clone(),
+            });
+        }
+    }
+    located.sort_by(|a, b| {
+        (&a.path, a.start, &a.rule, a.end, &a.message)
+            .cmp(&(&b.path, b.start, &b.rule, b.end, &b.message))
+    });
+    located.dedup_by(|a, b| {
+        a.path == b.path && a.start == b.start && a.rule == b.rule && a.message == b.message
+    });
+    (located, errors)
+}
+
+/// Rule, path, enclosing function and the code with all white space removed: stable when code
+/// moves within a file or is reformatted.
+pub fn fingerprint(rule: &str, path: &str, function: &str, snippet: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(rule.as_bytes());
+    feed(&[0]);
+    feed(path.as_bytes());
+    feed(&[0]);
+    feed(function.as_bytes());
+    feed(&[0]);
+    let normalized: String = snippet.chars().filter(|c| !c.is_whitespace()).collect();
+    feed(normalized.as_bytes());
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let text = "ab\nçé = x\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(0), Position { line: 1, column: 1 });
+        assert_eq!(index.position(3), Position { line: 2, column: 1 });
+        // `=` is byte 9 (ç and é are two bytes each) but character 4 of its line.
+        assert_eq!(
+            index.position(text.find('=').unwrap()),
+            Position { line: 2, column: 4 }
+        );
+    }
+
+    #[test]
+    fn fingerprints_ignore_whitespace_but_not_the_function() {
+        let a = fingerprint("SEC001", "a.ts", "check", "return  true;");
+        let b = fingerprint("SEC001", "a.ts", "check", "return\n true;");
+        let c = fingerprint("SEC001", "a.ts", "other", "return true;");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.len(), 16);
+    }
+}

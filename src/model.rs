@@ -1,0 +1,357 @@
+//! The language-neutral facts that rules read.
+//!
+//! Front ends (`src/lang/`) walk a tree-sitter tree once and fill a [`Model`]; rules never see
+//! grammar nodes. Positions are byte ranges into the file; lines and columns are computed only
+//! when a finding is reported.
+
+use serde::Serialize;
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn contains(&self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    TypeScript,
+    Tsx,
+    JavaScript,
+    Python,
+}
+
+impl Language {
+    pub fn from_path(path: &std::path::Path) -> Option<Language> {
+        let name = path.file_name()?.to_str()?;
+        if name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts") {
+            return None;
+        }
+        match path.extension()?.to_str()? {
+            "ts" | "mts" | "cts" => Some(Language::TypeScript),
+            "tsx" => Some(Language::Tsx),
+            "js" | "mjs" | "cjs" | "jsx" => Some(Language::JavaScript),
+            "py" | "pyi" => Some(Language::Python),
+            _ => None,
+        }
+    }
+
+    /// The family name used in rule metadata (`languages = [...]`).
+    pub fn family(self) -> &'static str {
+        match self {
+            Language::TypeScript | Language::Tsx => "typescript",
+            Language::JavaScript => "javascript",
+            Language::Python => "python",
+        }
+    }
+}
+
+/// Index of a function in [`Model::functions`]. Index 0 is the module's top level.
+pub type FnId = usize;
+/// Index of a try region in [`Model::tries`].
+pub type TryId = usize;
+
+pub const MODULE: FnId = 0;
+
+#[derive(Debug, Default)]
+pub struct Model {
+    pub functions: Vec<Function>,
+    pub calls: Vec<Call>,
+    pub tries: Vec<Try>,
+    pub exits: Vec<Exit>,
+    pub tools: Vec<ToolRegistration>,
+    pub imports: Vec<Import>,
+    pub exports: Vec<Export>,
+    /// Names bound to `new C(...)` / `C(...)` instances: `client` or `this.client`.
+    pub instances: Vec<Instance>,
+    /// Number of ERROR / MISSING nodes tree-sitter recovered from.
+    pub syntax_errors: usize,
+    /// True when nesting went deeper than the front end follows; facts below that depth are lost.
+    pub depth_limited: bool,
+}
+
+impl Model {
+    pub fn function(&self, id: FnId) -> &Function {
+        &self.functions[id]
+    }
+
+    /// The calls whose enclosing function is `id` (not nested functions).
+    pub fn calls_in(&self, id: FnId) -> impl Iterator<Item = &Call> {
+        self.calls.iter().filter(move |c| c.func == id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// The name the function is declared with or bound to (`const f = () => ...`).
+    pub name: Option<String>,
+    /// The class, or object literal, the function is a method of.
+    pub owner: Option<String>,
+    pub span: Span,
+    /// The span to point at when talking about the function (its name, else its head).
+    pub name_span: Span,
+    pub params: Vec<String>,
+    pub is_async: bool,
+    pub parent: Option<FnId>,
+    /// Decorators as written, without `@` and arguments: `mcp.tool`, `circuit`.
+    pub decorators: Vec<String>,
+    /// Parameters whose value reaches this function's return value.
+    pub param_flows: Vec<ParamFlow>,
+}
+
+impl Function {
+    pub fn display_name(&self) -> String {
+        match (&self.owner, &self.name) {
+            (Some(owner), Some(name)) => format!("{owner}.{name}"),
+            (None, Some(name)) => name.clone(),
+            _ => "<anonymous>".to_string(),
+        }
+    }
+}
+
+/// A parameter that reaches the return value, and how: as is, or as error text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamFlow {
+    pub index: usize,
+    pub how: Flow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Flow {
+    /// The value itself is returned (`return { text: s }`).
+    Raw,
+    /// Its message or string form is returned (`err.message`, `String(err)`).
+    Text(LeakKind),
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The callee as written, as a dotted path: `axios.get`, `this.client.search`, `jwt.verify`.
+    /// For `new C(...)` it is `C`.
+    pub callee: String,
+    pub span: Span,
+    pub callee_span: Span,
+    pub func: FnId,
+    pub args: Vec<Arg>,
+    pub awaited: bool,
+    pub is_new: bool,
+    /// The innermost try region whose protected body holds this call, in the same function.
+    pub in_try: Option<TryId>,
+    /// False when the call is a statement of its own (its result is thrown away).
+    pub result_used: bool,
+    /// `x = call(...)` or `const x = call(...)`: the name the result is stored in.
+    pub assigned_to: Option<String>,
+}
+
+impl Call {
+    /// The last segment of the callee: `verify` for `jwt.verify`.
+    pub fn method(&self) -> &str {
+        self.callee.rsplit('.').next().unwrap_or(&self.callee)
+    }
+
+    /// The callee without its last segment: `jwt` for `jwt.verify`.
+    pub fn receiver(&self) -> Option<&str> {
+        self.callee.rsplit_once('.').map(|(r, _)| r)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Arg {
+    /// Python keyword argument name (`timeout=`).
+    pub keyword: Option<String>,
+    pub span: Span,
+    pub value: ArgValue,
+}
+
+#[derive(Debug, Clone)]
+pub enum ArgValue {
+    Function(FnId),
+    Name(String),
+    Str(String),
+    /// An object / dict literal and its keys (`{ timeout: 5000 }`).
+    Object(Vec<String>),
+    /// Another call: its callee.
+    Call(String),
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryKind {
+    /// `try { } catch { }` / `try: except:`
+    Statement,
+    /// `promise.catch(handler)`: the body is the receiver expression.
+    PromiseCatch,
+}
+
+#[derive(Debug, Clone)]
+pub struct Try {
+    pub func: FnId,
+    pub kind: TryKind,
+    /// The protected region.
+    pub body: Span,
+    pub handlers: Vec<Handler>,
+}
+
+/// One `catch` / `except` clause, or a promise's `.catch` callback.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// The clause head (`catch (e)`, `except X as e:`) or the callback.
+    pub span: Span,
+    pub binding: Option<String>,
+    pub exits: Vec<HandlerExit>,
+    /// Control can reach the end of the handler and continue after the try.
+    pub falls_through: bool,
+    /// The handler does nothing but log or `pass`.
+    pub only_logs: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct HandlerExit {
+    pub span: Span,
+    pub kind: ExitKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExitKind {
+    Return(Value),
+    Throw,
+    /// `next()` with no argument: Express passes the request on.
+    CallsNext,
+    /// `name = value` inside the handler.
+    Assigns {
+        target: String,
+        value: Value,
+    },
+}
+
+/// What a returned or assigned value means, as far as an access decision goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    True,
+    False,
+    /// `null`, `undefined`, `None`, nothing.
+    Null,
+    /// `{ allowed: true }`, `"allow"`.
+    Allow,
+    /// `{ allowed: false }`, `"deny"`.
+    Deny,
+    /// Any other literal object, string or number: a made-up value such as a guest identity.
+    Literal,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatement {
+    Return,
+    Throw,
+}
+
+/// A `return` (including an arrow function's expression body) or a `throw` / `raise`.
+#[derive(Debug, Clone)]
+pub struct Exit {
+    pub statement: ExitStatement,
+    pub span: Span,
+    pub func: FnId,
+    /// Error text the returned or thrown value carries.
+    pub leaks: Vec<Leak>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LeakKind {
+    Message,
+    Stack,
+}
+
+/// Error text inside a returned or thrown value.
+#[derive(Debug, Clone)]
+pub struct Leak {
+    /// The expression where the error text enters the value (`err.message`, `str(e)`).
+    pub span: Span,
+    /// The expression as written, shortened.
+    pub text: String,
+    pub kind: LeakKind,
+    /// Where the error was caught (the catch binding).
+    pub source: Span,
+    /// Set when the error passes through a call whose effect the front end cannot see:
+    /// the link stage decides from the callee's [`Function::param_flows`].
+    pub via: Option<ViaCall>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ViaCall {
+    pub callee: String,
+    pub arg: usize,
+    /// The error object itself was passed, not its text.
+    pub raw_object: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolKind {
+    /// `server.tool(...)`, `server.registerTool(...)`, `@mcp.tool()`.
+    Single,
+    /// `setRequestHandler(CallToolRequestSchema, ...)`, `@server.call_tool()`: one handler for all.
+    Dispatcher,
+}
+
+#[derive(Debug, Clone)]
+pub struct ToolRegistration {
+    pub kind: ToolKind,
+    /// The tool's name, or the registering call's name for dispatchers (`CallTool`).
+    pub name: String,
+    pub span: Span,
+    pub handlers: Vec<HandlerRef>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum HandlerRef {
+    Function(FnId),
+    /// A function referred to by name (`server.tool("x", schema, handleX)`, `wrap(handleX)`).
+    Name(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// The local name the import binds.
+    pub local: String,
+    /// The module as written: `./api.js`, `.client`, `pkg.module`.
+    pub source: String,
+    /// The exported name imported; `None` binds the whole module (`import * as ns`, `import m`).
+    pub imported: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Export {
+    /// `export function f`, `export { f as g }`, `module.exports = { f }`.
+    Name { exported: String, local: String },
+    /// `export { f as g } from "./x"`.
+    From {
+        exported: String,
+        imported: String,
+        source: String,
+    },
+    /// `export * from "./x"`.
+    All { source: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// `client`, `this.client`, `self.client`.
+    pub name: String,
+    pub class: String,
+}

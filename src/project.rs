@@ -1,0 +1,427 @@
+//! The link stage: all file models together, with imports resolved inside the scanned tree
+//! and every function that a tool handler reaches marked with the tool that reaches it.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Component, Path, PathBuf};
+
+use crate::discover::SourceFile;
+use crate::knowledge::Knowledge;
+use crate::model::*;
+
+/// One scanned file and its model.
+#[derive(Debug)]
+pub struct Unit {
+    pub file: SourceFile,
+    pub model: Model,
+}
+
+/// A function somewhere in the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnRef {
+    pub unit: usize,
+    pub func: FnId,
+}
+
+/// The tool whose handler reaches a function.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub tool: String,
+    pub kind: ToolKind,
+}
+
+#[derive(Debug)]
+pub struct Project {
+    pub units: Vec<Unit>,
+    indexes: Vec<UnitIndex>,
+    by_path: HashMap<PathBuf, usize>,
+    reach: Vec<Vec<Option<Reach>>>,
+    /// For each function, the auth call it makes itself, if any (`jwt.verify`).
+    auth: Vec<Vec<Option<String>>>,
+}
+
+#[derive(Debug, Default)]
+struct UnitIndex {
+    /// Functions by name that are not methods.
+    functions: HashMap<String, Vec<FnId>>,
+    /// Methods by (owner, name).
+    methods: HashMap<(String, String), FnId>,
+    owners: std::collections::HashSet<String>,
+    imports: HashMap<String, usize>,
+    children: Vec<Vec<FnId>>,
+    calls_by_fn: Vec<Vec<usize>>,
+}
+
+/// What a name resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Function(FnRef),
+    Class(usize, String),
+    Module(usize),
+}
+
+const MAX_HOPS: usize = 8;
+
+impl Project {
+    pub fn link(units: Vec<Unit>, knowledge: &Knowledge) -> Project {
+        let by_path = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (normalize_path(&u.file.path), i))
+            .collect();
+        let indexes = units.iter().map(|u| index(&u.model)).collect();
+        let mut project = Project {
+            reach: units
+                .iter()
+                .map(|u| vec![None; u.model.functions.len()])
+                .collect(),
+            auth: Vec::new(),
+            units,
+            indexes,
+            by_path,
+        };
+        project.mark_reachable();
+        project.auth = project
+            .units
+            .iter()
+            .map(|u| direct_auth_calls(&u.model, knowledge))
+            .collect();
+        project
+    }
+
+    /// The tool that reaches this function, if any.
+    pub fn reach(&self, unit: usize, func: FnId) -> Option<&Reach> {
+        self.reach[unit].get(func).and_then(|r| r.as_ref())
+    }
+
+    /// The auth call a function makes directly, if any.
+    pub fn auth_call_of(&self, f: FnRef) -> Option<&str> {
+        self.auth[f.unit].get(f.func).and_then(|a| a.as_deref())
+    }
+
+    pub fn function(&self, f: FnRef) -> &Function {
+        &self.units[f.unit].model.functions[f.func]
+    }
+
+    /// The function a call runs, when it is defined in the scanned tree.
+    pub fn resolve_call(&self, unit: usize, call: &Call) -> Option<FnRef> {
+        self.resolve_callee(unit, call.func, &call.callee)
+    }
+
+    /// Resolves a callee path as seen from function `from` of `unit`.
+    pub fn resolve_callee(&self, unit: usize, from: FnId, callee: &str) -> Option<FnRef> {
+        let model = &self.units[unit].model;
+        let (receiver, method) = match callee.rsplit_once('.') {
+            None => {
+                return match self.resolve_name(unit, callee, 0)? {
+                    Target::Function(f) => Some(f),
+                    _ => None,
+                };
+            }
+            Some(pair) => pair,
+        };
+        if receiver == "this" || receiver == "self" || receiver == "cls" {
+            let owner = enclosing_owner(model, from)?;
+            return self.method(unit, &owner, method);
+        }
+        // A tracked instance: `client.search`, `this.client.search`, `self.api.get`.
+        if let Some(instance) = model.instances.iter().find(|i| i.name == receiver) {
+            let class = instance.class.rsplit('.').next().unwrap_or(&instance.class);
+            if let Some(Target::Class(u, c)) = self.resolve_name(unit, class, 0) {
+                return self.method(u, &c, method);
+            }
+        }
+        match self.resolve_name(unit, receiver, 0)? {
+            Target::Module(u) => match self.export(u, method, 0)? {
+                Target::Function(f) => Some(f),
+                _ => None,
+            },
+            Target::Class(u, c) => self.method(u, &c, method),
+            Target::Function(_) => None,
+        }
+    }
+
+    fn method(&self, unit: usize, owner: &str, name: &str) -> Option<FnRef> {
+        self.indexes[unit]
+            .methods
+            .get(&(owner.to_string(), name.to_string()))
+            .map(|&func| FnRef { unit, func })
+    }
+
+    /// A name as seen at the top of `unit`: a local function or class, or an import.
+    fn resolve_name(&self, unit: usize, name: &str, hops: usize) -> Option<Target> {
+        if hops > MAX_HOPS {
+            return None;
+        }
+        let index = &self.indexes[unit];
+        if let Some(ids) = index.functions.get(name) {
+            return Some(Target::Function(FnRef { unit, func: ids[0] }));
+        }
+        if index.owners.contains(name) {
+            return Some(Target::Class(unit, name.to_string()));
+        }
+        let import = &self.units[unit].model.imports[*index.imports.get(name)?];
+        let from = &self.units[unit].file;
+        match &import.imported {
+            None => self.module(from, &import.source).map(Target::Module),
+            Some(imported) => {
+                // `from . import client` names a submodule before a symbol.
+                if from.language == Language::Python {
+                    let submodule = if import.source.ends_with('.') {
+                        format!("{}{imported}", import.source)
+                    } else {
+                        format!("{}.{imported}", import.source)
+                    };
+                    if let Some(u) = self.module(from, &submodule) {
+                        return Some(Target::Module(u));
+                    }
+                }
+                let target = self.module(from, &import.source)?;
+                self.export(target, imported, hops + 1)
+            }
+        }
+    }
+
+    /// What module `unit` exports under `name`.
+    fn export(&self, unit: usize, name: &str, hops: usize) -> Option<Target> {
+        if hops > MAX_HOPS {
+            return None;
+        }
+        let model = &self.units[unit].model;
+        if self.units[unit].file.language == Language::Python {
+            return self.resolve_name(unit, name, hops + 1);
+        }
+        for export in &model.exports {
+            match export {
+                Export::Name { exported, local } if exported == name => {
+                    return self.resolve_name(unit, local, hops + 1);
+                }
+                Export::From {
+                    exported,
+                    imported,
+                    source,
+                } if exported == name => {
+                    let target = self.module(&self.units[unit].file, source)?;
+                    return self.export(target, imported, hops + 1);
+                }
+                _ => {}
+            }
+        }
+        for export in &model.exports {
+            if let Export::All { source } = export {
+                if let Some(target) = self
+                    .module(&self.units[unit].file, source)
+                    .and_then(|t| self.export(t, name, hops + 1))
+                {
+                    return Some(target);
+                }
+            }
+        }
+        // CommonJS files without explicit exports still expose their top-level functions
+        // through `module.exports = {...}`; a plain lookup is the best guess for the rest.
+        if model.exports.is_empty() {
+            return self.resolve_name(unit, name, hops + 1);
+        }
+        None
+    }
+
+    /// The unit a module specifier names, when it is inside the scanned tree.
+    fn module(&self, from: &SourceFile, source: &str) -> Option<usize> {
+        let dir = from.path.parent().unwrap_or(Path::new(""));
+        if from.language == Language::Python {
+            return self.python_module(dir, source);
+        }
+        if !source.starts_with('.') {
+            return None;
+        }
+        let base = normalize_path(&dir.join(source));
+        let stem = strip_js_extension(&base);
+        let mut candidates = vec![base.clone()];
+        for ext in ["ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "jsx"] {
+            candidates.push(with_suffix(&stem, &format!(".{ext}")));
+        }
+        for ext in ["ts", "tsx", "js", "mjs"] {
+            candidates.push(base.join(format!("index.{ext}")));
+        }
+        candidates.iter().find_map(|c| self.by_path.get(c).copied())
+    }
+
+    fn python_module(&self, dir: &Path, source: &str) -> Option<usize> {
+        let dots = source.chars().take_while(|c| *c == '.').count();
+        let rest = &source[dots..];
+        let relative: PathBuf = rest.split('.').filter(|s| !s.is_empty()).collect();
+        let candidates_in = |base: &Path| -> Option<usize> {
+            let module = base.join(&relative);
+            [
+                with_suffix(&module, ".py"),
+                module.join("__init__.py"),
+                with_suffix(&module, ".pyi"),
+            ]
+            .iter()
+            .find_map(|c| self.by_path.get(&normalize_path(c)).copied())
+        };
+        if dots > 0 {
+            let mut base = dir.to_path_buf();
+            for _ in 1..dots {
+                base = base.parent()?.to_path_buf();
+            }
+            return candidates_in(&base);
+        }
+        // An absolute import: the package root is one of the importing file's ancestors.
+        let mut base = Some(dir);
+        while let Some(b) = base {
+            if let Some(u) = candidates_in(b) {
+                return Some(u);
+            }
+            base = b.parent();
+        }
+        // A `src/` layout: the package sits below the scanned root.
+        None
+    }
+
+    fn mark_reachable(&mut self) {
+        let mut roots: Vec<(String, usize, Span, Reach, FnRef)> = Vec::new();
+        for (unit, u) in self.units.iter().enumerate() {
+            for tool in &u.model.tools {
+                for handler in &tool.handlers {
+                    let target = match handler {
+                        HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
+                        HandlerRef::Name(name) => self.resolve_callee(unit, MODULE, name),
+                    };
+                    if let Some(target) = target {
+                        let reach = Reach {
+                            tool: tool.name.clone(),
+                            kind: tool.kind,
+                        };
+                        roots.push((u.file.display.clone(), unit, tool.span, reach, target));
+                    }
+                }
+            }
+        }
+        roots.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+        let mut queue: VecDeque<(FnRef, Reach)> = VecDeque::new();
+        for (_, _, _, reach, target) in roots {
+            queue.push_back((target, reach));
+        }
+        while let Some((f, reach)) = queue.pop_front() {
+            if self.reach[f.unit][f.func].is_some() {
+                continue;
+            }
+            self.reach[f.unit][f.func] = Some(reach.clone());
+            for next in self.callees(f) {
+                if self.reach[next.unit][next.func].is_none() {
+                    queue.push_back((next, reach.clone()));
+                }
+            }
+        }
+    }
+
+    /// The functions `f` may run: nested functions, resolved callees, and functions
+    /// passed by name as arguments.
+    fn callees(&self, f: FnRef) -> Vec<FnRef> {
+        let index = &self.indexes[f.unit];
+        let model = &self.units[f.unit].model;
+        let mut out: Vec<FnRef> = index.children[f.func]
+            .iter()
+            .map(|&func| FnRef { unit: f.unit, func })
+            .collect();
+        for &c in &index.calls_by_fn[f.func] {
+            let call = &model.calls[c];
+            if let Some(target) = self.resolve_call(f.unit, call) {
+                out.push(target);
+            }
+            for arg in &call.args {
+                if let ArgValue::Name(name) = &arg.value {
+                    if let Some(target) = self.resolve_callee(f.unit, call.func, name) {
+                        out.push(target);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn index(model: &Model) -> UnitIndex {
+    let mut index = UnitIndex {
+        children: vec![Vec::new(); model.functions.len()],
+        calls_by_fn: vec![Vec::new(); model.functions.len()],
+        ..UnitIndex::default()
+    };
+    for (id, f) in model.functions.iter().enumerate().skip(1) {
+        if let Some(parent) = f.parent {
+            index.children[parent].push(id);
+        }
+        let Some(name) = &f.name else { continue };
+        match &f.owner {
+            Some(owner) => {
+                index.owners.insert(owner.clone());
+                index
+                    .methods
+                    .entry((owner.clone(), name.clone()))
+                    .or_insert(id);
+            }
+            None => index.functions.entry(name.clone()).or_default().push(id),
+        }
+    }
+    for (i, call) in model.calls.iter().enumerate() {
+        index.calls_by_fn[call.func].push(i);
+    }
+    for (i, import) in model.imports.iter().enumerate() {
+        index.imports.entry(import.local.clone()).or_insert(i);
+    }
+    index
+}
+
+fn direct_auth_calls(model: &Model, knowledge: &Knowledge) -> Vec<Option<String>> {
+    let mut auth = vec![None; model.functions.len()];
+    for call in &model.calls {
+        if auth[call.func].is_none() && knowledge.auth_calls.matches(&call.callee).is_some() {
+            auth[call.func] = Some(call.callee.clone());
+        }
+    }
+    auth
+}
+
+/// The class or object a function (or the function around it) is a method of.
+fn enclosing_owner(model: &Model, mut id: FnId) -> Option<String> {
+    for _ in 0..64 {
+        let f = &model.functions[id];
+        if let Some(owner) = &f.owner {
+            return Some(owner.clone());
+        }
+        id = f.parent?;
+    }
+    None
+}
+
+fn strip_js_extension(path: &Path) -> PathBuf {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" | "mts" | "cts") => {
+            path.with_extension("")
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Removes `.` and `..` without touching the file system.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}

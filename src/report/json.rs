@@ -1,0 +1,53 @@
+//! `--format json`: a stable, versioned schema.
+
+use serde::Serialize;
+
+use crate::Report;
+use crate::discover::{ScanError, Skipped};
+use crate::locate::Located;
+
+#[derive(Serialize)]
+struct Document<'r> {
+    version: u32,
+    tool: Tool,
+    findings: &'r [Located],
+    skipped: &'r [Skipped],
+    errors: &'r [ScanError],
+    summary: Summary<'r>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary<'r> {
+    files_scanned: usize,
+    files_skipped: usize,
+    files_with_syntax_errors: &'r [String],
+    findings: usize,
+}
+
+pub fn render(report: &Report) -> String {
+    let document = Document {
+        version: 1,
+        tool: Tool {
+            name: "faultline",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings: &report.findings,
+        skipped: &report.skipped,
+        errors: &report.errors,
+        summary: Summary {
+            files_scanned: report.files_scanned,
+            files_skipped: report.skipped.len(),
+            files_with_syntax_errors: &report.files_with_syntax_errors,
+            findings: report.findings.len(),
+        },
+    };
+    let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
+    text.push('\n');
+    text
+}

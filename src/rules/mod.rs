@@ -1,0 +1,178 @@
+//! The rule registry. A rule is one file here plus its documentation in `rules/<ID>.toml`.
+
+mod error_leak;
+mod fail_open_auth;
+
+use serde::Deserialize;
+
+use crate::finding::{Axis, Finding, Severity};
+use crate::knowledge::Knowledge;
+use crate::project::Project;
+
+/// What a rule sees: the linked project and the vocabularies.
+pub struct Context<'a> {
+    pub project: &'a Project,
+    pub knowledge: &'a Knowledge,
+}
+
+pub trait Rule: Send + Sync {
+    /// Adds the findings of this rule in file `unit` to `out`.
+    fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>);
+}
+
+/// A rule's documentation and defaults, from `rules/<ID>.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    pub id: String,
+    pub name: String,
+    pub axis: Axis,
+    pub severity: Severity,
+    pub cwe: Vec<u32>,
+    pub precision: String,
+    pub languages: Vec<String>,
+    pub summary: String,
+    pub help: String,
+    pub docs: String,
+}
+
+pub struct RegisteredRule {
+    pub meta: RuleMeta,
+    pub rule: Box<dyn Rule>,
+}
+
+/// Every rule faultline has, with its documentation: (TOML text, implementation).
+fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
+    vec![
+        (
+            include_str!("../../rules/SEC001.toml"),
+            Box::new(fail_open_auth::FailOpenAuth),
+        ),
+        (
+            include_str!("../../rules/SEC004.toml"),
+            Box::new(error_leak::ErrorLeak),
+        ),
+    ]
+}
+
+pub struct Registry {
+    pub rules: Vec<RegisteredRule>,
+}
+
+impl Registry {
+    pub fn builtin() -> Registry {
+        let mut rules: Vec<RegisteredRule> = builtin()
+            .into_iter()
+            .map(|(text, rule)| RegisteredRule {
+                meta: toml::from_str(text).unwrap_or_else(|e| panic!("built-in rule docs: {e}")),
+                rule,
+            })
+            .collect();
+        rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        Registry { rules }
+    }
+
+    pub fn meta(&self, id: &str) -> Option<&RuleMeta> {
+        self.rules.iter().map(|r| &r.meta).find(|m| m.id == id)
+    }
+
+    /// A rule by id or name, case-insensitively.
+    pub fn find(&self, key: &str) -> Option<&RuleMeta> {
+        self.rules
+            .iter()
+            .map(|r| &r.meta)
+            .find(|m| m.id.eq_ignore_ascii_case(key) || m.name.eq_ignore_ascii_case(key))
+    }
+
+    /// The ids a selector names: a rule id, a rule name, an axis prefix (`SEC`), or `ALL`.
+    pub fn expand(&self, selector: &str) -> Option<Vec<String>> {
+        let s = selector.trim();
+        if s.eq_ignore_ascii_case("all") {
+            return Some(self.rules.iter().map(|r| r.meta.id.clone()).collect());
+        }
+        if let Some(meta) = self.find(s) {
+            return Some(vec![meta.id.clone()]);
+        }
+        let matching: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|r| r.meta.id.len() > s.len() && r.meta.id[..s.len()].eq_ignore_ascii_case(s))
+            .map(|r| r.meta.id.clone())
+            .collect();
+        let is_axis_or_prefix = ["SEC", "REL", "DOC"]
+            .iter()
+            .any(|p| s.len() >= 3 && s[..3].eq_ignore_ascii_case(p));
+        (is_axis_or_prefix && !matching.is_empty()).then_some(matching)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_has_documentation_and_a_unique_id_and_name() {
+        let registry = Registry::builtin();
+        let mut ids = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for rule in &registry.rules {
+            let m = &rule.meta;
+            assert!(ids.insert(m.id.clone()), "duplicate id {}", m.id);
+            assert!(names.insert(m.name.clone()), "duplicate name {}", m.name);
+            assert!(
+                m.id.starts_with(m.axis.prefix()),
+                "{} is not on its axis",
+                m.id
+            );
+            for section in [
+                "## What it finds",
+                "## Why it matters",
+                "## Example",
+                "## What is not flagged",
+            ] {
+                assert!(m.docs.contains(section), "{} docs lack {section}", m.id);
+            }
+            for lang in &m.languages {
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("fixtures")
+                    .join(&m.id);
+                let exts: &[&str] = match lang.as_str() {
+                    "typescript" => &["ts", "tsx", "mts", "cts"],
+                    "javascript" => &["js", "mjs", "cjs", "jsx"],
+                    "python" => &["py"],
+                    other => panic!("{}: unknown language {other}", m.id),
+                };
+                assert!(
+                    has_fixture(&dir, exts),
+                    "{} applies to {lang} but fixtures/{} has no such file",
+                    m.id,
+                    m.id
+                );
+            }
+        }
+    }
+
+    fn has_fixture(dir: &std::path::Path, exts: &[&str]) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        entries.flatten().any(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                return has_fixture(&p, exts);
+            }
+            p.extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| exts.contains(&x))
+        })
+    }
+
+    #[test]
+    fn selectors_expand_ids_names_and_axes() {
+        let r = Registry::builtin();
+        assert_eq!(r.expand("SEC001"), Some(vec!["SEC001".to_string()]));
+        assert_eq!(r.expand("error-leak"), Some(vec!["SEC004".to_string()]));
+        assert!(r.expand("SEC").unwrap().contains(&"SEC001".to_string()));
+        assert_eq!(r.expand("nope"), None);
+    }
+}
