@@ -6,17 +6,47 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 const AUTH_CALLS: &str = include_str!("../rules/auth-calls.toml");
+const BREAKERS: &str = include_str!("../rules/breakers.toml");
 
 /// Everything rules know about names, loaded once per scan.
 #[derive(Debug)]
 pub struct Knowledge {
     pub auth_calls: NameSet,
+    pub breakers: Breakers,
+}
+
+/// How circuit breakers are built, guard calls, and fail open (`rules/breakers.toml`).
+#[derive(Debug)]
+pub struct Breakers {
+    /// Calls that build a breaker around the function they are given.
+    pub constructors: NameSet,
+    /// Calls that run the function they are given under a breaker.
+    pub guard_calls: NameSet,
+    /// Decorators that put the decorated function under a breaker.
+    pub guard_decorators: NameSet,
+    /// `option=value` pairs that make a breaker let requests through while open.
+    pub fail_open_options: Vec<(String, String)>,
+    pub open_states: Vec<String>,
+    pub half_open_states: Vec<String>,
 }
 
 /// Extra vocabulary from the user's configuration.
 #[derive(Debug, Default, Clone)]
 pub struct VocabularyExtension {
     pub auth_calls: Vec<String>,
+    /// Wrappers and decorators that count as circuit breakers.
+    pub breakers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct BreakerFile {
+    constructors: Vec<String>,
+    guard_calls: Vec<String>,
+    guard_decorators: Vec<String>,
+    fail_open_options: Vec<String>,
+    open_states: Vec<String>,
+    half_open_states: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -33,8 +63,30 @@ impl Knowledge {
             toml::from_str(AUTH_CALLS).map_err(|e| format!("rules/auth-calls.toml: {e}"))?;
         let mut patterns = auth.patterns;
         patterns.extend(extension.auth_calls.iter().cloned());
+        let breakers: BreakerFile =
+            toml::from_str(BREAKERS).map_err(|e| format!("rules/breakers.toml: {e}"))?;
+        let mut guard_calls = breakers.guard_calls;
+        let mut guard_decorators = breakers.guard_decorators;
+        guard_calls.extend(extension.breakers.iter().cloned());
+        guard_decorators.extend(extension.breakers.iter().cloned());
+        let fail_open_options = breakers
+            .fail_open_options
+            .iter()
+            .map(|o| match o.split_once('=') {
+                Some((k, v)) => Ok((k.to_string(), v.to_string())),
+                None => Err(format!("rules/breakers.toml: `{o}` is not option=value")),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Knowledge {
             auth_calls: NameSet::new(&patterns, &auth.exclude)?,
+            breakers: Breakers {
+                constructors: NameSet::new(&breakers.constructors, &[])?,
+                guard_calls: NameSet::new(&guard_calls, &[])?,
+                guard_decorators: NameSet::new(&guard_decorators, &[])?,
+                fail_open_options,
+                open_states: breakers.open_states,
+                half_open_states: breakers.half_open_states,
+            },
         })
     }
 
@@ -153,11 +205,30 @@ mod tests {
     }
 
     #[test]
+    fn breaker_vocabulary_knows_the_libraries() {
+        let k = Knowledge::builtin();
+        let b = &k.breakers;
+        assert!(b.constructors.matches("CircuitBreaker").is_some());
+        assert!(b.constructors.matches("pybreaker.CircuitBreaker").is_some());
+        assert!(b.guard_calls.matches("this.breaker.fire").is_some());
+        assert!(b.guard_calls.matches("db_breaker.call_async").is_some());
+        assert!(b.guard_calls.matches("retryPolicy.execute").is_some());
+        assert!(b.guard_decorators.matches("circuit").is_some());
+        assert!(b.guard_calls.matches("fetch").is_none());
+        assert!(
+            b.fail_open_options
+                .contains(&("failClosed".into(), "false".into()))
+        );
+    }
+
+    #[test]
     fn user_patterns_extend_the_vocabulary() {
         let ext = VocabularyExtension {
             auth_calls: vec!["acmeGate".into()],
+            breakers: vec!["resilient".into()],
         };
         let k = Knowledge::load(&ext).unwrap();
         assert_eq!(k.auth_calls.matches("gates.acme_gate"), Some("acmeGate"));
+        assert!(k.breakers.guard_calls.matches("resilient").is_some());
     }
 }
