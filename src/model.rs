@@ -78,6 +78,10 @@ pub struct Model {
     pub exports: Vec<Export>,
     /// Names bound to `new C(...)` / `C(...)` instances: `client` or `this.client`.
     pub instances: Vec<Instance>,
+    /// `with` / `async with` blocks (Python).
+    pub withs: Vec<WithBlock>,
+    /// Assignments to a dotted target (`this.state = "open"`, `axios.defaults.timeout = 5000`).
+    pub assignments: Vec<Assignment>,
     /// Number of ERROR / MISSING nodes tree-sitter recovered from.
     pub syntax_errors: usize,
     /// True when nesting went deeper than the front end follows; facts below that depth are lost.
@@ -182,10 +186,15 @@ pub enum ArgValue {
     Function(FnId),
     Name(String),
     Str(String),
-    /// An object / dict literal and its keys (`{ timeout: 5000 }`).
+    /// An object / dict literal and its keys (`{ timeout: 5000 }`). A spread inside it
+    /// (`{ ...defaults }`, `{**defaults}`) is the key `...`.
     Object(Vec<String>),
     /// Another call: its callee.
     Call(String),
+    /// `...args` (JavaScript), `*args` / `**kwargs` (Python): arguments faultline cannot list.
+    Spread,
+    /// An array or list literal and its elements (`Promise.all([a(), b()])`).
+    Array(Vec<Arg>),
     Other,
 }
 
@@ -354,4 +363,25 @@ pub struct Instance {
     /// `client`, `this.client`, `self.client`.
     pub name: String,
     pub class: String,
+}
+
+/// A `with` / `async with` block: the context manager's call, when it is one, and the body it
+/// governs. The name it binds (`as client`) is the call's [`Call::assigned_to`].
+#[derive(Debug, Clone)]
+pub struct WithBlock {
+    pub func: FnId,
+    /// Index in [`Model::calls`] of the context manager's call (`httpx.AsyncClient(...)`).
+    pub call: Option<usize>,
+    pub body: Span,
+}
+
+/// `target = value` where the target is a dotted path (`self._state`, `axios.defaults.timeout`).
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub func: FnId,
+    pub target: String,
+    /// A simple value as written: a string's content, a number, a (dotted) name. `None` for
+    /// anything else.
+    pub value: Option<String>,
+    pub span: Span,
 }

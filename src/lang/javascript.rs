@@ -288,6 +288,20 @@ impl<'s> Lowerer<'s> {
         }
         let hits = self.taint(value, 0);
         self.b.assign(name, &hits);
+        // `const axios = require("axios").default`
+        if inner.kind() == "member_expression" {
+            let object = inner.child_by_field_name("object").map(unwrap);
+            let property = inner.child_by_field_name("property");
+            if let (Some(source), Some(property)) =
+                (object.and_then(|o| self.require_source(o)), property)
+            {
+                self.b.model.imports.push(Import {
+                    local: name.to_string(),
+                    source,
+                    imported: Some(self.text(property).to_string()),
+                });
+            }
+        }
         match inner.kind() {
             "call_expression" | "new_expression" => {
                 if let Some(source) = self.require_source(inner) {
@@ -382,6 +396,14 @@ impl<'s> Lowerer<'s> {
         };
         let target = path_of(left, self.b.src);
         self.commonjs_export(&target, right);
+        if node.kind() == "assignment_expression" && target.contains('.') {
+            self.b.model.assignments.push(Assignment {
+                func: self.b.current(),
+                target: target.clone(),
+                value: self.simple_value(right),
+                span: node_span(node),
+            });
+        }
         if node.kind() == "assignment_expression" {
             if unwrap(right).kind() == "new_expression" && target.starts_with("this.") {
                 if let Some(class) = unwrap(right).child_by_field_name("constructor") {
@@ -477,7 +499,19 @@ impl<'s> Lowerer<'s> {
                             });
                         }
                     }
-                    self.visit(value, depth + 1);
+                    let target = format!("this.{name}");
+                    self.b.model.assignments.push(Assignment {
+                        func: self.b.current(),
+                        target: target.clone(),
+                        value: self.simple_value(value),
+                        span: node_span(node),
+                    });
+                    if matches!(inner.kind(), "call_expression" | "new_expression") {
+                        // `private api = axios.create({ ... })`: the field holds the result.
+                        self.call(inner, depth + 1, true, Some(target));
+                    } else {
+                        self.visit(value, depth + 1);
+                    }
                 }
             }
             _ => self.children(node, depth),
@@ -608,7 +642,14 @@ impl<'s> Lowerer<'s> {
         if is_function(kind) {
             return ArgValue::Function(self.function(inner, None, depth + 1));
         }
-        let value = match kind {
+        let value = self.shallow_value(inner, 0);
+        self.visit(arg, depth + 1);
+        value
+    }
+
+    /// What an argument is, without lowering it (its calls are lowered by the caller).
+    fn shallow_value(&self, inner: Node, depth: usize) -> ArgValue {
+        match inner.kind() {
             "identifier" | "member_expression" => ArgValue::Name(path_of(inner, self.b.src)),
             "string" | "template_string" if inner.named_child_count() <= 1 => {
                 ArgValue::Str(string_content(inner, self.b.src).unwrap_or_default())
@@ -622,10 +663,30 @@ impl<'s> Lowerer<'s> {
                     .unwrap_or_default();
                 ArgValue::Call(callee)
             }
+            "spread_element" => ArgValue::Spread,
+            "array" if depth < 16 => ArgValue::Array(
+                named_children(inner)
+                    .filter(|e| e.kind() != "comment")
+                    .map(|e| Arg {
+                        keyword: None,
+                        span: node_span(e),
+                        value: self.shallow_value(unwrap(e), depth + 1),
+                    })
+                    .collect(),
+            ),
             _ => ArgValue::Other,
-        };
-        self.visit(arg, depth + 1);
-        value
+        }
+    }
+
+    /// A value simple enough to record as written: a string's content, a number, a name.
+    fn simple_value(&self, node: Node) -> Option<String> {
+        let node = unwrap(node);
+        match node.kind() {
+            "string" | "template_string" => string_content(node, self.b.src),
+            "number" | "true" | "false" | "null" => Some(self.text(node).to_string()),
+            "identifier" | "member_expression" => Some(path_of(node, self.b.src)),
+            _ => None,
+        }
     }
 
     fn tool_registration(&mut self, callee: &str, node: Node, arguments: &[Node], args: &[Arg]) {
@@ -1285,6 +1346,7 @@ fn object_keys(node: Node, src: &[u8]) -> Vec<String> {
                 .map(|k| string_content(k, src).unwrap_or_else(|| text_of(k, src))),
             "shorthand_property_identifier" => Some(text_of(entry, src)),
             "method_definition" => entry.child_by_field_name("name").map(|n| text_of(n, src)),
+            "spread_element" => Some("...".to_string()),
             _ => None,
         })
         .collect()

@@ -89,6 +89,7 @@ impl<'s> Lowerer<'s> {
                 self.return_value(node, value, depth);
             }
             "raise_statement" => self.raise(node, depth),
+            "with_statement" => self.with_statement(node, depth),
             "import_statement" => self.import(node),
             "import_from_statement" => self.import_from(node),
             _ => self.children(node, depth),
@@ -162,6 +163,7 @@ impl<'s> Lowerer<'s> {
         });
         let id = self.b.current();
         if let Some(parameters) = node.child_by_field_name("parameters") {
+            self.typed_parameters(parameters);
             self.children(parameters, depth + 1);
         }
         self.b.push_owner(None);
@@ -171,6 +173,31 @@ impl<'s> Lowerer<'s> {
         self.b.pop_owner();
         self.b.leave_function();
         id
+    }
+
+    /// `client: httpx.AsyncClient` tells what a parameter holds.
+    fn typed_parameters(&mut self, parameters: Node) {
+        for p in named_children(parameters) {
+            let name = match p.kind() {
+                "typed_parameter" => p.named_child(0).filter(|n| n.kind() == "identifier"),
+                "typed_default_parameter" => p.child_by_field_name("name"),
+                _ => None,
+            };
+            let class = p
+                .child_by_field_name("type")
+                .and_then(|t| t.named_child(0))
+                .filter(|t| matches!(t.kind(), "identifier" | "attribute"))
+                .map(|t| path_of(t, self.b.src));
+            if let (Some(name), Some(class)) = (name, class) {
+                let last = class.rsplit('.').next().unwrap_or(&class);
+                if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    self.b.model.instances.push(Instance {
+                        name: self.text(name).to_string(),
+                        class,
+                    });
+                }
+            }
+        }
     }
 
     fn lambda(&mut self, node: Node, depth: usize) -> FnId {
@@ -294,6 +321,14 @@ impl<'s> Lowerer<'s> {
         };
         let target = path_of(left, self.b.src);
         let inner = unwrap(right);
+        if node.kind() == "assignment" && target.contains('.') {
+            self.b.model.assignments.push(Assignment {
+                func: self.b.current(),
+                target: target.clone(),
+                value: self.simple_value(right),
+                span: node_span(node),
+            });
+        }
         if node.kind() == "assignment" && self.b.in_handler() {
             let decision = self.value_of(inner);
             self.b.handler_exit(
@@ -323,6 +358,73 @@ impl<'s> Lowerer<'s> {
             self.b.model.functions[id].name = Some(target);
         } else {
             self.visit(right, depth + 1);
+        }
+    }
+
+    /// `with httpx.Client(timeout=5) as client:` binds `client` like an assignment would, and
+    /// records the block the context manager governs.
+    fn with_statement(&mut self, node: Node, depth: usize) {
+        let body = node.child_by_field_name("body");
+        let clause = named_children(node).find(|c| c.kind() == "with_clause");
+        for item in clause.into_iter().flat_map(named_children) {
+            if item.kind() != "with_item" {
+                continue;
+            }
+            let Some(value) = item.child_by_field_name("value") else {
+                continue;
+            };
+            let (manager, alias) = if value.kind() == "as_pattern" {
+                let alias = value
+                    .child_by_field_name("alias")
+                    .and_then(|a| {
+                        if a.kind() == "as_pattern_target" {
+                            a.named_child(0)
+                        } else {
+                            Some(a)
+                        }
+                    })
+                    .filter(|a| matches!(a.kind(), "identifier" | "attribute"))
+                    .map(|a| path_of(a, self.b.src));
+                (value.named_child(0).unwrap_or(value), alias)
+            } else {
+                (value, None)
+            };
+            let inner = unwrap(manager);
+            if inner.kind() != "call" {
+                self.visit(manager, depth + 1);
+                self.b.model.withs.push(WithBlock {
+                    func: self.b.current(),
+                    call: None,
+                    body: body.map(node_span).unwrap_or_else(|| node_span(node)),
+                });
+                continue;
+            }
+            if let (Some(alias), Some(function)) = (&alias, inner.child_by_field_name("function")) {
+                let class = path_of(function, self.b.src);
+                let last = class.rsplit('.').next().unwrap_or(&class);
+                if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    self.b.model.instances.push(Instance {
+                        name: alias.clone(),
+                        class,
+                    });
+                }
+            }
+            self.call(inner, depth + 1, true, alias);
+            let call = self
+                .b
+                .model
+                .calls
+                .len()
+                .checked_sub(1)
+                .filter(|&i| self.b.model.calls[i].span == node_span(inner));
+            self.b.model.withs.push(WithBlock {
+                func: self.b.current(),
+                call,
+                body: body.map(node_span).unwrap_or_else(|| node_span(node)),
+            });
+        }
+        if let Some(body) = body {
+            self.visit(body, depth + 1);
         }
     }
 
@@ -431,6 +533,15 @@ impl<'s> Lowerer<'s> {
         let inner = unwrap(arg);
         let value = match inner.kind() {
             "lambda" => return ArgValue::Function(self.lambda(inner, depth + 1)),
+            _ => self.shallow_value(inner, 0),
+        };
+        self.visit(arg, depth + 1);
+        value
+    }
+
+    /// What an argument is, without lowering it (its calls are lowered by the caller).
+    fn shallow_value(&self, inner: Node, depth: usize) -> ArgValue {
+        match inner.kind() {
             "identifier" | "attribute" => ArgValue::Name(path_of(inner, self.b.src)),
             "string" => match string_content(inner, self.b.src) {
                 Some(s) => ArgValue::Str(s),
@@ -438,9 +549,13 @@ impl<'s> Lowerer<'s> {
             },
             "dictionary" => ArgValue::Object(
                 named_children(inner)
-                    .filter(|p| p.kind() == "pair")
-                    .filter_map(|p| p.child_by_field_name("key"))
-                    .filter_map(|k| string_content(k, self.b.src))
+                    .filter_map(|p| match p.kind() {
+                        "pair" => p
+                            .child_by_field_name("key")
+                            .and_then(|k| string_content(k, self.b.src)),
+                        "dictionary_splat" => Some("...".to_string()),
+                        _ => None,
+                    })
                     .collect(),
             ),
             "call" => ArgValue::Call(
@@ -449,10 +564,30 @@ impl<'s> Lowerer<'s> {
                     .map(|f| path_of(f, self.b.src))
                     .unwrap_or_default(),
             ),
+            "list_splat" | "dictionary_splat" => ArgValue::Spread,
+            "list" | "tuple" if depth < 16 => ArgValue::Array(
+                named_children(inner)
+                    .filter(|e| e.kind() != "comment")
+                    .map(|e| Arg {
+                        keyword: None,
+                        span: node_span(e),
+                        value: self.shallow_value(unwrap(e), depth + 1),
+                    })
+                    .collect(),
+            ),
             _ => ArgValue::Other,
-        };
-        self.visit(arg, depth + 1);
-        value
+        }
+    }
+
+    /// A value simple enough to record as written: a string's content, a number, a name.
+    fn simple_value(&self, node: Node) -> Option<String> {
+        let node = unwrap(node);
+        match node.kind() {
+            "string" => string_content(node, self.b.src),
+            "integer" | "float" | "true" | "false" | "none" => Some(self.text(node).to_string()),
+            "identifier" | "attribute" => Some(path_of(node, self.b.src)),
+            _ => None,
+        }
     }
 
     // ---- try, return, raise --------------------------------------------------------------
