@@ -7,12 +7,14 @@ use serde::Deserialize;
 
 const AUTH_CALLS: &str = include_str!("../rules/auth-calls.toml");
 const BREAKERS: &str = include_str!("../rules/breakers.toml");
+const EXTERNAL_CALLS: &str = include_str!("../rules/external-calls.toml");
 
 /// Everything rules know about names, loaded once per scan.
 #[derive(Debug)]
 pub struct Knowledge {
     pub auth_calls: NameSet,
     pub breakers: Breakers,
+    pub external_calls: ExternalCalls,
 }
 
 /// How circuit breakers are built, guard calls, and fail open (`rules/breakers.toml`).
@@ -36,6 +38,10 @@ pub struct VocabularyExtension {
     pub auth_calls: Vec<String>,
     /// Wrappers and decorators that count as circuit breakers.
     pub breakers: Vec<String>,
+    /// In-house clients whose calls leave the process (`acmeHttp.get`).
+    pub external_calls: Vec<String>,
+    /// Wrappers that put a deadline on what runs inside them (`withDeadline`).
+    pub timeouts: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +93,7 @@ impl Knowledge {
                 open_states: breakers.open_states,
                 half_open_states: breakers.half_open_states,
             },
+            external_calls: ExternalCalls::load(extension)?,
         })
     }
 
@@ -184,6 +191,221 @@ fn group(patterns: &[String]) -> Result<Vec<SegmentGroup>, String> {
     Ok(groups)
 }
 
+/// The external-call vocabulary (`rules/external-calls.toml`): libraries whose calls leave the
+/// process, their real default timeouts and the options that set one.
+#[derive(Debug)]
+pub struct ExternalCalls {
+    pub libraries: Vec<Library>,
+    /// Calls that put a deadline on what runs inside them (`asyncio.wait_for`, `pTimeout`).
+    pub timeout_wrappers: NameSet,
+    /// Calls that wait for several operations and fail when one fails (`Promise.all`).
+    pub aggregations: NameSet,
+    /// Keywords or calls that make an aggregation keep the other results (`return_exceptions`).
+    pub aggregation_safe: Vec<String>,
+}
+
+/// What the library does when no timeout is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultTimeout {
+    /// Waits as long as the peer likes.
+    None,
+    /// Bounded by this many seconds.
+    Seconds(f64),
+    /// Not judged: the deadline usually comes from somewhere faultline cannot see.
+    Unchecked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LibraryKind {
+    Http,
+    Database,
+    Cache,
+    Cloud,
+    /// Named by the user's configuration.
+    Custom,
+}
+
+/// One library of `rules/external-calls.toml`.
+#[derive(Debug)]
+pub struct Library {
+    pub name: String,
+    pub kind: LibraryKind,
+    /// Canonical callees that make a request (whole-name match).
+    pub calls: NameSet,
+    /// Canonical callees or classes that return a client (whole-name match).
+    pub clients: NameSet,
+    /// Client methods that make a request (matched against the end of the path after the client).
+    pub methods: NameSet,
+    /// Client methods that return another client of the library.
+    pub derive: NameSet,
+    pub default_timeout: DefaultTimeout,
+    /// How a finding describes the default (`aiohttp's default gives up only after five minutes`).
+    pub default_note: Option<String>,
+    pub timeout_options: Vec<String>,
+    /// The first positional argument that may hide options; `None`: only `**kwargs` does.
+    pub options_from: Option<usize>,
+    pub timeout_arg: Option<usize>,
+    pub timeout_methods: Vec<String>,
+    pub opaque_methods: Vec<String>,
+    /// Assignment targets or callees that give every call of the library a timeout.
+    pub defaults_set_by: NameSet,
+    /// Patterns match the end of the callee rather than the whole canonical name.
+    pub tail_match: bool,
+}
+
+impl Library {
+    /// Whether a canonical callee is one of the library's direct calls.
+    pub fn is_call(&self, canonical: &str) -> bool {
+        if self.tail_match {
+            self.calls.matches(canonical).is_some()
+        } else {
+            self.calls.matches_whole(canonical).is_some()
+        }
+    }
+
+    pub fn is_client_factory(&self, canonical: &str) -> bool {
+        self.clients.matches_whole(canonical).is_some()
+    }
+
+    pub fn is_timeout_option(&self, key: &str) -> bool {
+        self.timeout_options.iter().any(|o| o == key)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ExternalCallsFile {
+    timeout_wrappers: Vec<String>,
+    aggregations: Vec<String>,
+    aggregation_safe: Vec<String>,
+    library: Vec<LibraryEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LibraryEntry {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    calls: Vec<String>,
+    #[serde(default)]
+    clients: Vec<String>,
+    #[serde(default)]
+    methods: Vec<String>,
+    #[serde(default)]
+    methods_exclude: Vec<String>,
+    #[serde(default)]
+    derive: Vec<String>,
+    default_timeout: toml::Value,
+    default_note: Option<String>,
+    #[serde(default)]
+    timeout_options: Vec<String>,
+    options_from: Option<usize>,
+    timeout_arg: Option<usize>,
+    #[serde(default)]
+    timeout_methods: Vec<String>,
+    #[serde(default)]
+    opaque_methods: Vec<String>,
+    #[serde(default)]
+    defaults_set_by: Vec<String>,
+}
+
+impl ExternalCalls {
+    fn load(extension: &VocabularyExtension) -> Result<ExternalCalls, String> {
+        let where_ = "rules/external-calls.toml";
+        let file: ExternalCallsFile =
+            toml::from_str(EXTERNAL_CALLS).map_err(|e| format!("{where_}: {e}"))?;
+        let mut libraries = Vec::new();
+        for entry in file.library {
+            let kind = match entry.kind.as_str() {
+                "http" => LibraryKind::Http,
+                "database" => LibraryKind::Database,
+                "cache" => LibraryKind::Cache,
+                "cloud" => LibraryKind::Cloud,
+                other => {
+                    return Err(format!(
+                        "{where_}: `{}` has unknown kind `{other}`",
+                        entry.name
+                    ));
+                }
+            };
+            let default_timeout = match &entry.default_timeout {
+                toml::Value::String(s) if s == "none" => DefaultTimeout::None,
+                toml::Value::String(s) if s == "unchecked" => DefaultTimeout::Unchecked,
+                toml::Value::Integer(n) => DefaultTimeout::Seconds(*n as f64),
+                toml::Value::Float(f) => DefaultTimeout::Seconds(*f),
+                other => {
+                    return Err(format!(
+                        "{where_}: `{}` has default-timeout {other}; expected \"none\", \"unchecked\" or seconds",
+                        entry.name
+                    ));
+                }
+            };
+            libraries.push(Library {
+                name: entry.name,
+                kind,
+                calls: NameSet::new(&entry.calls, &[])?,
+                clients: NameSet::new(&entry.clients, &[])?,
+                methods: NameSet::new(&entry.methods, &entry.methods_exclude)?,
+                derive: NameSet::new(&entry.derive, &[])?,
+                default_timeout,
+                default_note: entry.default_note,
+                timeout_options: entry.timeout_options,
+                options_from: entry.options_from,
+                timeout_arg: entry.timeout_arg,
+                timeout_methods: entry.timeout_methods,
+                opaque_methods: entry.opaque_methods,
+                defaults_set_by: NameSet::new(&entry.defaults_set_by, &[])?,
+                tail_match: false,
+            });
+        }
+        if !extension.external_calls.is_empty() {
+            libraries.push(Library {
+                name: "configured".into(),
+                kind: LibraryKind::Custom,
+                calls: NameSet::new(&extension.external_calls, &[])?,
+                clients: NameSet::new(&[], &[])?,
+                methods: NameSet::new(&[], &[])?,
+                derive: NameSet::new(&[], &[])?,
+                default_timeout: DefaultTimeout::Unchecked,
+                default_note: None,
+                timeout_options: Vec::new(),
+                options_from: None,
+                timeout_arg: None,
+                timeout_methods: Vec::new(),
+                opaque_methods: Vec::new(),
+                defaults_set_by: NameSet::new(&[], &[])?,
+                tail_match: true,
+            });
+        }
+        let mut wrappers = file.timeout_wrappers;
+        wrappers.extend(extension.timeouts.iter().cloned());
+        Ok(ExternalCalls {
+            libraries,
+            timeout_wrappers: NameSet::new(&wrappers, &[])?,
+            aggregations: NameSet::new(&file.aggregations, &[])?,
+            aggregation_safe: file.aggregation_safe,
+        })
+    }
+}
+
+impl NameSet {
+    /// The pattern that matches all of `name`, segment by segment (not just its end).
+    pub fn matches_whole(&self, name: &str) -> Option<&str> {
+        let segments = name.split('.').count();
+        let groups = |g: &[SegmentGroup]| -> Option<usize> {
+            let group = g.iter().find(|g| g.segments == segments)?;
+            group.set.matches(normalize(name)).first().copied()
+        };
+        let index = groups(&self.groups)?;
+        if groups(&self.exclude).is_some() {
+            return None;
+        }
+        let group = self.groups.iter().find(|g| g.segments == segments)?;
+        Some(&group.patterns[index])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,13 +444,61 @@ mod tests {
     }
 
     #[test]
+    fn external_call_vocabulary_knows_defaults() {
+        let k = Knowledge::builtin();
+        let libs = &k.external_calls.libraries;
+        let lib = |name: &str| libs.iter().find(|l| l.name == name).unwrap();
+        assert!(lib("axios").is_call("axios.get"));
+        assert!(!lib("axios").is_call("this.axios.get"));
+        assert!(lib("fetch").is_call("fetch"));
+        assert!(!lib("fetch").is_call("store.fetch"));
+        assert!(lib("httpx").is_client_factory("httpx.AsyncClient"));
+        assert!(lib("aws-sdk").is_client_factory("@aws-sdk/client-s3.S3Client"));
+        assert_eq!(lib("httpx").default_timeout, DefaultTimeout::Seconds(5.0));
+        assert_eq!(lib("ky").default_timeout, DefaultTimeout::Seconds(10.0));
+        assert_eq!(lib("requests").default_timeout, DefaultTimeout::None);
+        assert_eq!(lib("aiohttp").default_timeout, DefaultTimeout::None);
+        assert!(lib("boto3").methods.matches("get_object").is_some());
+        assert!(lib("boto3").methods.matches("get_paginator").is_none());
+        let wrappers = &k.external_calls.timeout_wrappers;
+        assert!(wrappers.matches("asyncio.wait_for").is_some());
+        assert!(
+            k.external_calls
+                .aggregations
+                .matches_whole("Promise.all")
+                .is_some()
+        );
+        assert!(
+            k.external_calls
+                .aggregations
+                .matches_whole("Promise.allSettled")
+                .is_none()
+        );
+    }
+
+    #[test]
     fn user_patterns_extend_the_vocabulary() {
         let ext = VocabularyExtension {
             auth_calls: vec!["acmeGate".into()],
             breakers: vec!["resilient".into()],
+            ..VocabularyExtension::default()
         };
         let k = Knowledge::load(&ext).unwrap();
         assert_eq!(k.auth_calls.matches("gates.acme_gate"), Some("acmeGate"));
         assert!(k.breakers.guard_calls.matches("resilient").is_some());
+        let ext = VocabularyExtension {
+            external_calls: vec!["acmeHttp.get".into()],
+            timeouts: vec!["withDeadline".into()],
+            ..VocabularyExtension::default()
+        };
+        let k = Knowledge::load(&ext).unwrap();
+        let custom = k.external_calls.libraries.last().unwrap();
+        assert!(custom.is_call("this.acmeHttp.get"));
+        assert!(
+            k.external_calls
+                .timeout_wrappers
+                .matches("withDeadline")
+                .is_some()
+        );
     }
 }
