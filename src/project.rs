@@ -4,6 +4,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
+mod external;
+
+pub use external::{BreakerClass, Cover, ExternalCall, Timeout, breaker_classes};
+
 use crate::discover::SourceFile;
 use crate::knowledge::Knowledge;
 use crate::model::*;
@@ -37,6 +41,8 @@ pub struct Project {
     reach: Vec<Vec<Option<Reach>>>,
     /// For each function, the auth call it makes itself, if any (`jwt.verify`).
     auth: Vec<Vec<Option<String>>>,
+    /// External calls, clients, breakers and deadlines (`project/external.rs`).
+    external: external::ExternalFacts,
 }
 
 #[derive(Debug, Default)]
@@ -75,6 +81,7 @@ impl Project {
                 .map(|u| vec![None; u.model.functions.len()])
                 .collect(),
             auth: Vec::new(),
+            external: Default::default(),
             units,
             indexes,
             by_path,
@@ -85,6 +92,7 @@ impl Project {
             .iter()
             .map(|u| direct_auth_calls(&u.model, knowledge))
             .collect();
+        project.external = external::ExternalFacts::build(&project, knowledge);
         project
     }
 

@@ -1,0 +1,1443 @@
+//! Link-stage facts for the reliability rules: which calls leave the process and through which
+//! client, whether a timeout bounds them, and which circuit breakers and deadlines cover them,
+//! per call and per path from a tool handler.
+//!
+//! Names are resolved here, not in the rules: a callee's import (`import ky from "ky"`), the
+//! client a name holds (`const api = axios.create({ timeout })`, `async with
+//! httpx.AsyncClient() as client`), in this file or imported from another, and the breaker a
+//! name holds (`new CircuitBreaker(fn)`, `pybreaker.CircuitBreaker()`, a home-grown class).
+
+use std::collections::VecDeque;
+
+use super::{FnRef, Project, Reach, Target, enclosing_owner};
+use crate::knowledge::{DefaultTimeout, Knowledge, Library, normalize};
+use crate::model::*;
+
+/// A call that leaves the process: an HTTP request, a database or cache command, a cloud SDK
+/// call, as `rules/external-calls.toml` names them.
+#[derive(Debug, Clone)]
+pub struct ExternalCall {
+    /// Index of the call in its model's [`Model::calls`].
+    pub call: usize,
+    /// Index of the library in [`crate::knowledge::ExternalCalls::libraries`].
+    pub library: usize,
+    /// The client the call goes through, as written (`client`, `this.http`), if any.
+    pub client: Option<String>,
+    pub timeout: Timeout,
+}
+
+/// What bounds an external call in time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Timeout {
+    /// Set on the call, on its client, or library-wide; the text says how.
+    Set(String),
+    /// The library's default bounds it (seconds).
+    Default(f64),
+    /// Nothing sets one and the library has none.
+    Missing,
+    /// Options faultline cannot read (a variable, a spread, a connection string).
+    Unknown,
+    /// The library's timeouts are not judged (`default-timeout = "unchecked"`).
+    Unchecked,
+}
+
+/// What encloses a call or a function: a circuit breaker, a deadline.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cover {
+    pub breaker: bool,
+    pub deadline: bool,
+}
+
+impl Cover {
+    fn or(self, other: Cover) -> Cover {
+        Cover {
+            breaker: self.breaker || other.breaker,
+            deadline: self.deadline || other.deadline,
+        }
+    }
+}
+
+/// A class shaped like a circuit breaker: a state field that takes an open and a half-open
+/// value, and methods that run a function they are given.
+#[derive(Debug, Clone)]
+pub struct BreakerClass {
+    pub name: String,
+    /// Names of the methods that call a function passed to them (`execute(fn)`).
+    pub runners: Vec<String>,
+}
+
+/// The home-grown circuit breakers of one file, recognised from their shape: a class whose
+/// methods assign its state field both an open value (`'open'`, `State.OPEN`) and a half-open
+/// value (`'HALF_OPEN'`, `CircuitState.HalfOpen`), and that has a method calling one of its
+/// own parameters (`async execute(fn) { ... return await fn() }`). The state names come from
+/// `rules/breakers.toml`. This is the one place that decides what a home-grown breaker is.
+pub fn breaker_classes(model: &Model, knowledge: &Knowledge) -> Vec<BreakerClass> {
+    let state = |value: &str, states: &[String]| {
+        let last = normalize(value.rsplit('.').next().unwrap_or(value));
+        states
+            .iter()
+            .any(|s| normalize(s.rsplit('.').next().unwrap_or(s)) == last)
+    };
+    let mut owners: Vec<&str> = model
+        .functions
+        .iter()
+        .filter_map(|f| f.owner.as_deref())
+        .collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let mut out = Vec::new();
+    for owner in owners {
+        let writes = model.assignments.iter().filter(|a| {
+            (a.target.starts_with("this.") || a.target.starts_with("self."))
+                && enclosing_owner(model, a.func).as_deref() == Some(owner)
+        });
+        let (mut open, mut half_open) = (false, false);
+        for write in writes {
+            let Some(value) = &write.value else { continue };
+            open |= state(value, &knowledge.breakers.open_states);
+            half_open |= state(value, &knowledge.breakers.half_open_states);
+        }
+        if !(open && half_open) {
+            continue;
+        }
+        let mut runners: Vec<String> = Vec::new();
+        for (id, method) in model.functions.iter().enumerate() {
+            if method.owner.as_deref() != Some(owner) || method.params.is_empty() {
+                continue;
+            }
+            let Some(name) = &method.name else { continue };
+            let runs_a_param = model.calls.iter().any(|c| {
+                let head = c
+                    .callee
+                    .strip_suffix(".apply")
+                    .or_else(|| c.callee.strip_suffix(".call"))
+                    .unwrap_or(&c.callee);
+                method.params.iter().any(|p| p == head) && is_within(model, c.func, id)
+            });
+            if runs_a_param && !runners.contains(name) {
+                runners.push(name.clone());
+            }
+        }
+        if !runners.is_empty() {
+            out.push(BreakerClass {
+                name: owner.to_string(),
+                runners,
+            });
+        }
+    }
+    out
+}
+
+/// Whether function `inner` is `outer` or nested in it.
+fn is_within(model: &Model, mut inner: FnId, outer: FnId) -> bool {
+    for _ in 0..64 {
+        if inner == outer {
+            return true;
+        }
+        match model.functions[inner].parent {
+            Some(parent) => inner = parent,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// What a name holds, as far as the reliability rules care.
+#[derive(Debug, Clone)]
+enum Held {
+    Client {
+        library: usize,
+        timeout: ClientTimeout,
+    },
+    Breaker {
+        /// The functions the breaker was built around (`new CircuitBreaker(fn)`): `fire` runs them.
+        wrapped: Vec<FnRef>,
+        /// The breaker also gives up after a deadline (opossum).
+        deadline: bool,
+        /// Methods of a home-grown breaker class that run the function they are given.
+        runners: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ClientTimeout {
+    Set(String),
+    Missing,
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+struct Binding {
+    /// `client`, `this.http`, `self.session`.
+    name: String,
+    /// The function whose body binds it.
+    func: FnId,
+    /// Where it is bound (byte offset), to prefer the binding before a use.
+    at: u32,
+    held: Held,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    target: FnRef,
+    cover: Cover,
+}
+
+/// The reliability facts of a whole project.
+#[derive(Debug, Default)]
+pub struct ExternalFacts {
+    /// Per unit, per call: the callee with its import resolved; `None` for our own functions,
+    /// parameters and names that are neither imported nor known globals.
+    canonical: Vec<Vec<Option<String>>>,
+    bindings: Vec<Vec<Binding>>,
+    /// Per unit: external calls, by call index.
+    external: Vec<Vec<ExternalCall>>,
+    /// Per unit: spans that a breaker or a deadline covers.
+    regions: Vec<Vec<(Span, Cover)>>,
+    /// Per unit, per call.
+    call_cover: Vec<Vec<Cover>>,
+    /// Per unit, per function: what its decorators put around it.
+    fn_cover: Vec<Vec<Cover>>,
+    edges: Vec<Vec<Vec<Edge>>>,
+    reached: Vec<Vec<Option<Reach>>>,
+    unguarded: Vec<Vec<Option<Reach>>>,
+    undeadlined: Vec<Vec<Option<Reach>>>,
+    makes_external: Vec<Vec<bool>>,
+    /// Per library: how a library-wide default timeout is set, if it is.
+    library_defaults: Vec<Option<String>>,
+}
+
+const MAX_HOPS: usize = 6;
+
+impl Project {
+    /// The external calls of a file, by call index.
+    pub fn external_calls(&self, unit: usize) -> &[ExternalCall] {
+        self.external
+            .external
+            .get(unit)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The external call at `call` (an index in the unit's calls), if it is one.
+    pub fn external_call(&self, unit: usize, call: usize) -> Option<&ExternalCall> {
+        let calls = self.external_calls(unit);
+        calls
+            .binary_search_by_key(&call, |e| e.call)
+            .ok()
+            .map(|i| &calls[i])
+    }
+
+    /// The callee of a call with its import resolved (`ky.get`, `urllib.request.urlopen`).
+    pub fn canonical_callee(&self, unit: usize, call: usize) -> Option<&str> {
+        self.external.canonical.get(unit)?.get(call)?.as_deref()
+    }
+
+    /// Breakers and deadlines around a call in its own file (`breaker.fire(() => ...)`,
+    /// `asyncio.wait_for(...)`, `with db_breaker.calling():`).
+    pub fn call_cover(&self, unit: usize, call: usize) -> Cover {
+        self.external.call_cover[unit][call]
+    }
+
+    /// The tool that reaches a function, following breakers to the functions they run.
+    pub fn tool_reach(&self, unit: usize, func: FnId) -> Option<&Reach> {
+        self.external.reached[unit].get(func)?.as_ref()
+    }
+
+    /// The tool that reaches a function on a path no circuit breaker guards.
+    pub fn reach_without_breaker(&self, unit: usize, func: FnId) -> Option<&Reach> {
+        self.external.unguarded[unit].get(func)?.as_ref()
+    }
+
+    /// The tool that reaches a function on a path no deadline bounds.
+    pub fn reach_without_deadline(&self, unit: usize, func: FnId) -> Option<&Reach> {
+        self.external.undeadlined[unit].get(func)?.as_ref()
+    }
+
+    /// Whether a function makes an external call, itself or through functions it runs.
+    pub fn makes_external_call(&self, f: FnRef) -> bool {
+        self.external.makes_external[f.unit]
+            .get(f.func)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The function a call runs, or that a name passed to it (`breaker.call(fetch_user)`)
+    /// or a breaker it fires (`breaker.fire(city)`) runs.
+    pub fn functions_run_by(&self, unit: usize, call: usize) -> Vec<FnRef> {
+        let model = &self.units[unit].model;
+        let c = &model.calls[call];
+        let mut out: Vec<FnRef> = self.resolve_call(unit, c).into_iter().collect();
+        for arg in &c.args {
+            match &arg.value {
+                ArgValue::Name(name) => out.extend(self.resolve_callee(unit, c.func, name)),
+                ArgValue::Function(id) => out.push(FnRef { unit, func: *id }),
+                _ => {}
+            }
+        }
+        if let Some(Held::Breaker { wrapped, .. }) = c
+            .receiver()
+            .and_then(|r| self.external.binding(self, unit, c.func, r, c.span.start))
+            .map(|b| &b.held)
+        {
+            out.extend(wrapped.iter().copied());
+        }
+        out
+    }
+}
+
+impl ExternalFacts {
+    pub fn build(project: &Project, knowledge: &Knowledge) -> ExternalFacts {
+        let units = project.units.len();
+        let mut facts = ExternalFacts {
+            canonical: (0..units)
+                .map(|u| canonical_callees(project, knowledge, u))
+                .collect(),
+            bindings: vec![Vec::new(); units],
+            ..ExternalFacts::default()
+        };
+        facts.bind(project, knowledge);
+        facts.library_defaults = library_defaults(project, knowledge, &facts);
+        facts.external = (0..units)
+            .map(|u| facts.classify_unit(project, knowledge, u))
+            .collect();
+        facts.regions = (0..units)
+            .map(|u| facts.cover_regions(project, knowledge, u))
+            .collect();
+        facts.call_cover = (0..units)
+            .map(|u| {
+                project.units[u]
+                    .model
+                    .calls
+                    .iter()
+                    .map(|c| facts.span_cover(u, c.span))
+                    .collect()
+            })
+            .collect();
+        facts.fn_cover = (0..units)
+            .map(|u| facts.decorator_cover(project, knowledge, u))
+            .collect();
+        facts.edges = (0..units)
+            .map(|u| {
+                (0..project.units[u].model.functions.len())
+                    .map(|f| facts.edges_of(project, FnRef { unit: u, func: f }))
+                    .collect()
+            })
+            .collect();
+        facts.reached = facts.reach(project, |_| false);
+        facts.unguarded = facts.reach(project, |c| c.breaker);
+        facts.undeadlined = facts.reach(project, |c| c.deadline);
+        facts.makes_external = facts.external_closure(project);
+        facts
+    }
+
+    // ---- bindings --------------------------------------------------------------------------
+
+    /// Names bound to clients and breakers: factories and constructors first, in every file,
+    /// then clients derived from them (`pool.connect()`, `conn.cursor()`).
+    fn bind(&mut self, project: &Project, knowledge: &Knowledge) {
+        let libraries = &knowledge.external_calls.libraries;
+        for unit in 0..project.units.len() {
+            let model = &project.units[unit].model;
+            let classes = breaker_classes(model, knowledge);
+            for (index, call) in model.calls.iter().enumerate() {
+                let Some(name) = &call.assigned_to else {
+                    continue;
+                };
+                let canonical = self.canonical[unit][index].as_deref();
+                let held = if let Some((library, _)) = canonical.and_then(|c| {
+                    libraries
+                        .iter()
+                        .enumerate()
+                        .find(|(_, l)| l.is_client_factory(c))
+                }) {
+                    Some(Held::Client {
+                        library,
+                        timeout: client_timeout(call, &libraries[library], project, unit, name),
+                    })
+                } else {
+                    self.breaker_held(project, knowledge, unit, index, &classes)
+                };
+                if let Some(held) = held {
+                    self.bindings[unit].push(Binding {
+                        name: name.clone(),
+                        func: call.func,
+                        at: call.span.start,
+                        held,
+                    });
+                }
+            }
+            // Typed names (`constructor(private http: AxiosInstance)`, `breaker: ServiceBreaker`).
+            for instance in &model.instances {
+                // `new X()` makes both an instance and a call binding; keep the binding.
+                let bound = self.bindings[unit].iter().any(|b| {
+                    b.name == instance.name
+                        && (b.func == MODULE
+                            || b.name.starts_with("this.")
+                            || b.name.starts_with("self."))
+                });
+                if bound {
+                    continue;
+                }
+                let class = canonical_name(project, unit, MODULE, &instance.class);
+                let library = class.as_deref().and_then(|c| {
+                    libraries
+                        .iter()
+                        .position(|l| l.is_client_factory(c) && !c.is_empty())
+                });
+                let held =
+                    match library {
+                        Some(library) => Some(Held::Client {
+                            library,
+                            timeout: ClientTimeout::Unknown,
+                        }),
+                        None => breaker_class_of(project, knowledge, unit, &instance.class).map(
+                            |runners| Held::Breaker {
+                                wrapped: Vec::new(),
+                                deadline: false,
+                                runners,
+                            },
+                        ),
+                    };
+                if let Some(held) = held {
+                    self.bindings[unit].push(Binding {
+                        name: instance.name.clone(),
+                        func: MODULE,
+                        at: 0,
+                        held,
+                    });
+                }
+            }
+        }
+        // Derived clients, which may come from a client bound in another file.
+        for unit in 0..project.units.len() {
+            let model = &project.units[unit].model;
+            for (index, call) in model.calls.iter().enumerate() {
+                let Some(name) = &call.assigned_to else {
+                    continue;
+                };
+                if self.bindings[unit]
+                    .iter()
+                    .any(|b| b.name == *name && b.at == call.span.start)
+                {
+                    continue;
+                }
+                let Some((library, timeout, _)) =
+                    self.client_of_receiver(project, knowledge, unit, index, true)
+                else {
+                    continue;
+                };
+                self.bindings[unit].push(Binding {
+                    name: name.clone(),
+                    func: call.func,
+                    at: call.span.start,
+                    held: Held::Client { library, timeout },
+                });
+            }
+        }
+    }
+
+    /// A breaker built by call `index`, if it builds one: a library constructor, a
+    /// combination of policies, or a home-grown breaker class.
+    fn breaker_held(
+        &self,
+        project: &Project,
+        knowledge: &Knowledge,
+        unit: usize,
+        index: usize,
+        classes: &[BreakerClass],
+    ) -> Option<Held> {
+        let model = &project.units[unit].model;
+        let call = &model.calls[index];
+        let canonical = self.canonical[unit][index].as_deref();
+        let constructors = &knowledge.breakers.constructors;
+        let is_constructor = constructors.matches(&call.callee).is_some()
+            || canonical.is_some_and(|c| constructors.matches(c).is_some());
+        if is_constructor {
+            let wrapped = match call.args.first().map(|a| &a.value) {
+                Some(ArgValue::Function(id)) => vec![FnRef { unit, func: *id }],
+                Some(ArgValue::Name(name)) => project
+                    .resolve_callee(unit, call.func, name)
+                    .into_iter()
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let deadline = [Some(call.callee.as_str()), canonical]
+                .into_iter()
+                .flatten()
+                .any(|c| {
+                    knowledge
+                        .external_calls
+                        .timeout_wrappers
+                        .matches(c)
+                        .is_some()
+                });
+            return Some(Held::Breaker {
+                wrapped,
+                deadline,
+                runners: Vec::new(),
+            });
+        }
+        let local = classes
+            .iter()
+            .find(|c| c.name == call.callee)
+            .map(|c| c.runners.clone());
+        local
+            .or_else(|| breaker_class_of(project, knowledge, unit, &call.callee))
+            .map(|runners| Held::Breaker {
+                wrapped: Vec::new(),
+                deadline: false,
+                runners,
+            })
+    }
+
+    /// The binding a name (`client`, `this.http`, `api`) refers to from function `from`: the
+    /// innermost scope that binds it, the class for `this.` / `self.` names, else the binding
+    /// an import names in another file.
+    fn lookup(
+        &self,
+        project: &Project,
+        unit: usize,
+        from: FnId,
+        name: &str,
+        at: u32,
+        hops: usize,
+    ) -> Option<&Binding> {
+        let model = &project.units[unit].model;
+        let bindings = &self.bindings[unit];
+        fn pick(candidates: Vec<&Binding>, at: u32) -> Option<&Binding> {
+            candidates
+                .iter()
+                .rev()
+                .find(|b| b.at < at)
+                .or(candidates.first())
+                .copied()
+        }
+        if name.starts_with("this.") || name.starts_with("self.") {
+            let owner = enclosing_owner(model, from);
+            let candidates: Vec<&Binding> = bindings
+                .iter()
+                .filter(|b| b.name == name)
+                .filter(|b| {
+                    let bound_in = enclosing_owner(model, b.func);
+                    owner.is_none() || bound_in.is_none() || bound_in == owner
+                })
+                .collect();
+            return pick(candidates, at);
+        }
+        let head = name.split('.').next().unwrap_or(name);
+        let mut scope = Some(from);
+        for _ in 0..64 {
+            let Some(id) = scope else { break };
+            let candidates: Vec<&Binding> = bindings
+                .iter()
+                .filter(|b| b.name == name && b.func == id)
+                .collect();
+            if !candidates.is_empty() {
+                return pick(candidates, at);
+            }
+            if model.functions[id].params.iter().any(|p| p == head) {
+                // A typed parameter (`client: httpx.AsyncClient`) holds what its type says.
+                return bindings
+                    .iter()
+                    .find(|b| b.name == name && b.func == MODULE && b.at == 0);
+            }
+            scope = model.functions[id].parent;
+        }
+        self.imported(project, unit, name, hops)
+    }
+
+    /// A module-level binding of another file that an import names.
+    fn imported(
+        &self,
+        project: &Project,
+        unit: usize,
+        name: &str,
+        hops: usize,
+    ) -> Option<&Binding> {
+        if hops > MAX_HOPS {
+            return None;
+        }
+        let model = &project.units[unit].model;
+        let file = &project.units[unit].file;
+        let mut segments = name.split('.');
+        let head = segments.next()?;
+        let rest: Vec<&str> = segments.collect();
+        let import = model.imports.iter().find(|i| i.local == head)?;
+        let (target, exported, rest) = match &import.imported {
+            Some(imported) => {
+                if file.language == Language::Python {
+                    let submodule = format!("{}.{imported}", import.source.trim_end_matches('.'));
+                    let submodule = if import.source.ends_with('.') {
+                        format!("{}{imported}", import.source)
+                    } else {
+                        submodule
+                    };
+                    if let (Some(u), Some((first, more))) =
+                        (project.module(file, &submodule), rest.split_first())
+                    {
+                        (u, first.to_string(), more.to_vec())
+                    } else {
+                        (
+                            project.module(file, &import.source)?,
+                            imported.clone(),
+                            rest,
+                        )
+                    }
+                } else {
+                    (
+                        project.module(file, &import.source)?,
+                        imported.clone(),
+                        rest,
+                    )
+                }
+            }
+            None => {
+                let (first, more) = rest.split_first()?;
+                (
+                    project.module(file, &import.source)?,
+                    first.to_string(),
+                    more.to_vec(),
+                )
+            }
+        };
+        let target_model = &project.units[target].model;
+        let local = target_model
+            .exports
+            .iter()
+            .find_map(|e| match e {
+                Export::Name { exported: x, local } if *x == exported => Some(local.clone()),
+                _ => None,
+            })
+            .unwrap_or(exported);
+        let mut full = local;
+        for r in rest {
+            full.push('.');
+            full.push_str(r);
+        }
+        self.lookup(project, target, MODULE, &full, u32::MAX, hops + 1)
+    }
+
+    /// The client a call's receiver holds: `(library, client timeout, client name)`.
+    /// With `derive`, only calls that return another client (`pool.connect()`) count; else
+    /// only calls that make a request.
+    fn client_of_receiver(
+        &self,
+        project: &Project,
+        knowledge: &Knowledge,
+        unit: usize,
+        index: usize,
+        derive: bool,
+    ) -> Option<(usize, ClientTimeout, String)> {
+        let model = &project.units[unit].model;
+        let call = &model.calls[index];
+        let libraries = &knowledge.external_calls.libraries;
+        let segments: Vec<&str> = call.callee.split('.').collect();
+        for n in (1..segments.len()).rev() {
+            let prefix = segments[..n].join(".");
+            let rest = segments[n..].join(".");
+            let wanted = |library: &Library| {
+                if derive {
+                    library.derive.matches(&rest).is_some()
+                } else {
+                    library.methods.matches(&rest).is_some()
+                }
+            };
+            if let Some(binding) =
+                self.lookup(project, unit, call.func, &prefix, call.span.start, 0)
+            {
+                return match &binding.held {
+                    Held::Client { library, timeout } if wanted(&libraries[*library]) => {
+                        Some((*library, timeout.clone(), prefix))
+                    }
+                    _ => None,
+                };
+            }
+            // `httpx.AsyncClient().get(url)`, `mysql.createPool(config).promise()`
+            if let Some(factory) = prefix.strip_suffix("()") {
+                let inner = model.calls.iter().position(|c| {
+                    c.callee == factory
+                        && c.span.start == call.span.start
+                        && c.span.end <= call.callee_span.end
+                });
+                let Some(inner) = inner else { continue };
+                if let Some(canonical) = self.canonical[unit][inner].as_deref() {
+                    if let Some(library) = libraries
+                        .iter()
+                        .position(|l| l.is_client_factory(canonical))
+                    {
+                        if !wanted(&libraries[library]) {
+                            return None;
+                        }
+                        let timeout = client_timeout(
+                            &model.calls[inner],
+                            &libraries[library],
+                            project,
+                            unit,
+                            "",
+                        );
+                        return Some((library, timeout, prefix));
+                    }
+                }
+                if !derive {
+                    // A client derived inline: `client.db("x").collection("y").findOne()`.
+                    if let Some((library, timeout, client)) =
+                        self.client_of_receiver(project, knowledge, unit, inner, true)
+                    {
+                        if wanted(&libraries[library]) {
+                            return Some((library, timeout, client));
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn binding(
+        &self,
+        project: &Project,
+        unit: usize,
+        from: FnId,
+        name: &str,
+        at: u32,
+    ) -> Option<&Binding> {
+        self.lookup(project, unit, from, name, at, 0)
+    }
+
+    // ---- external calls ----------------------------------------------------------------------
+
+    fn classify_unit(
+        &self,
+        project: &Project,
+        knowledge: &Knowledge,
+        unit: usize,
+    ) -> Vec<ExternalCall> {
+        let model = &project.units[unit].model;
+        let libraries = &knowledge.external_calls.libraries;
+        let mut out = Vec::new();
+        for index in 0..model.calls.len() {
+            let direct = self.canonical[unit][index]
+                .as_deref()
+                .and_then(|c| libraries.iter().position(|l| l.is_call(c)));
+            let (library, client, client_timeout) = match direct {
+                Some(library) => (library, None, ClientTimeout::Missing),
+                None => match self.client_of_receiver(project, knowledge, unit, index, false) {
+                    Some((library, timeout, client)) => (library, Some(client), timeout),
+                    None => continue,
+                },
+            };
+            let timeout = self.timeout(
+                project,
+                unit,
+                index,
+                &libraries[library],
+                library,
+                &client_timeout,
+            );
+            out.push(ExternalCall {
+                call: index,
+                library,
+                client,
+                timeout,
+            });
+        }
+        out
+    }
+
+    fn timeout(
+        &self,
+        project: &Project,
+        unit: usize,
+        index: usize,
+        library: &Library,
+        library_index: usize,
+        client: &ClientTimeout,
+    ) -> Timeout {
+        match library.default_timeout {
+            DefaultTimeout::Seconds(s) => return Timeout::Default(s),
+            DefaultTimeout::Unchecked => return Timeout::Unchecked,
+            DefaultTimeout::None => {}
+        }
+        let model = &project.units[unit].model;
+        let call = &model.calls[index];
+        let python = project.units[unit].file.language == Language::Python;
+        let from = library.options_from.or((!python).then_some(1));
+        let mut unknown = false;
+        match options_timeout(call, library, from) {
+            ClientTimeout::Set(how) => return Timeout::Set(how),
+            ClientTimeout::Unknown => unknown = true,
+            ClientTimeout::Missing => {}
+        }
+        match client {
+            ClientTimeout::Set(how) => return Timeout::Set(how.clone()),
+            ClientTimeout::Unknown => unknown = true,
+            ClientTimeout::Missing => {}
+        }
+        if let Some(how) = &self.library_defaults[library_index] {
+            return Timeout::Set(how.clone());
+        }
+        // `const req = https.get(url); req.setTimeout(5000)` or `https.get(url).setTimeout(5000)`
+        for method in &library.timeout_methods {
+            let chained = format!("{}().", call.callee);
+            let set = model.calls.iter().any(|c| {
+                c.func == call.func
+                    && ((c.callee.starts_with(&chained) && c.method() == method)
+                        || call
+                            .assigned_to
+                            .as_ref()
+                            .is_some_and(|a| c.callee == format!("{a}.{method}")))
+            });
+            if set {
+                return Timeout::Set(format!("`.{method}(...)` on the request"));
+            }
+        }
+        if unknown {
+            Timeout::Unknown
+        } else {
+            Timeout::Missing
+        }
+    }
+
+    // ---- breakers and deadlines ----------------------------------------------------------------
+
+    /// Regions of a file that a breaker or a deadline covers: the arguments of a guard call,
+    /// a breaker constructor or a timeout wrapper, and the body of a guarding `with` block.
+    fn cover_regions(
+        &self,
+        project: &Project,
+        knowledge: &Knowledge,
+        unit: usize,
+    ) -> Vec<(Span, Cover)> {
+        let model = &project.units[unit].model;
+        let mut regions = Vec::new();
+        let call_cover = |index: usize| -> Cover {
+            let call = &model.calls[index];
+            let canonical = self.canonical[unit][index].as_deref();
+            let names = [Some(call.callee.as_str()), canonical];
+            let matches = |set: &crate::knowledge::NameSet| {
+                names.iter().flatten().any(|n| set.matches(n).is_some())
+            };
+            let mut cover = Cover {
+                breaker: matches(&knowledge.breakers.guard_calls)
+                    || matches(&knowledge.breakers.constructors),
+                deadline: matches(&knowledge.external_calls.timeout_wrappers),
+            };
+            if let Some(binding) = call
+                .receiver()
+                .and_then(|r| self.binding(project, unit, call.func, r, call.span.start))
+            {
+                if let Held::Breaker {
+                    deadline, runners, ..
+                } = &binding.held
+                {
+                    if is_guard_method(knowledge, runners, call.method()) {
+                        cover.breaker = true;
+                        cover.deadline |= *deadline;
+                    }
+                }
+            }
+            cover
+        };
+        for (index, call) in model.calls.iter().enumerate() {
+            let cover = call_cover(index);
+            if cover != Cover::default() {
+                let arguments = Span {
+                    start: call.callee_span.end,
+                    end: call.span.end,
+                };
+                regions.push((arguments, cover));
+            }
+        }
+        for block in &model.withs {
+            let Some(index) = block.call else { continue };
+            let cover = call_cover(index);
+            if cover != Cover::default() {
+                regions.push((block.body, cover));
+            }
+        }
+        regions
+    }
+
+    /// Breakers and deadlines whose region holds `span`. A guard call's region starts after
+    /// its callee, so the guard call itself is never inside its own region.
+    fn span_cover(&self, unit: usize, span: Span) -> Cover {
+        self.regions[unit]
+            .iter()
+            .filter(|(region, _)| region.contains(span))
+            .fold(Cover::default(), |acc, (_, c)| acc.or(*c))
+    }
+
+    /// `@circuit`, `@db_breaker` (a breaker instance), `@timeout(10)`.
+    fn decorator_cover(&self, project: &Project, knowledge: &Knowledge, unit: usize) -> Vec<Cover> {
+        let model = &project.units[unit].model;
+        model
+            .functions
+            .iter()
+            .map(|f| {
+                let mut cover = Cover::default();
+                for decorator in &f.decorators {
+                    if knowledge
+                        .breakers
+                        .guard_decorators
+                        .matches(decorator)
+                        .is_some()
+                    {
+                        cover.breaker = true;
+                    }
+                    let canonical = canonical_name(project, unit, MODULE, decorator);
+                    let names = [Some(decorator.as_str()), canonical.as_deref()];
+                    if names.iter().flatten().any(|n| {
+                        knowledge
+                            .external_calls
+                            .timeout_wrappers
+                            .matches(n)
+                            .is_some()
+                    }) {
+                        cover.deadline = true;
+                    }
+                    if let Some(Held::Breaker { deadline, .. }) = self
+                        .binding(
+                            project,
+                            unit,
+                            f.parent.unwrap_or(MODULE),
+                            decorator,
+                            u32::MAX,
+                        )
+                        .map(|b| &b.held)
+                    {
+                        cover.breaker = true;
+                        cover.deadline |= *deadline;
+                    }
+                }
+                cover
+            })
+            .collect()
+    }
+
+    /// The functions `f` may run, and what covers each step.
+    fn edges_of(&self, project: &Project, f: FnRef) -> Vec<Edge> {
+        let unit = f.unit;
+        let index = &project.indexes[unit];
+        let model = &project.units[unit].model;
+        let mut out: Vec<Edge> = index.children[f.func]
+            .iter()
+            .map(|&child| Edge {
+                target: FnRef { unit, func: child },
+                cover: self.span_cover(unit, model.functions[child].span),
+            })
+            .collect();
+        for &c in &index.calls_by_fn[f.func] {
+            let call = &model.calls[c];
+            let cover = self.call_cover[unit][c];
+            if let Some(target) = project.resolve_call(unit, call) {
+                out.push(Edge { target, cover });
+            }
+            for arg in &call.args {
+                if let ArgValue::Name(name) = &arg.value {
+                    if let Some(target) = project.resolve_callee(unit, call.func, name) {
+                        out.push(Edge {
+                            target,
+                            cover: self.span_cover(unit, arg.span),
+                        });
+                    }
+                }
+            }
+            // `breaker.fire(city)` runs the function the breaker was built around.
+            if let Some(Held::Breaker {
+                wrapped, deadline, ..
+            }) = call
+                .receiver()
+                .and_then(|r| self.binding(project, unit, call.func, r, call.span.start))
+                .map(|b| &b.held)
+            {
+                for target in wrapped {
+                    out.push(Edge {
+                        target: *target,
+                        cover: cover.or(Cover {
+                            breaker: true,
+                            deadline: *deadline,
+                        }),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Functions reached from tool handlers without crossing a step that `blocked` says stops
+    /// the walk.
+    fn reach(&self, project: &Project, blocked: impl Fn(Cover) -> bool) -> Vec<Vec<Option<Reach>>> {
+        let mut out: Vec<Vec<Option<Reach>>> = project
+            .units
+            .iter()
+            .map(|u| vec![None; u.model.functions.len()])
+            .collect();
+        let mut roots: Vec<(String, Span, Reach, FnRef)> = Vec::new();
+        for (unit, u) in project.units.iter().enumerate() {
+            for tool in &u.model.tools {
+                for handler in &tool.handlers {
+                    let target = match handler {
+                        HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
+                        HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
+                    };
+                    if let Some(target) = target {
+                        let reach = Reach {
+                            tool: tool.name.clone(),
+                            kind: tool.kind,
+                        };
+                        roots.push((u.file.display.clone(), tool.span, reach, target));
+                    }
+                }
+            }
+        }
+        roots.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let mut queue: VecDeque<(FnRef, Reach)> = VecDeque::new();
+        for (_, _, reach, target) in roots {
+            let span = project.function(target).span;
+            let cover =
+                self.fn_cover[target.unit][target.func].or(self.span_cover(target.unit, span));
+            if !blocked(cover) {
+                queue.push_back((target, reach));
+            }
+        }
+        while let Some((f, reach)) = queue.pop_front() {
+            if out[f.unit][f.func].is_some() {
+                continue;
+            }
+            out[f.unit][f.func] = Some(reach.clone());
+            for edge in &self.edges[f.unit][f.func] {
+                let t = edge.target;
+                let cover = edge.cover.or(self.fn_cover[t.unit][t.func]);
+                if out[t.unit][t.func].is_none() && !blocked(cover) {
+                    queue.push_back((t, reach.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Which functions make an external call, themselves or through what they run.
+    fn external_closure(&self, project: &Project) -> Vec<Vec<bool>> {
+        let mut out: Vec<Vec<bool>> = project
+            .units
+            .iter()
+            .map(|u| vec![false; u.model.functions.len()])
+            .collect();
+        for (unit, calls) in self.external.iter().enumerate() {
+            for e in calls {
+                let func = project.units[unit].model.calls[e.call].func;
+                out[unit][func] = true;
+            }
+        }
+        for _ in 0..32 {
+            let mut changed = false;
+            for unit in 0..out.len() {
+                for func in 0..out[unit].len() {
+                    if out[unit][func] {
+                        continue;
+                    }
+                    // Nested functions do not count: defining a callback makes no call.
+                    let runs_external = self.edges[unit][func].iter().any(|e| {
+                        out[e.target.unit][e.target.func]
+                            && !(e.target.unit == unit
+                                && project.units[unit].model.functions[e.target.func].parent
+                                    == Some(func)
+                                && !called_here(project, unit, func, e.target.func))
+                    });
+                    if runs_external {
+                        out[unit][func] = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// Whether nested function `child` of `func` is called or handed to a call in `func` (as
+/// opposed to only defined there).
+fn called_here(project: &Project, unit: usize, func: FnId, child: FnId) -> bool {
+    let model = &project.units[unit].model;
+    let span = model.functions[child].span;
+    model
+        .calls_in(func)
+        .any(|c| c.span.contains(span) && c.span != span)
+}
+
+fn is_guard_method(knowledge: &Knowledge, runners: &[String], method: &str) -> bool {
+    runners.iter().any(|r| r == method)
+        || knowledge
+            .breakers
+            .guard_calls
+            .matches(&format!("breaker.{method}"))
+            .is_some()
+}
+
+/// The runner methods of a breaker-shaped class a name refers to, in this file or imported.
+fn breaker_class_of(
+    project: &Project,
+    knowledge: &Knowledge,
+    unit: usize,
+    class: &str,
+) -> Option<Vec<String>> {
+    let name = class.rsplit('.').next().unwrap_or(class);
+    let (target, name) = match project.resolve_name(unit, class, 0) {
+        Some(Target::Class(u, c)) => (u, c),
+        _ => (unit, name.to_string()),
+    };
+    breaker_classes(&project.units[target].model, knowledge)
+        .into_iter()
+        .find(|c| c.name == name)
+        .map(|c| c.runners)
+}
+
+/// The timeout a client gets from the call that creates it: options on the call, writes to
+/// its defaults (`api.defaults.timeout = 5000`), methods that make it opaque.
+fn client_timeout(
+    call: &Call,
+    library: &Library,
+    project: &Project,
+    unit: usize,
+    name: &str,
+) -> ClientTimeout {
+    // A factory's first argument is its configuration.
+    let from = Some(library.options_from.unwrap_or(0));
+    let python = project.units[unit].file.language == Language::Python;
+    let from = if python { library.options_from } else { from };
+    match options_timeout(call, library, from) {
+        ClientTimeout::Missing if !name.is_empty() => client_adjusted(project, unit, name, library),
+        other => other,
+    }
+}
+
+/// A client that its own options leave without a timeout may get one later.
+fn client_adjusted(project: &Project, unit: usize, name: &str, library: &Library) -> ClientTimeout {
+    let model = &project.units[unit].model;
+    let prefix = format!("{name}.");
+    for a in &model.assignments {
+        if let Some(rest) = a.target.strip_prefix(&prefix) {
+            if library.defaults_set_by.matches_whole(rest).is_some() {
+                return ClientTimeout::Set(format!("`{}` is set", a.target));
+            }
+        }
+    }
+    for c in &model.calls {
+        if let Some(rest) = c.callee.strip_prefix(&prefix) {
+            if library.opaque_methods.iter().any(|m| m == rest) {
+                return ClientTimeout::Unknown;
+            }
+        }
+    }
+    ClientTimeout::Missing
+}
+
+/// What a call's own arguments say about its timeout. `from`: the first positional argument
+/// that may be an options object we cannot read.
+fn options_timeout(call: &Call, library: &Library, from: Option<usize>) -> ClientTimeout {
+    let mut unknown = false;
+    let mut position = 0;
+    for arg in &call.args {
+        if let Some(keyword) = &arg.keyword {
+            if library.is_timeout_option(keyword) {
+                return ClientTimeout::Set(format!("`{keyword}=`"));
+            }
+            continue;
+        }
+        if library.timeout_arg == Some(position) {
+            return ClientTimeout::Set("a positional timeout".into());
+        }
+        match &arg.value {
+            ArgValue::Object(keys) => {
+                if let Some(key) = keys.iter().find(|k| library.is_timeout_option(k)) {
+                    return ClientTimeout::Set(format!("the `{key}` option"));
+                }
+                if keys.iter().any(|k| k == "...") {
+                    unknown = true;
+                }
+            }
+            ArgValue::Spread => unknown = true,
+            ArgValue::Name(_) | ArgValue::Call(_) | ArgValue::Other
+                if from.is_some_and(|f| position >= f) =>
+            {
+                unknown = true;
+            }
+            _ => {}
+        }
+        position += 1;
+    }
+    if unknown {
+        ClientTimeout::Unknown
+    } else {
+        ClientTimeout::Missing
+    }
+}
+
+/// Library-wide defaults set anywhere in the project (`axios.defaults.timeout = 10_000`,
+/// `socket.setdefaulttimeout(10)`).
+fn library_defaults(
+    project: &Project,
+    knowledge: &Knowledge,
+    facts: &ExternalFacts,
+) -> Vec<Option<String>> {
+    let libraries = &knowledge.external_calls.libraries;
+    let mut out = vec![None; libraries.len()];
+    for (unit, u) in project.units.iter().enumerate() {
+        let assigned = u
+            .model
+            .assignments
+            .iter()
+            .filter_map(|a| canonical_name(project, unit, a.func, &a.target));
+        let called = (0..u.model.calls.len()).filter_map(|i| facts.canonical[unit][i].clone());
+        for name in assigned.chain(called) {
+            for (i, library) in libraries.iter().enumerate() {
+                if out[i].is_none() && library.defaults_set_by.matches_whole(&name).is_some() {
+                    out[i] = Some(format!("`{name}` sets a default in {}", u.file.display));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Canonical callees of one file's calls.
+fn canonical_callees(project: &Project, knowledge: &Knowledge, unit: usize) -> Vec<Option<String>> {
+    let _ = knowledge;
+    let model = &project.units[unit].model;
+    model
+        .calls
+        .iter()
+        .map(|call| {
+            if project.resolve_call(unit, call).is_some() {
+                return None;
+            }
+            canonical_name(project, unit, call.func, &call.callee)
+        })
+        .collect()
+}
+
+/// Globals that need no import.
+const GLOBALS: &[&str] = &["fetch", "Promise"];
+
+/// A dotted name with its import resolved: `ky.get` for `import ky from "ky"`,
+/// `urllib.request.urlopen` for `from urllib.request import urlopen`, `node-fetch` for
+/// `import fetch from "node-fetch"`. `None` when the name's head is a parameter, or neither
+/// imported nor a known global.
+fn canonical_name(project: &Project, unit: usize, from: FnId, name: &str) -> Option<String> {
+    let model = &project.units[unit].model;
+    let python = project.units[unit].file.language == Language::Python;
+    let mut name = name;
+    for global in ["globalThis.", "window.", "global."] {
+        if let Some(rest) = name.strip_prefix(global) {
+            name = rest;
+        }
+    }
+    let segments: Vec<&str> = name.split('.').collect();
+    for n in (1..=segments.len()).rev() {
+        let prefix = segments[..n].join(".");
+        let Some(import) = model.imports.iter().find(|i| i.local == prefix) else {
+            continue;
+        };
+        let source = import
+            .source
+            .strip_prefix("node:")
+            .unwrap_or(&import.source);
+        let mut base = match &import.imported {
+            Some(imported) if python => format!("{source}.{imported}"),
+            Some(imported) if imported != "default" => format!("{source}.{imported}"),
+            _ => source.to_string(),
+        };
+        for s in &segments[n..] {
+            base.push('.');
+            base.push_str(s);
+        }
+        return Some(base);
+    }
+    let head = segments[0];
+    if !GLOBALS.contains(&head) {
+        return None;
+    }
+    // A parameter named like the global (`function get(fetch) { ... }`) is not the global.
+    let mut scope = Some(from);
+    for _ in 0..64 {
+        let Some(id) = scope else { break };
+        if model.functions[id].params.iter().any(|p| p == head) {
+            return None;
+        }
+        scope = model.functions[id].parent;
+    }
+    Some(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::{SourceFile, Surface};
+    use crate::project::Unit;
+
+    fn project(files: &[(&str, &str)]) -> (Project, Knowledge) {
+        let knowledge = Knowledge::builtin();
+        let units = files
+            .iter()
+            .map(|(path, text)| {
+                let path = std::path::PathBuf::from(path);
+                let language = Language::from_path(&path).unwrap();
+                Unit {
+                    model: crate::lang::lower_source(language, text.as_bytes()).unwrap(),
+                    file: SourceFile {
+                        display: path.display().to_string(),
+                        path,
+                        language,
+                        surface: Surface::Production,
+                    },
+                }
+            })
+            .collect();
+        (Project::link(units, &knowledge), knowledge)
+    }
+
+    /// (callee, timeout) of every external call in file `unit`.
+    fn externals(p: &Project, unit: usize) -> Vec<(String, Timeout)> {
+        p.external_calls(unit)
+            .iter()
+            .map(|e| {
+                (
+                    p.units[unit].model.calls[e.call].callee.clone(),
+                    e.timeout.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn breaker_classes_are_known_by_their_shape() {
+        let ts = r#"
+            class Gate {
+              state = "closed";
+              async run(task) {
+                if (this.state === "open") this.state = "half-open";
+                try { return await task(); } catch (e) { this.state = "open"; throw e; }
+              }
+              status() { return this.state; }
+            }
+            class Counter {
+              n = 0;
+              run(task) { this.n += 1; return task(); }
+            }
+        "#;
+        let py = r#"
+class Guard:
+    def __init__(self):
+        self._state = CircuitState.CLOSED
+    def call(self, func, *args):
+        if self._state == CircuitState.OPEN:
+            self._state = CircuitState.HALF_OPEN
+        try:
+            return func(*args)
+        except Exception:
+            self._state = CircuitState.OPEN
+            raise
+"#;
+        let knowledge = Knowledge::builtin();
+        let model = crate::lang::lower_source(Language::TypeScript, ts.as_bytes()).unwrap();
+        let found = breaker_classes(&model, &knowledge);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].name, "Gate");
+        assert_eq!(found[0].runners, vec!["run".to_string()]);
+        let model = crate::lang::lower_source(Language::Python, py.as_bytes()).unwrap();
+        let found = breaker_classes(&model, &knowledge);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].runners, vec!["call".to_string()]);
+    }
+
+    #[test]
+    fn imports_decide_what_is_external() {
+        let (p, _) = project(&[(
+            "a.py",
+            r#"
+import requests as r
+from urllib.request import urlopen
+def f(url, requests):
+    r.get(url)
+    urlopen(url, None, 10)
+    requests.get(url)
+"#,
+        )]);
+        assert_eq!(
+            externals(&p, 0),
+            vec![
+                ("r.get".into(), Timeout::Missing),
+                (
+                    "urlopen".into(),
+                    Timeout::Set("a positional timeout".into())
+                ),
+            ]
+        );
+        assert_eq!(p.canonical_callee(0, 0), Some("requests.get"));
+    }
+
+    #[test]
+    fn clients_carry_their_timeouts_across_files() {
+        let (p, _) = project(&[
+            (
+                "http.ts",
+                r#"import axios from "axios";
+                export const slow = axios.create({ baseURL: "x" });
+                export const quick = axios.create({ timeout: 1000 });
+                export const opaque = axios.create(config);"#,
+            ),
+            (
+                "use.ts",
+                r#"import { slow, quick, opaque } from "./http";
+                export async function go() {
+                  await slow.get("/a");
+                  await quick.get("/b");
+                  await opaque.get("/c");
+                  await slow.get("/d", { signal: AbortSignal.timeout(5) });
+                  await fetch("/e", init);
+                  await fetch("/f", { ...init });
+                  slow.interceptors.request.use((c) => c);
+                }"#,
+            ),
+        ]);
+        let got = externals(&p, 1);
+        let timeouts: Vec<&Timeout> = got.iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            timeouts,
+            vec![
+                &Timeout::Missing,
+                &Timeout::Set("the `timeout` option".into()),
+                &Timeout::Unknown,
+                &Timeout::Set("the `signal` option".into()),
+                &Timeout::Unknown,
+                &Timeout::Unknown,
+            ],
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn library_defaults_and_with_bindings() {
+        let (p, _) = project(&[(
+            "a.py",
+            r#"
+import httpx, aiohttp
+async def f(url):
+    async with httpx.AsyncClient() as client:
+        await client.get(url)
+    async with aiohttp.ClientSession() as s:
+        await s.get(url)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s2:
+        await s2.get(url)
+"#,
+        )]);
+        let got = externals(&p, 0);
+        assert_eq!(got[0], ("client.get".into(), Timeout::Default(5.0)));
+        assert_eq!(got[1], ("s.get".into(), Timeout::Missing));
+        assert!(matches!(got[2].1, Timeout::Set(_)));
+    }
+}
