@@ -1,5 +1,6 @@
 //! The rule registry. A rule is one file here plus its documentation in `rules/<ID>.toml`.
 
+mod call_without_breaker;
 mod error_leak;
 mod fail_open_auth;
 
@@ -52,7 +53,20 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
             include_str!("../../rules/SEC004.toml"),
             Box::new(error_leak::ErrorLeak),
         ),
+        (
+            include_str!("../../rules/REL001.toml"),
+            Box::new(call_without_breaker::CallWithoutBreaker),
+        ),
     ]
+}
+
+/// How a message names the tool that reaches some code: "tool `search`", or "the `CallTool`
+/// handler" for a handler that serves every tool.
+pub(crate) fn tool_phrase(reach: &crate::project::Reach) -> String {
+    match reach.kind {
+        crate::model::ToolKind::Single => format!("tool `{}`", reach.tool),
+        crate::model::ToolKind::Dispatcher => format!("the `{}` handler", reach.tool),
+    }
 }
 
 pub struct Registry {
