@@ -1,6 +1,7 @@
 //! The rule registry. A rule is one file here plus its documentation in `rules/<ID>.toml`.
 
 mod call_without_breaker;
+mod call_without_timeout;
 mod error_leak;
 mod fail_open_auth;
 
@@ -56,6 +57,10 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
         (
             include_str!("../../rules/REL001.toml"),
             Box::new(call_without_breaker::CallWithoutBreaker),
+        ),
+        (
+            include_str!("../../rules/REL002.toml"),
+            Box::new(call_without_timeout::CallWithoutTimeout),
         ),
     ]
 }
