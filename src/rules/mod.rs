@@ -1,5 +1,6 @@
 //! The rule registry. A rule is one file here plus its documentation in `rules/<ID>.toml`.
 
+mod all_or_nothing_aggregation;
 mod call_without_breaker;
 mod call_without_timeout;
 mod error_leak;
@@ -61,6 +62,10 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
         (
             include_str!("../../rules/REL002.toml"),
             Box::new(call_without_timeout::CallWithoutTimeout),
+        ),
+        (
+            include_str!("../../rules/REL003.toml"),
+            Box::new(all_or_nothing_aggregation::AllOrNothingAggregation),
         ),
     ]
 }
