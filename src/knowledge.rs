@@ -115,6 +115,8 @@ struct SegmentGroup {
     segments: usize,
     set: GlobSet,
     patterns: Vec<String>,
+    /// Case and underscores count (library APIs: `httpx.request` is not `httpx.Request`).
+    exact: bool,
 }
 
 impl NameSet {
@@ -141,12 +143,22 @@ fn first_match<'a>(groups: &'a [SegmentGroup], callee: &str) -> Option<&'a str> 
         if group.segments > segments.len() {
             continue;
         }
-        let tail = normalize(&segments[segments.len() - group.segments..].join("."));
+        let tail = group.key(&segments[segments.len() - group.segments..].join("."));
         if let Some(&index) = group.set.matches(&tail).first() {
             return Some(&group.patterns[index]);
         }
     }
     None
+}
+
+impl SegmentGroup {
+    fn key(&self, name: &str) -> String {
+        if self.exact {
+            name.to_string()
+        } else {
+            normalize(name)
+        }
+    }
 }
 
 /// Lower case, without underscores: `verify_api_key` and `verifyApiKey` compare equal.
@@ -158,11 +170,20 @@ pub fn normalize(name: &str) -> String {
 }
 
 fn group(patterns: &[String]) -> Result<Vec<SegmentGroup>, String> {
+    group_with(patterns, false)
+}
+
+fn group_with(patterns: &[String], exact: bool) -> Result<Vec<SegmentGroup>, String> {
     let mut groups: Vec<SegmentGroup> = Vec::new();
     let mut builders: Vec<(usize, GlobSetBuilder, Vec<String>)> = Vec::new();
     for pattern in patterns {
         let segments = pattern.split('.').count();
-        let glob = GlobBuilder::new(&normalize(pattern))
+        let text = if exact {
+            pattern.clone()
+        } else {
+            normalize(pattern)
+        };
+        let glob = GlobBuilder::new(&text)
             .literal_separator(false)
             .build()
             .map_err(|e| format!("bad vocabulary pattern `{pattern}`: {e}"))?;
@@ -186,6 +207,7 @@ fn group(patterns: &[String]) -> Result<Vec<SegmentGroup>, String> {
             segments,
             set,
             patterns,
+            exact,
         });
     }
     Ok(groups)
@@ -246,6 +268,8 @@ pub struct Library {
     pub options_from: Option<usize>,
     pub timeout_arg: Option<usize>,
     pub timeout_methods: Vec<String>,
+    /// Methods that must be called on the result for the request to be sent (`end`).
+    pub sent_by: Vec<String>,
     pub opaque_methods: Vec<String>,
     /// Assignment targets or callees that give every call of the library a timeout.
     pub defaults_set_by: NameSet,
@@ -305,6 +329,8 @@ struct LibraryEntry {
     #[serde(default)]
     timeout_methods: Vec<String>,
     #[serde(default)]
+    sent_by: Vec<String>,
+    #[serde(default)]
     opaque_methods: Vec<String>,
     #[serde(default)]
     defaults_set_by: Vec<String>,
@@ -344,18 +370,19 @@ impl ExternalCalls {
             libraries.push(Library {
                 name: entry.name,
                 kind,
-                calls: NameSet::new(&entry.calls, &[])?,
-                clients: NameSet::new(&entry.clients, &[])?,
-                methods: NameSet::new(&entry.methods, &entry.methods_exclude)?,
-                derive: NameSet::new(&entry.derive, &[])?,
+                calls: NameSet::exact(&entry.calls, &[])?,
+                clients: NameSet::exact(&entry.clients, &[])?,
+                methods: NameSet::exact(&entry.methods, &entry.methods_exclude)?,
+                derive: NameSet::exact(&entry.derive, &[])?,
                 default_timeout,
                 default_note: entry.default_note,
                 timeout_options: entry.timeout_options,
                 options_from: entry.options_from,
                 timeout_arg: entry.timeout_arg,
                 timeout_methods: entry.timeout_methods,
+                sent_by: entry.sent_by,
                 opaque_methods: entry.opaque_methods,
-                defaults_set_by: NameSet::new(&entry.defaults_set_by, &[])?,
+                defaults_set_by: NameSet::exact(&entry.defaults_set_by, &[])?,
                 tail_match: false,
             });
         }
@@ -373,6 +400,7 @@ impl ExternalCalls {
                 options_from: None,
                 timeout_arg: None,
                 timeout_methods: Vec::new(),
+                sent_by: Vec::new(),
                 opaque_methods: Vec::new(),
                 defaults_set_by: NameSet::new(&[], &[])?,
                 tail_match: true,
@@ -383,19 +411,28 @@ impl ExternalCalls {
         Ok(ExternalCalls {
             libraries,
             timeout_wrappers: NameSet::new(&wrappers, &[])?,
-            aggregations: NameSet::new(&file.aggregations, &[])?,
+            aggregations: NameSet::exact(&file.aggregations, &[])?,
             aggregation_safe: file.aggregation_safe,
         })
     }
 }
 
 impl NameSet {
+    /// Like [`NameSet::new`], but case and underscores count: for library APIs, where
+    /// `httpx.request(...)` sends a request and `httpx.Request(...)` only builds one.
+    pub fn exact(patterns: &[String], exclude: &[String]) -> Result<NameSet, String> {
+        Ok(NameSet {
+            groups: group_with(patterns, true)?,
+            exclude: group_with(exclude, true)?,
+        })
+    }
+
     /// The pattern that matches all of `name`, segment by segment (not just its end).
     pub fn matches_whole(&self, name: &str) -> Option<&str> {
         let segments = name.split('.').count();
         let groups = |g: &[SegmentGroup]| -> Option<usize> {
             let group = g.iter().find(|g| g.segments == segments)?;
-            group.set.matches(normalize(name)).first().copied()
+            group.set.matches(group.key(name)).first().copied()
         };
         let index = groups(&self.groups)?;
         if groups(&self.exclude).is_some() {
@@ -453,6 +490,8 @@ mod tests {
         assert!(lib("fetch").is_call("fetch"));
         assert!(!lib("fetch").is_call("store.fetch"));
         assert!(lib("httpx").is_client_factory("httpx.AsyncClient"));
+        assert!(lib("httpx").is_call("httpx.request"));
+        assert!(!lib("httpx").is_call("httpx.Request"));
         assert!(lib("aws-sdk").is_client_factory("@aws-sdk/client-s3.S3Client"));
         assert_eq!(lib("httpx").default_timeout, DefaultTimeout::Seconds(5.0));
         assert_eq!(lib("ky").default_timeout, DefaultTimeout::Seconds(10.0));

@@ -721,7 +721,13 @@ impl<'s> Lowerer<'s> {
         };
         let registration = match method {
             "tool" | "registerTool" if self.is_server(receiver) && arguments.len() >= 2 => {
-                let Some(name) = string_content(arguments[0], self.b.src) else {
+                // `server.tool(TOOLS.search_code, ...)`: the name as written stands in for it.
+                let name = string_content(arguments[0], self.b.src).or_else(|| {
+                    let first = unwrap(arguments[0]);
+                    matches!(first.kind(), "identifier" | "member_expression")
+                        .then(|| path_of(first, self.b.src))
+                });
+                let Some(name) = name else {
                     return;
                 };
                 let description = if method == "tool" {

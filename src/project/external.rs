@@ -721,6 +721,7 @@ impl ExternalFacts {
                 .as_deref()
                 .and_then(|c| libraries.iter().position(|l| l.is_call(c)));
             let (library, client, client_timeout) = match direct {
+                Some(library) if !is_sent(model, index, &libraries[library].sent_by) => continue,
                 Some(library) => (library, None, ClientTimeout::Missing),
                 None => match self.client_of_receiver(project, knowledge, unit, index, false) {
                     Some((library, timeout, client)) => (library, Some(client), timeout),
@@ -779,16 +780,7 @@ impl ExternalFacts {
         }
         // `const req = https.get(url); req.setTimeout(5000)` or `https.get(url).setTimeout(5000)`
         for method in &library.timeout_methods {
-            let chained = format!("{}().", call.callee);
-            let set = model.calls.iter().any(|c| {
-                c.func == call.func
-                    && ((c.callee.starts_with(&chained) && c.method() == method)
-                        || call
-                            .assigned_to
-                            .as_ref()
-                            .is_some_and(|a| c.callee == format!("{a}.{method}")))
-            });
-            if set {
+            if called_on_result(model, index, method) {
                 return Timeout::Set(format!("`.{method}(...)` on the request"));
             }
         }
@@ -1057,6 +1049,26 @@ impl ExternalFacts {
         }
         out
     }
+}
+
+/// Whether `method` is called on what call `index` returns, in the same function: on the name
+/// it is stored in (`req.end()`) or chained (`https.request(opts).end()`).
+fn called_on_result(model: &Model, index: usize, method: &str) -> bool {
+    let call = &model.calls[index];
+    let chained = format!("{}().", call.callee);
+    model.calls.iter().any(|c| {
+        c.func == call.func
+            && ((c.callee.starts_with(&chained) && c.method() == method)
+                || call
+                    .assigned_to
+                    .as_ref()
+                    .is_some_and(|a| c.callee == format!("{a}.{method}")))
+    })
+}
+
+/// A request that is only sent once one of `sent_by` is called on it has been sent.
+fn is_sent(model: &Model, index: usize, sent_by: &[String]) -> bool {
+    sent_by.is_empty() || sent_by.iter().any(|m| called_on_result(model, index, m))
 }
 
 /// Whether nested function `child` of `func` is called or handed to a call in `func` (as
