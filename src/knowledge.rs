@@ -270,6 +270,8 @@ pub struct Library {
     pub timeout_methods: Vec<String>,
     /// Methods that must be called on the result for the request to be sent (`end`).
     pub sent_by: Vec<String>,
+    /// Transports that keep a client's calls in the process (`ASGITransport`).
+    pub in_process_transports: Vec<String>,
     pub opaque_methods: Vec<String>,
     /// Assignment targets or callees that give every call of the library a timeout.
     pub defaults_set_by: NameSet,
@@ -331,6 +333,8 @@ struct LibraryEntry {
     #[serde(default)]
     sent_by: Vec<String>,
     #[serde(default)]
+    in_process_transports: Vec<String>,
+    #[serde(default)]
     opaque_methods: Vec<String>,
     #[serde(default)]
     defaults_set_by: Vec<String>,
@@ -381,6 +385,7 @@ impl ExternalCalls {
                 timeout_arg: entry.timeout_arg,
                 timeout_methods: entry.timeout_methods,
                 sent_by: entry.sent_by,
+                in_process_transports: entry.in_process_transports,
                 opaque_methods: entry.opaque_methods,
                 defaults_set_by: NameSet::exact(&entry.defaults_set_by, &[])?,
                 tail_match: false,
@@ -401,6 +406,7 @@ impl ExternalCalls {
                 timeout_arg: None,
                 timeout_methods: Vec::new(),
                 sent_by: Vec::new(),
+                in_process_transports: Vec::new(),
                 opaque_methods: Vec::new(),
                 defaults_set_by: NameSet::new(&[], &[])?,
                 tail_match: true,

@@ -82,6 +82,8 @@ pub struct Model {
     pub withs: Vec<WithBlock>,
     /// Assignments to a dotted target (`this.state = "open"`, `axios.defaults.timeout = 5000`).
     pub assignments: Vec<Assignment>,
+    /// Parameters with a class as their type (`client: httpx.AsyncClient`, `http: AxiosInstance`).
+    pub param_types: Vec<ParamType>,
     /// Number of ERROR / MISSING nodes tree-sitter recovered from.
     pub syntax_errors: usize,
     /// True when nesting went deeper than the front end follows; facts below that depth are lost.
@@ -384,4 +386,13 @@ pub struct Assignment {
     /// anything else.
     pub value: Option<String>,
     pub span: Span,
+}
+
+/// A parameter annotated with a class.
+#[derive(Debug, Clone)]
+pub struct ParamType {
+    pub func: FnId,
+    pub name: String,
+    /// The type as written: `httpx.AsyncClient`, `AxiosInstance`.
+    pub class: String,
 }

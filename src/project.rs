@@ -184,7 +184,13 @@ impl Project {
                     }
                 }
                 let target = self.module(from, &import.source)?;
-                self.export(target, imported, hops + 1)
+                let found = self.export(target, imported, hops + 1);
+                // A default import of a module whose default export is an object of functions
+                // (`export default { issueRequest }`) reaches them as members of the module.
+                if found.is_none() && imported == "default" {
+                    return Some(Target::Module(target));
+                }
+                found
             }
         }
     }

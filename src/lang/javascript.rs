@@ -13,6 +13,7 @@ pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
     let mut lowerer = Lowerer {
         b: Builder::new(src, node_span(root)),
         depth_limited: false,
+        strings: Default::default(),
     };
     lowerer.visit(root, 0);
     let depth_limited = lowerer.depth_limited;
@@ -24,6 +25,9 @@ pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
 struct Lowerer<'s> {
     b: Builder<'s>,
     depth_limited: bool,
+    /// String constants seen so far (`const name = "search"`, `TOOLS.search` for
+    /// `const TOOLS = { search: "search" }`), to name tools registered with them.
+    strings: std::collections::HashMap<String, String>,
 }
 
 fn is_function(kind: &str) -> bool {
@@ -241,6 +245,11 @@ impl<'s> Lowerer<'s> {
                         class: class.clone(),
                     });
                 }
+                self.b.model.param_types.push(ParamType {
+                    func: self.b.current(),
+                    name: name.clone(),
+                    class: class.clone(),
+                });
                 self.b.model.instances.push(Instance { name, class });
             }
         }
@@ -260,11 +269,34 @@ impl<'s> Lowerer<'s> {
         };
         if name_node.kind() == "identifier" {
             let name = self.text(name_node).to_string();
+            self.remember_strings(&name, value);
             self.bind(&name, value, depth);
         } else if name_node.kind() == "object_pattern" {
             self.destructure(name_node, value, depth);
         } else {
             self.visit(value, depth + 1);
+        }
+    }
+
+    /// `const name = "search"` and `const TOOLS = { search: "search" }`.
+    fn remember_strings(&mut self, name: &str, value: Node) {
+        let value = unwrap(value);
+        if let Some(text) = string_content(value, self.b.src) {
+            self.strings.insert(name.to_string(), text);
+        } else if value.kind() == "object" {
+            for pair in named_children(value).filter(|p| p.kind() == "pair") {
+                let (Some(key), Some(v)) = (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                if let Some(text) = string_content(unwrap(v), self.b.src) {
+                    let key = string_content(key, self.b.src)
+                        .unwrap_or_else(|| self.text(key).to_string());
+                    self.strings.insert(format!("{name}.{key}"), text);
+                }
+            }
         }
     }
 
@@ -721,11 +753,14 @@ impl<'s> Lowerer<'s> {
         };
         let registration = match method {
             "tool" | "registerTool" if self.is_server(receiver) && arguments.len() >= 2 => {
-                // `server.tool(TOOLS.search_code, ...)`: the name as written stands in for it.
+                // `server.tool(TOOLS.search_code, ...)`: the constant's value, else the name
+                // as written.
                 let name = string_content(arguments[0], self.b.src).or_else(|| {
                     let first = unwrap(arguments[0]);
-                    matches!(first.kind(), "identifier" | "member_expression")
-                        .then(|| path_of(first, self.b.src))
+                    matches!(first.kind(), "identifier" | "member_expression").then(|| {
+                        let path = path_of(first, self.b.src);
+                        self.strings.get(&path).cloned().unwrap_or(path)
+                    })
                 });
                 let Some(name) = name else {
                     return;
@@ -1007,6 +1042,28 @@ impl<'s> Lowerer<'s> {
                     exported: "default".into(),
                     local: self.text(inner).to_string(),
                 });
+            } else if inner.kind() == "object" {
+                // `export default { issueRequest, search: runSearch }`: a default import of
+                // this module reaches these functions as its members.
+                for entry in named_children(inner) {
+                    let (exported, local) = match entry.kind() {
+                        "shorthand_property_identifier" => {
+                            let t = self.text(entry).to_string();
+                            (t.clone(), t)
+                        }
+                        "pair" => match (
+                            entry.child_by_field_name("key"),
+                            entry.child_by_field_name("value").map(unwrap),
+                        ) {
+                            (Some(k), Some(v)) if v.kind() == "identifier" => {
+                                (self.text(k).to_string(), self.text(v).to_string())
+                            }
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    self.b.model.exports.push(Export::Name { exported, local });
+                }
             } else if is_function(inner.kind()) {
                 let name = inner
                     .child_by_field_name("name")

@@ -191,10 +191,13 @@ impl<'s> Lowerer<'s> {
             if let (Some(name), Some(class)) = (name, class) {
                 let last = class.rsplit('.').next().unwrap_or(&class);
                 if last.starts_with(|c: char| c.is_ascii_uppercase()) {
-                    self.b.model.instances.push(Instance {
-                        name: self.text(name).to_string(),
-                        class,
+                    let name = self.text(name).to_string();
+                    self.b.model.param_types.push(ParamType {
+                        func: self.b.current(),
+                        name: name.clone(),
+                        class: class.clone(),
                     });
+                    self.b.model.instances.push(Instance { name, class });
                 }
             }
         }

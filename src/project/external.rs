@@ -149,6 +149,9 @@ enum Held {
         library: usize,
         timeout: ClientTimeout,
     },
+    /// A client of the library that talks to an app in the same process
+    /// (`httpx.AsyncClient(transport=httpx.ASGITransport(app=app))`): its calls stay inside.
+    InProcess,
     Breaker {
         /// The functions the breaker was built around (`new CircuitBreaker(fn)`): `fire` runs them.
         wrapped: Vec<FnRef>,
@@ -175,6 +178,9 @@ struct Binding {
     /// Where it is bound (byte offset), to prefer the binding before a use.
     at: u32,
     held: Held,
+    /// Known from a type annotation (`client: httpx.AsyncClient`, `private http: AxiosInstance`),
+    /// not from an assignment: it speaks for parameters and fields of that name.
+    typed: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -351,10 +357,14 @@ impl ExternalFacts {
                         .enumerate()
                         .find(|(_, l)| l.is_client_factory(c))
                 }) {
-                    Some(Held::Client {
-                        library,
-                        timeout: client_timeout(call, &libraries[library], project, unit, name),
-                    })
+                    if in_process(model, call, &libraries[library]) {
+                        Some(Held::InProcess)
+                    } else {
+                        Some(Held::Client {
+                            library,
+                            timeout: client_timeout(call, &libraries[library], project, unit, name),
+                        })
+                    }
                 } else {
                     self.breaker_held(project, knowledge, unit, index, &classes)
                 };
@@ -364,29 +374,54 @@ impl ExternalFacts {
                         func: call.func,
                         at: call.span.start,
                         held,
+                        typed: false,
                     });
                 }
             }
             // Typed names (`constructor(private http: AxiosInstance)`, `breaker: ServiceBreaker`).
-            for instance in &model.instances {
-                // `new X()` makes both an instance and a call binding; keep the binding.
-                let bound = self.bindings[unit].iter().any(|b| {
-                    b.name == instance.name
-                        && (b.func == MODULE
-                            || b.name.starts_with("this.")
-                            || b.name.starts_with("self."))
-                });
-                if bound {
+            // They speak only for those parameters and for fields, where assignments do not
+            // reach.
+            let typed = model
+                .param_types
+                .iter()
+                .map(|p| (p.func, &p.name, &p.class))
+                .chain(
+                    model
+                        .instances
+                        .iter()
+                        .filter(|i| i.name.starts_with("this.") || i.name.starts_with("self."))
+                        .map(|i| (MODULE, &i.name, &i.class)),
+                );
+            for (func, name, class) in typed {
+                let known = self.bindings[unit]
+                    .iter()
+                    .any(|b| b.typed && b.name == *name && b.func == func);
+                if known {
                     continue;
                 }
+                let instance = Instance {
+                    name: name.clone(),
+                    class: class.clone(),
+                };
                 let class = canonical_name(project, unit, MODULE, &instance.class);
                 let library = class.as_deref().and_then(|c| {
                     libraries
                         .iter()
                         .position(|l| l.is_client_factory(c) && !c.is_empty())
                 });
+                // Where the file builds in-process clients of the library, a parameter of that
+                // type may be one of them.
+                let in_process_here = |library: usize| {
+                    model.calls.iter().enumerate().any(|(i, c)| {
+                        self.canonical[unit][i]
+                            .as_deref()
+                            .is_some_and(|n| libraries[library].is_client_factory(n))
+                            && in_process(model, c, &libraries[library])
+                    })
+                };
                 let held =
                     match library {
+                        Some(library) if in_process_here(library) => Some(Held::InProcess),
                         Some(library) => Some(Held::Client {
                             library,
                             timeout: ClientTimeout::Unknown,
@@ -402,9 +437,10 @@ impl ExternalFacts {
                 if let Some(held) = held {
                     self.bindings[unit].push(Binding {
                         name: instance.name.clone(),
-                        func: MODULE,
+                        func,
                         at: 0,
                         held,
+                        typed: true,
                     });
                 }
             }
@@ -432,6 +468,7 @@ impl ExternalFacts {
                     func: call.func,
                     at: call.span.start,
                     held: Held::Client { library, timeout },
+                    typed: false,
                 });
             }
         }
@@ -523,7 +560,13 @@ impl ExternalFacts {
                     owner.is_none() || bound_in.is_none() || bound_in == owner
                 })
                 .collect();
-            return pick(candidates, at);
+            // An assignment says more than a type annotation.
+            let assigned: Vec<&Binding> = candidates.iter().copied().filter(|b| !b.typed).collect();
+            return if assigned.is_empty() {
+                pick(candidates, at)
+            } else {
+                pick(assigned, at)
+            };
         }
         let head = name.split('.').next().unwrap_or(name);
         let mut scope = Some(from);
@@ -531,16 +574,24 @@ impl ExternalFacts {
             let Some(id) = scope else { break };
             let candidates: Vec<&Binding> = bindings
                 .iter()
-                .filter(|b| b.name == name && b.func == id)
+                .filter(|b| b.name == name && b.func == id && !b.typed)
                 .collect();
             if !candidates.is_empty() {
                 return pick(candidates, at);
+            }
+            // Bound here to something else (`async with AsyncSession() as client`).
+            if model
+                .calls
+                .iter()
+                .any(|c| c.func == id && c.assigned_to.as_deref() == Some(name))
+            {
+                return None;
             }
             if model.functions[id].params.iter().any(|p| p == head) {
                 // A typed parameter (`client: httpx.AsyncClient`) holds what its type says.
                 return bindings
                     .iter()
-                    .find(|b| b.name == name && b.func == MODULE && b.at == 0);
+                    .find(|b| b.name == name && b.typed && b.func == id);
             }
             scope = model.functions[id].parent;
         }
@@ -666,7 +717,9 @@ impl ExternalFacts {
                         .iter()
                         .position(|l| l.is_client_factory(canonical))
                     {
-                        if !wanted(&libraries[library]) {
+                        if !wanted(&libraries[library])
+                            || in_process(model, &model.calls[inner], &libraries[library])
+                        {
                             return None;
                         }
                         let timeout = client_timeout(
@@ -1106,6 +1159,25 @@ fn breaker_class_of(
         .into_iter()
         .find(|c| c.name == name)
         .map(|c| c.runners)
+}
+
+/// Whether a client factory call gives the client an in-process transport
+/// (`transport=httpx.ASGITransport(app=app)`, directly or through a name bound to one).
+fn in_process(model: &Model, call: &Call, library: &Library) -> bool {
+    let is_transport = |callee: &str| {
+        let last = callee.rsplit('.').next().unwrap_or(callee);
+        library.in_process_transports.iter().any(|t| t == last)
+    };
+    call.args
+        .iter()
+        .filter(|a| a.keyword.as_deref() == Some("transport"))
+        .any(|a| match &a.value {
+            ArgValue::Call(callee) => is_transport(callee),
+            ArgValue::Name(name) => model.calls.iter().any(|c| {
+                c.assigned_to.as_deref() == Some(name.as_str()) && is_transport(&c.callee)
+            }),
+            _ => false,
+        })
 }
 
 /// The timeout a client gets from the call that creates it: options on the call, writes to
