@@ -1505,6 +1505,29 @@ def f(url, requests):
     }
 
     #[test]
+    fn library_wide_defaults_count_everywhere() {
+        let (p, _) = project(&[
+            (
+                "setup.ts",
+                r#"import axios from "axios";
+                import { setGlobalDispatcher, Agent } from "undici";
+                axios.defaults.timeout = 10_000;
+                setGlobalDispatcher(new Agent({ headersTimeout: 10_000 }));"#,
+            ),
+            (
+                "use.ts",
+                r#"import axios from "axios";
+                export async function go() { await axios.get("/a"); await fetch("/b"); }"#,
+            ),
+        ]);
+        let got = externals(&p, 1);
+        assert!(
+            got.iter().all(|(_, t)| matches!(t, Timeout::Set(_))),
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn library_defaults_and_with_bindings() {
         let (p, _) = project(&[(
             "a.py",
