@@ -7,7 +7,7 @@
 //! httpx.AsyncClient() as client`), in this file or imported from another, and the breaker a
 //! name holds (`new CircuitBreaker(fn)`, `pybreaker.CircuitBreaker()`, a home-grown class).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use super::{FnRef, Project, Reach, Target, enclosing_owner};
 use crate::knowledge::{DefaultTimeout, Knowledge, Library, normalize};
@@ -196,6 +196,8 @@ pub struct ExternalFacts {
     /// parameters and names that are neither imported nor known globals.
     canonical: Vec<Vec<Option<String>>>,
     bindings: Vec<Vec<Binding>>,
+    /// Per unit: (function, name) pairs a call's result is stored in, whatever it holds.
+    assigned: Vec<HashSet<(FnId, String)>>,
     /// Per unit: external calls, by call index.
     external: Vec<Vec<ExternalCall>>,
     /// Per unit: spans that a breaker or a deadline covers.
@@ -296,10 +298,19 @@ impl ExternalFacts {
     pub fn build(project: &Project, knowledge: &Knowledge) -> ExternalFacts {
         let units = project.units.len();
         let mut facts = ExternalFacts {
-            canonical: (0..units)
-                .map(|u| canonical_callees(project, knowledge, u))
-                .collect(),
+            canonical: (0..units).map(|u| canonical_callees(project, u)).collect(),
             bindings: vec![Vec::new(); units],
+            assigned: project
+                .units
+                .iter()
+                .map(|u| {
+                    u.model
+                        .calls
+                        .iter()
+                        .filter_map(|c| Some((c.func, c.assigned_to.clone()?)))
+                        .collect()
+                })
+                .collect(),
             ..ExternalFacts::default()
         };
         facts.bind(project, knowledge);
@@ -580,11 +591,7 @@ impl ExternalFacts {
                 return pick(candidates, at);
             }
             // Bound here to something else (`async with AsyncSession() as client`).
-            if model
-                .calls
-                .iter()
-                .any(|c| c.func == id && c.assigned_to.as_deref() == Some(name))
-            {
+            if self.assigned[unit].contains(&(id, name.to_string())) {
                 return None;
             }
             if model.functions[id].params.iter().any(|p| p == head) {
@@ -1289,17 +1296,21 @@ fn library_defaults(
 }
 
 /// Canonical callees of one file's calls.
-fn canonical_callees(project: &Project, knowledge: &Knowledge, unit: usize) -> Vec<Option<String>> {
-    let _ = knowledge;
+fn canonical_callees(project: &Project, unit: usize) -> Vec<Option<String>> {
     let model = &project.units[unit].model;
     model
         .calls
         .iter()
         .map(|call| {
-            if project.resolve_call(unit, call).is_some() {
+            let canonical = canonical_name(project, unit, call.func, &call.callee)?;
+            // A global's name may be one of our own functions (`async function fetch(...)`).
+            let global = GLOBALS
+                .iter()
+                .any(|g| canonical == *g || canonical.starts_with(&format!("{g}.")));
+            if global && project.resolve_call(unit, call).is_some() {
                 return None;
             }
-            canonical_name(project, unit, call.func, &call.callee)
+            Some(canonical)
         })
         .collect()
 }
@@ -1321,11 +1332,13 @@ fn canonical_name(project: &Project, unit: usize, from: FnId, name: &str) -> Opt
         }
     }
     let segments: Vec<&str> = name.split('.').collect();
+    let imports = &project.indexes[unit].imports;
     for n in (1..=segments.len()).rev() {
         let prefix = segments[..n].join(".");
-        let Some(import) = model.imports.iter().find(|i| i.local == prefix) else {
+        let Some(&import) = imports.get(&prefix) else {
             continue;
         };
+        let import = &model.imports[import];
         let source = import
             .source
             .strip_prefix("node:")
