@@ -1332,6 +1332,17 @@ fn canonical_name(project: &Project, unit: usize, from: FnId, name: &str) -> Opt
         }
     }
     let segments: Vec<&str> = name.split('.').collect();
+    let head = segments[0];
+    // A parameter named like a module or a global (`def handle(requests)`,
+    // `function get(fetch)`) is neither.
+    let mut scope = Some(from);
+    for _ in 0..64 {
+        let Some(id) = scope else { break };
+        if model.functions[id].params.iter().any(|p| p == head) {
+            return None;
+        }
+        scope = model.functions[id].parent;
+    }
     let imports = &project.indexes[unit].imports;
     for n in (1..=segments.len()).rev() {
         let prefix = segments[..n].join(".");
@@ -1354,20 +1365,7 @@ fn canonical_name(project: &Project, unit: usize, from: FnId, name: &str) -> Opt
         }
         return Some(base);
     }
-    let head = segments[0];
-    if !GLOBALS.contains(&head) {
-        return None;
-    }
-    // A parameter named like the global (`function get(fetch) { ... }`) is not the global.
-    let mut scope = Some(from);
-    for _ in 0..64 {
-        let Some(id) = scope else { break };
-        if model.functions[id].params.iter().any(|p| p == head) {
-            return None;
-        }
-        scope = model.functions[id].parent;
-    }
-    Some(name.to_string())
+    GLOBALS.contains(&head).then(|| name.to_string())
 }
 
 #[cfg(test)]
