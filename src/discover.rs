@@ -62,11 +62,9 @@ pub struct Discovery {
     pub errors: Vec<ScanError>,
 }
 
-/// Folders that hold other people's code or build output.
+/// Folders that hold other people's code.
 const SKIPPED_DIRS: &[&str] = &[
     "node_modules",
-    "dist",
-    "build",
     ".git",
     "vendor",
     "vendored",
@@ -77,6 +75,26 @@ const SKIPPED_DIRS: &[&str] = &[
     ".tox",
     "site-packages",
 ];
+
+/// Folders of build output: skipped when the sources they were built from are beside them. A
+/// published npm package often ships nothing else, and then the build output is what runs.
+const BUILD_OUTPUT_DIRS: &[&str] = &["dist", "build"];
+
+fn sources_beside(dir: &Path) -> bool {
+    let Some(parent) = dir.parent() else {
+        return false;
+    };
+    [
+        "src",
+        "lib",
+        "tsconfig.json",
+        "pyproject.toml",
+        "setup.py",
+        ".git",
+    ]
+    .iter()
+    .any(|name| parent.join(name).exists())
+}
 
 pub struct WalkOptions {
     pub respect_ignore_files: bool,
@@ -131,9 +149,13 @@ fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
         .require_git(false)
         .filter_entry(|entry| {
             let name = entry.file_name().to_string_lossy();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             !(entry.depth() > 0
-                && entry.file_type().is_some_and(|t| t.is_dir())
-                && (SKIPPED_DIRS.contains(&name.as_ref()) || name.starts_with('.')))
+                && is_dir
+                && (SKIPPED_DIRS.contains(&name.as_ref())
+                    || name.starts_with('.')
+                    || (BUILD_OUTPUT_DIRS.contains(&name.as_ref())
+                        && sources_beside(entry.path()))))
         });
     for entry in builder.build() {
         let entry = match entry {

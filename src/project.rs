@@ -35,6 +35,9 @@ pub struct Project {
     indexes: Vec<UnitIndex>,
     by_path: HashMap<PathBuf, usize>,
     reach: Vec<Vec<Option<Reach>>>,
+    /// Functions whose exceptions reach the SDK: a tool handler, or a function called outside
+    /// any try region from one that escapes.
+    escapes: Vec<Vec<bool>>,
     /// For each function, the auth call it makes itself, if any (`jwt.verify`).
     auth: Vec<Vec<Option<String>>>,
 }
@@ -74,6 +77,10 @@ impl Project {
                 .iter()
                 .map(|u| vec![None; u.model.functions.len()])
                 .collect(),
+            escapes: units
+                .iter()
+                .map(|u| vec![false; u.model.functions.len()])
+                .collect(),
             auth: Vec::new(),
             units,
             indexes,
@@ -91,6 +98,11 @@ impl Project {
     /// The tool that reaches this function, if any.
     pub fn reach(&self, unit: usize, func: FnId) -> Option<&Reach> {
         self.reach[unit].get(func).and_then(|r| r.as_ref())
+    }
+
+    /// Whether an exception thrown in this function reaches the MCP SDK uncaught.
+    pub fn escapes(&self, unit: usize, func: FnId) -> bool {
+        self.escapes[unit].get(func).copied().unwrap_or(false)
     }
 
     /// The auth call a function makes directly, if any.
@@ -299,7 +311,9 @@ impl Project {
         }
         roots.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
         let mut queue: VecDeque<(FnRef, Reach)> = VecDeque::new();
+        let mut escaping: VecDeque<FnRef> = VecDeque::new();
         for (_, _, _, reach, target) in roots {
+            escaping.push_back(target);
             queue.push_back((target, reach));
         }
         while let Some((f, reach)) = queue.pop_front() {
@@ -307,32 +321,55 @@ impl Project {
                 continue;
             }
             self.reach[f.unit][f.func] = Some(reach.clone());
-            for next in self.callees(f) {
+            for (next, _) in self.callees(f) {
                 if self.reach[next.unit][next.func].is_none() {
                     queue.push_back((next, reach.clone()));
                 }
             }
         }
+        while let Some(f) = escaping.pop_front() {
+            if self.escapes[f.unit][f.func] {
+                continue;
+            }
+            self.escapes[f.unit][f.func] = true;
+            for (next, caught) in self.callees(f) {
+                if !caught && !self.escapes[next.unit][next.func] {
+                    escaping.push_back(next);
+                }
+            }
+        }
     }
 
-    /// The functions `f` may run: nested functions, resolved callees, and functions
-    /// passed by name as arguments.
-    fn callees(&self, f: FnRef) -> Vec<FnRef> {
+    /// The functions `f` may run — nested functions, resolved callees, and functions passed
+    /// by name as arguments — each with whether a try region in `f` catches what it throws.
+    fn callees(&self, f: FnRef) -> Vec<(FnRef, bool)> {
         let index = &self.indexes[f.unit];
         let model = &self.units[f.unit].model;
-        let mut out: Vec<FnRef> = index.children[f.func]
+        let in_try = |span: Span| {
+            model
+                .tries
+                .iter()
+                .any(|t| t.func == f.func && t.kind == TryKind::Statement && t.body.contains(span))
+        };
+        let mut out: Vec<(FnRef, bool)> = index.children[f.func]
             .iter()
-            .map(|&func| FnRef { unit: f.unit, func })
+            .map(|&func| {
+                (
+                    FnRef { unit: f.unit, func },
+                    in_try(model.functions[func].span),
+                )
+            })
             .collect();
         for &c in &index.calls_by_fn[f.func] {
             let call = &model.calls[c];
+            let caught = call.in_try.is_some();
             if let Some(target) = self.resolve_call(f.unit, call) {
-                out.push(target);
+                out.push((target, caught));
             }
             for arg in &call.args {
                 if let ArgValue::Name(name) = &arg.value {
                     if let Some(target) = self.resolve_callee(f.unit, call.func, name) {
-                        out.push(target);
+                        out.push((target, caught));
                     }
                 }
             }

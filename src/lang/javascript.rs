@@ -1147,12 +1147,10 @@ impl<'s> Lowerer<'s> {
             })
             .unwrap_or_default();
         let method = callee.rsplit('.').next().unwrap_or(&callee);
+        let constructs_error = method.ends_with("Error") || method.ends_with("Exception");
         let converts = is_text_conversion(&callee)
             .or_else(|| is_text_conversion(method).filter(|_| method == "stringify"))
-            .or_else(|| {
-                (method.ends_with("Error") || method.ends_with("Exception"))
-                    .then_some(LeakKind::Message)
-            });
+            .or_else(|| constructs_error.then_some(LeakKind::Message));
         let mut hits = Vec::new();
         for (index, arg) in args.iter().enumerate() {
             for hit in self.taint(*arg, depth + 1) {
@@ -1160,6 +1158,10 @@ impl<'s> Lowerer<'s> {
                     Some(kind) => {
                         let mut h = hit.into_text(span, text);
                         h.kind = h.kind.max(kind);
+                        if constructs_error {
+                            h.raw = true;
+                            h.wrapped = true;
+                        }
                         hits.push(h);
                     }
                     None => {

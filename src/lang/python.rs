@@ -786,6 +786,7 @@ impl<'s> Lowerer<'s> {
                 origin: Origin::Caught(span),
                 via: None,
                 raw: false,
+                wrapped: false,
             }];
         }
         if is_opaque_call(&callee) {
@@ -823,10 +824,10 @@ impl<'s> Lowerer<'s> {
             }
         }
         let last = callee.rsplit('.').next().unwrap_or(&callee);
-        let converts = is_text_conversion(&callee).or_else(|| {
-            (last.ends_with("Error") || last.ends_with("Exception") || last == "McpError")
-                .then_some(LeakKind::Message)
-        });
+        let constructs_error = is_text_conversion(&callee).is_none()
+            && (last.ends_with("Error") || last.ends_with("Exception"));
+        let converts =
+            is_text_conversion(&callee).or_else(|| constructs_error.then_some(LeakKind::Message));
         let mut hits = Vec::new();
         for (index, arg) in arguments.iter().enumerate() {
             for hit in self.taint(*arg, depth + 1) {
@@ -834,6 +835,10 @@ impl<'s> Lowerer<'s> {
                     Some(kind) => {
                         let mut h = hit.into_text(span, text);
                         h.kind = h.kind.max(kind);
+                        if constructs_error {
+                            h.raw = true;
+                            h.wrapped = true;
+                        }
                         hits.push(h);
                     }
                     None => {
