@@ -27,6 +27,8 @@ struct Summary<'r> {
     files_scanned: usize,
     files_skipped: usize,
     files_with_syntax_errors: &'r [String],
+    /// Files nested deeper than the front ends follow; the deep part was not analysed.
+    files_too_deep: &'r [String],
     findings: usize,
 }
 
@@ -44,6 +46,7 @@ pub fn render(report: &Report) -> String {
             files_scanned: report.files_scanned,
             files_skipped: report.skipped.len(),
             files_with_syntax_errors: &report.files_with_syntax_errors,
+            files_too_deep: &report.files_too_deep,
             findings: report.findings.len(),
         },
     };
