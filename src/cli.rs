@@ -74,6 +74,7 @@ pub struct ScanArgs {
 pub enum Format {
     Text,
     Json,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -39,6 +39,7 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
+    let root = report::sarif::ScanRoot::for_paths(&paths);
     let options = ScanOptions {
         paths,
         rules,
@@ -64,6 +65,7 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
             },
         ),
         Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report, registry, &root),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &rendered)

@@ -1,6 +1,7 @@
 //! Reporters: each turns a [`Report`](crate::Report) into bytes for one output format.
 
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use crate::Report;
