@@ -75,6 +75,8 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    Github,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

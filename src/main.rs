@@ -66,6 +66,8 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
         ),
         Format::Json => report::json::render(&report),
         Format::Sarif => report::sarif::render(&report, registry, &root),
+        Format::Github => report::github::render(&report),
+        Format::Markdown => report::markdown::render(&report),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &rendered)

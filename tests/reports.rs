@@ -132,3 +132,69 @@ fn min_score_fails_the_run_below_the_threshold() {
     let bad = faultline(dir.path(), &["scan", "--min-score", "101"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn github_annotations_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::copy(
+        fixture("SEC001/flag_allow_dict_and_string.py"),
+        dir.path().join("src/deploy, prod.py"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("SEC004/flag_content_text_message.ts"),
+        dir.path().join("src/query.ts"),
+    )
+    .unwrap();
+    let out = faultline(dir.path(), &["scan", "--format", "github"]);
+    assert_eq!(out.status.code(), Some(1), "high and medium findings fail");
+    // The span at line 30 covers four lines: no columns. The comma in the file name is escaped.
+    let expected = "\
+::error file=src/deploy%2C prod.py,line=16,endLine=16,col=9,endColumn=75,title=SEC001 fail-open-auth::`except` around `authorize_deploy` returns an allow decision: an error grants access
+::error file=src/deploy%2C prod.py,line=23,endLine=23,col=9,endColumn=23,title=SEC001 fail-open-auth::`except` around `check_permission` returns an allow decision: an error grants access
+::error file=src/deploy%2C prod.py,line=30,endLine=33,title=SEC001 fail-open-auth::`except` around `check_permission` returns an allow decision: an error grants access
+::error file=src/query.ts,line=21,endLine=21,col=61,endColumn=74,title=SEC004 error-leak::returns `error.message` to the MCP client, exposing the error's message (reached from tool `query`)
+::error file=src/query.ts,line=42,endLine=42,col=48,endColumn=57,title=SEC004 error-leak::returns `String(e)` to the MCP client, exposing the error's message (reached from tool `describe_table`)
+";
+    assert_eq!(stdout(&out), expected);
+}
+
+#[test]
+fn markdown_has_the_grade_card_and_a_findings_table() {
+    let dir = scored_project();
+    let out = faultline(
+        dir.path(),
+        &["scan", "--format", "markdown", "--fail-on", "never"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let card = "\
+## faultline: grade B (92.0)
+
+| axis | score | grade |
+|---|--:|:-:|
+| security | 84 | B |
+| reliability | 100 | A |
+| documentation | 100 | A |
+| **overall** | **92.0** | **B** |
+
+The overall score alone earns A; the overall grade is bounded by the security grade.
+2 findings on test, example, script or docs surfaces are listed but not scored.
+";
+    assert!(text.starts_with(card), "got:\n{text}");
+    // Most severe first; each row says what it cost.
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("| high") || l.starts_with("| medium"))
+        .collect();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(
+        rows[0],
+        "| high | SEC001 fail-open-auth | `tests/auth.ts:13:5` | `catch` around `auth.check` returns `true`: an error grants access | not scored (test) |"
+    );
+    assert!(rows[2].starts_with("| medium | SEC004 error-leak | `src/query.ts:21:61` |"));
+    assert!(rows[2].ends_with("| -8 |"));
+    assert!(rows[4].starts_with("| medium | SEC004 error-leak | `src/search/api.ts:13:30` |"));
+    assert!(rows[4].ends_with("| 0 (capped) |"));
+}

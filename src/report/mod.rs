@@ -1,6 +1,8 @@
 //! Reporters: each turns a [`Report`](crate::Report) into bytes for one output format.
 
+pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
