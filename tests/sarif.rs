@@ -351,3 +351,37 @@ fn skipped_files_are_notes_and_several_paths_are_relative_to_the_working_directo
     );
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
 }
+
+#[test]
+fn a_path_that_cannot_be_read_is_an_error_notification() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("auth.ts"), ASTRAL).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .current_dir(dir.path())
+        .args(["scan", "auth.ts", "missing", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a scan error, the report still written"
+    );
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(schema_errors(&log).is_empty());
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["level"], "error");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("missing could not be scanned: cannot read:")
+    );
+    assert_eq!(
+        results(&log).len(),
+        1,
+        "the readable file is still reported"
+    );
+}
