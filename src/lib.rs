@@ -12,6 +12,7 @@ pub mod model;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod score;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -50,6 +51,15 @@ pub struct Report {
     /// Files nested deeper than the front ends follow; the deep part was not analysed.
     pub files_too_deep: Vec<String>,
     pub elapsed: Duration,
+    /// Scores of `findings`; [`Report::rescore`] recomputes them with other options.
+    pub scores: score::Scorecard,
+}
+
+impl Report {
+    /// Recomputes the scores, e.g. to count test surfaces (`--include-tests`).
+    pub fn rescore(&mut self, options: score::ScoreOptions) {
+        self.scores = score::score(&self.findings, options);
+    }
 }
 
 /// Stack for worker threads: front ends recurse up to `lang::MAX_DEPTH` levels.
@@ -135,6 +145,7 @@ fn run(
 
     let (located, errors) = locate::locate(&project, registry, findings);
     report.findings = located;
+    report.rescore(score::ScoreOptions::default());
     report.errors.extend(errors);
     report.skipped.sort();
     report.errors.sort();

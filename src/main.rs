@@ -12,6 +12,7 @@ use cli::{Cli, Command, FailOn, Format, ListFormat, ScanArgs};
 use faultline::finding::Severity;
 use faultline::report;
 use faultline::rules::Registry;
+use faultline::score::ScoreOptions;
 use faultline::{ScanOptions, scan};
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
+    let root = report::sarif::ScanRoot::for_paths(&paths);
     let options = ScanOptions {
         paths,
         rules,
@@ -45,7 +47,12 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
         respect_ignore_files: !args.no_ignore,
         vocabulary: Default::default(),
     };
-    let report = scan(&options, registry)?;
+    let mut report = scan(&options, registry)?;
+    if args.include_tests {
+        report.rescore(ScoreOptions {
+            include_tests: true,
+        });
+    }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
@@ -58,6 +65,9 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
             },
         ),
         Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report, registry, &root),
+        Format::Github => report::github::render(&report),
+        Format::Markdown => report::markdown::render(&report),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &rendered)
@@ -74,6 +84,7 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     let summary_elsewhere = args.output.is_some() || args.format != Format::Text;
     if summary_elsewhere && !args.quiet {
         eprintln!("{}", report::summary_line(&report));
+        eprintln!("{}", report.scores.one_line());
     }
 
     if !report.errors.is_empty() {
@@ -87,7 +98,17 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
         FailOn::Never => None,
     };
     let fails = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(ExitCode::from(u8::from(fails)))
+    let below_min_score = args
+        .min_score
+        .is_some_and(|min| report.scores.overall.score < min);
+    if below_min_score && !args.quiet {
+        eprintln!(
+            "score {:.1} is below --min-score {}",
+            report.scores.overall.score,
+            args.min_score.unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::from(u8::from(fails || below_min_score)))
 }
 
 /// The ids to run: `--select` (default: all), less `--ignore`.
