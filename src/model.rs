@@ -76,6 +76,8 @@ pub struct Model {
     pub tools: Vec<ToolRegistration>,
     /// Tools as `tools/list` shows them: name, description and parameters.
     pub tool_declarations: Vec<ToolDeclaration>,
+    /// Environment variables read by a literal name.
+    pub env_reads: Vec<EnvRead>,
     pub imports: Vec<Import>,
     pub exports: Vec<Export>,
     /// Names bound to `new C(...)` / `C(...)` instances: `client` or `this.client`.
@@ -390,4 +392,13 @@ pub struct ToolParam {
     /// The parameter's key or name.
     pub span: Span,
     pub description: Described,
+}
+
+/// An environment variable read by a literal name: `process.env.X`, `os.getenv("X")`.
+#[derive(Debug, Clone)]
+pub struct EnvRead {
+    pub name: String,
+    /// The variable's name as written.
+    pub span: Span,
+    pub func: FnId,
 }

@@ -429,6 +429,15 @@ pub fn normalize_path(path: &Path) -> PathBuf {
     out
 }
 
+impl Project {
+    /// Some file declares or registers an MCP tool: the tree is a server.
+    pub fn declares_tools(&self) -> bool {
+        self.units
+            .iter()
+            .any(|u| !u.model.tools.is_empty() || !u.model.tool_declarations.is_empty())
+    }
+}
+
 /// The words in the scanned tree's documentation (READMEs, `docs/`, example env files), to tell
 /// which environment variables it mentions.
 #[derive(Debug, Default)]

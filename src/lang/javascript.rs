@@ -111,6 +111,10 @@ impl<'s> Lowerer<'s> {
                 self.tool_object(node);
                 self.children(node, depth)
             }
+            "member_expression" | "subscript_expression" => {
+                self.env_read(node);
+                self.children(node, depth)
+            }
             _ => self.children(node, depth),
         }
     }
@@ -605,6 +609,7 @@ impl<'s> Lowerer<'s> {
         match callee.kind() {
             "identifier" | "this" | "property_identifier" => {}
             "member_expression" => {
+                self.env_read(callee);
                 if let Some(object) = callee.child_by_field_name("object") {
                     self.visit_callee(object, depth + 1);
                 }
@@ -1403,17 +1408,42 @@ fn key_name(key: Node, src: &[u8]) -> Option<String> {
 }
 
 impl Lowerer<'_> {
-    /// `const X = ...` remembers schemas, zod fields and strings.
+    /// `const X = ...` remembers schemas, zod fields and strings; `const { A } = process.env`
+    /// reads variables.
     fn declaration_facts(&mut self, name_node: Node, value: Node) {
-        if name_node.kind() == "identifier" {
-            let name = self.text(name_node).to_string();
-            let held = self.const_value(value);
-            let entry = if self.doc_consts.contains_key(&name) {
-                ConstValue::Other
-            } else {
-                held
-            };
-            self.doc_consts.insert(name, entry);
+        match name_node.kind() {
+            "identifier" => {
+                let name = self.text(name_node).to_string();
+                let held = self.const_value(value);
+                let entry = if self.doc_consts.contains_key(&name) {
+                    ConstValue::Other
+                } else {
+                    held
+                };
+                self.doc_consts.insert(name, entry);
+            }
+            "object_pattern" if self.text(unwrap(value)) == "process.env" => {
+                for part in named_children(name_node) {
+                    let key = match part.kind() {
+                        "shorthand_property_identifier_pattern" => Some(part),
+                        "pair_pattern" => part.child_by_field_name("key"),
+                        "object_assignment_pattern" => part.child_by_field_name("left"),
+                        _ => None,
+                    };
+                    let Some(key) = key else { continue };
+                    let name = match key.kind() {
+                        "string" => string_content(key, self.b.src),
+                        "shorthand_property_identifier_pattern" | "property_identifier" => {
+                            Some(self.text(key).to_string())
+                        }
+                        _ => None,
+                    };
+                    if let Some(name) = name {
+                        self.push_env_read(name, node_span(key));
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -1428,6 +1458,43 @@ impl Lowerer<'_> {
         } else {
             ConstValue::Other
         }
+    }
+
+    /// `process.env.X` and `process.env["X"]`.
+    fn env_read(&mut self, node: Node) {
+        let Some(object) = node.child_by_field_name("object") else {
+            return;
+        };
+        if self.text(object) != "process.env" {
+            return;
+        }
+        match node.kind() {
+            "member_expression" => {
+                if let Some(property) = node.child_by_field_name("property") {
+                    let name = self.text(property).to_string();
+                    self.push_env_read(name, node_span(property));
+                }
+            }
+            "subscript_expression" => {
+                let Some(index) = node.child_by_field_name("index").map(unwrap) else {
+                    return;
+                };
+                if index.kind() != "string" {
+                    return;
+                }
+                let fragment = named_children(index).find(|c| c.kind() == "string_fragment");
+                if let (Some(name), Some(fragment)) = (string_content(index, self.b.src), fragment)
+                {
+                    self.push_env_read(name, node_span(fragment));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn push_env_read(&mut self, name: String, span: Span) {
+        let func = self.b.current();
+        self.b.model.env_reads.push(EnvRead { name, span, func });
     }
 
     /// `server.tool(name, [description], [schema], [annotations], handler)` and

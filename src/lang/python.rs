@@ -94,6 +94,10 @@ impl<'s> Lowerer<'s> {
                 self.return_value(node, value, depth);
             }
             "raise_statement" => self.raise(node, depth),
+            "subscript" => {
+                self.env_subscript(node);
+                self.children(node, depth)
+            }
             "import_statement" => self.import(node),
             "import_from_statement" => self.import_from(node),
             _ => self.children(node, depth),
@@ -387,6 +391,7 @@ impl<'s> Lowerer<'s> {
         }
         // `mcp.tool()(handler)` and `mcp.add_tool(handler, ...)` register a tool too.
         self.tool_call(&callee, node, &args);
+        self.env_call(&callee, node);
         self.tool_definition_call(&callee, node);
         self.b.add_call(Call {
             callee,
@@ -1055,6 +1060,20 @@ impl Lowerer<'_> {
             .and_then(|a| a.child_by_field_name("value"))
     }
 
+    fn push_env_read(&mut self, name: String, span: Span) {
+        let func = self.b.current();
+        self.b.model.env_reads.push(EnvRead { name, span, func });
+    }
+
+    /// The local name is bound by `from os import <name>`.
+    fn imported_from_os(&self, local: &str) -> bool {
+        self.b
+            .model
+            .imports
+            .iter()
+            .any(|i| i.local == local && i.source == "os")
+    }
+
     /// A string literal's text and the span of that text, without the quotes.
     fn literal_name(&self, node: Node) -> Option<(String, Span)> {
         let node = unwrap(node);
@@ -1064,6 +1083,46 @@ impl Lowerer<'_> {
         let content = named_children(node).find(|c| c.kind() == "string_content")?;
         let name = string_content(node, self.b.src)?;
         Some((name, node_span(content)))
+    }
+
+    /// `os.getenv("X")`, `os.environ.get("X")`, and `getenv` / `environ` imported from `os`.
+    fn env_call(&mut self, callee: &str, node: Node) {
+        let reads = match callee {
+            "os.getenv" | "os.environ.get" => true,
+            "getenv" => self.imported_from_os("getenv"),
+            "environ.get" => self.imported_from_os("environ"),
+            _ => false,
+        };
+        if !reads {
+            return;
+        }
+        let first = node
+            .child_by_field_name("arguments")
+            .and_then(|a| named_children(a).find(|n| n.kind() != "comment"));
+        if let Some((name, span)) = first.and_then(|f| self.literal_name(f)) {
+            self.push_env_read(name, span);
+        }
+    }
+
+    /// `os.environ["X"]` read (an assignment's target is never visited; `del` is not a read).
+    fn env_subscript(&mut self, node: Node) {
+        let Some(value) = node.child_by_field_name("value") else {
+            return;
+        };
+        let target = path_of(value, self.b.src);
+        let environ =
+            target == "os.environ" || target == "environ" && self.imported_from_os("environ");
+        if !environ
+            || node
+                .parent()
+                .is_some_and(|p| p.kind() == "delete_statement")
+        {
+            return;
+        }
+        let subscript = node.child_by_field_name("subscript");
+        if let Some((name, span)) = subscript.and_then(|s| self.literal_name(s)) {
+            self.push_env_read(name, span);
+        }
     }
 
     /// `SCHEMA = {"type": "object", "properties": {...}}`, used later as `inputSchema=SCHEMA`.

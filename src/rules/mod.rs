@@ -4,6 +4,7 @@ mod error_leak;
 mod fail_open_auth;
 mod param_without_description;
 mod tool_without_description;
+mod undocumented_env;
 
 use serde::Deserialize;
 
@@ -61,6 +62,10 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
         (
             include_str!("../../rules/DOC002.toml"),
             Box::new(param_without_description::ParamWithoutDescription),
+        ),
+        (
+            include_str!("../../rules/DOC003.toml"),
+            Box::new(undocumented_env::UndocumentedEnv),
         ),
     ]
 }
