@@ -77,7 +77,9 @@ pub struct Model {
     /// Tools as `tools/list` shows them: name, description and parameters.
     pub tool_declarations: Vec<ToolDeclaration>,
     /// Environment variables read by a literal name.
-    pub env_reads: Vec<EnvRead>,
+    pub env_reads: Vec<EnvAccess>,
+    /// Environment variables the code sets itself (`process.env.X = ...`).
+    pub env_writes: Vec<EnvAccess>,
     pub imports: Vec<Import>,
     pub exports: Vec<Export>,
     /// Names bound to `new C(...)` / `C(...)` instances: `client` or `this.client`.
@@ -394,9 +396,10 @@ pub struct ToolParam {
     pub description: Described,
 }
 
-/// An environment variable read by a literal name: `process.env.X`, `os.getenv("X")`.
+/// An environment variable read or set by a literal name: `process.env.X`, `os.getenv("X")`,
+/// `os.environ["X"] = ...`.
 #[derive(Debug, Clone)]
-pub struct EnvRead {
+pub struct EnvAccess {
     pub name: String,
     /// The variable's name as written.
     pub span: Span,

@@ -397,6 +397,7 @@ impl<'s> Lowerer<'s> {
         let target = path_of(left, self.b.src);
         self.commonjs_export(&target, right);
         if node.kind() == "assignment_expression" {
+            self.env_write(left);
             if unwrap(right).kind() == "new_expression" && target.starts_with("this.") {
                 if let Some(class) = unwrap(right).child_by_field_name("constructor") {
                     let class = path_of(class, self.b.src);
@@ -1494,7 +1495,31 @@ impl Lowerer<'_> {
 
     fn push_env_read(&mut self, name: String, span: Span) {
         let func = self.b.current();
-        self.b.model.env_reads.push(EnvRead { name, span, func });
+        self.b.model.env_reads.push(EnvAccess { name, span, func });
+    }
+
+    /// `process.env.X = value` / `process.env["X"] = value`: the code sets the variable itself.
+    fn env_write(&mut self, target: Node) {
+        let Some(object) = target.child_by_field_name("object") else {
+            return;
+        };
+        if self.text(object) != "process.env" {
+            return;
+        }
+        let name = match target.kind() {
+            "member_expression" => target
+                .child_by_field_name("property")
+                .map(|p| self.text(p).to_string()),
+            "subscript_expression" => target
+                .child_by_field_name("index")
+                .and_then(|i| string_content(unwrap(i), self.b.src)),
+            _ => None,
+        };
+        if let Some(name) = name {
+            let func = self.b.current();
+            let span = node_span(target);
+            self.b.model.env_writes.push(EnvAccess { name, span, func });
+        }
     }
 
     /// `server.tool(name, [description], [schema], [annotations], handler)` and

@@ -304,6 +304,9 @@ impl<'s> Lowerer<'s> {
         };
         let target = path_of(left, self.b.src);
         self.remember_schema(&target, right);
+        if node.kind() == "assignment" {
+            self.env_write(left);
+        }
         let inner = unwrap(right);
         if node.kind() == "assignment" && self.b.in_handler() {
             let decision = self.value_of(inner);
@@ -1009,19 +1012,49 @@ impl Lowerer<'_> {
 
 // ---- documentation facts: tool declarations and environment reads ----------------------------
 
-/// Types that stand for an object whose own fields (and their descriptions) the front end does
-/// not see: a parameter typed with one is not judged.
-fn is_opaque_type(type_text: &str) -> bool {
+/// A type written as a bare name that is not a builtin or standard type: a model class whose
+/// own fields carry the descriptions (`address: Address`), or an alias that may hold an
+/// `Annotated[..., Field(description=...)]` (`object_type: object_type_annotation`). A parameter
+/// typed with one is not judged.
+fn is_unseen_type(type_text: &str) -> bool {
     let bare = type_text.trim();
-    if bare.contains(['[', '|', ' ']) {
+    if bare.is_empty() || bare.contains(['[', '|', ' ', '"', '\'']) {
         return false;
     }
     let last = bare.rsplit('.').next().unwrap_or(bare);
-    last.starts_with(|c: char| c.is_ascii_uppercase())
-        && !matches!(
-            last,
-            "Any" | "Path" | "PurePath" | "Decimal" | "UUID" | "Json" | "JsonValue" | "AnyUrl"
-        )
+    !matches!(
+        last,
+        "str"
+            | "int"
+            | "float"
+            | "bool"
+            | "bytes"
+            | "list"
+            | "dict"
+            | "tuple"
+            | "set"
+            | "frozenset"
+            | "object"
+            | "complex"
+            | "None"
+            | "Any"
+            | "List"
+            | "Dict"
+            | "Tuple"
+            | "Set"
+            | "Sequence"
+            | "Mapping"
+            | "Path"
+            | "PurePath"
+            | "Decimal"
+            | "UUID"
+            | "datetime"
+            | "date"
+            | "time"
+            | "timedelta"
+            | "AnyUrl"
+            | "HttpUrl"
+    )
 }
 
 /// The docstring documents `name`: a line such as `name: ...`, `name (int): ...`,
@@ -1049,6 +1082,19 @@ fn docstring_documents(docstring: &str, name: &str) -> bool {
 }
 
 impl Lowerer<'_> {
+    /// A string literal with nothing but white space in it; an f-string, or a concatenation
+    /// holding one, is text.
+    fn is_empty_text(&self, node: Node) -> bool {
+        match node.kind() {
+            "string" => {
+                !named_children(node).any(|c| c.kind() == "interpolation")
+                    && string_content(node, self.b.src).is_some_and(|t| t.trim().is_empty())
+            }
+            "concatenated_string" => named_children(node).all(|c| self.is_empty_text(c)),
+            _ => false,
+        }
+    }
+
     /// A keyword argument's value: `name=value`.
     fn keyword_value<'t>(&self, arguments: Node<'t>, name: &str) -> Option<Node<'t>> {
         named_children(arguments)
@@ -1062,7 +1108,26 @@ impl Lowerer<'_> {
 
     fn push_env_read(&mut self, name: String, span: Span) {
         let func = self.b.current();
-        self.b.model.env_reads.push(EnvRead { name, span, func });
+        self.b.model.env_reads.push(EnvAccess { name, span, func });
+    }
+
+    /// `os.environ["X"] = value`: the code sets the variable itself.
+    fn env_write(&mut self, target: Node) {
+        if target.kind() != "subscript" {
+            return;
+        }
+        let Some(value) = target.child_by_field_name("value") else {
+            return;
+        };
+        let path = path_of(value, self.b.src);
+        if path != "os.environ" && !(path == "environ" && self.imported_from_os("environ")) {
+            return;
+        }
+        let subscript = target.child_by_field_name("subscript");
+        if let Some((name, span)) = subscript.and_then(|s| self.literal_name(s)) {
+            let func = self.b.current();
+            self.b.model.env_writes.push(EnvAccess { name, span, func });
+        }
     }
 
     /// The local name is bound by `from os import <name>`.
@@ -1169,10 +1234,13 @@ impl Lowerer<'_> {
         let keyword = |name: &str| arguments.and_then(|a| self.keyword_value(a, name));
         let has_doc = docstring.is_some_and(|d| !d.trim().is_empty());
         let description = match keyword("description").map(unwrap) {
-            Some(value) if value.kind() != "none" => match string_content(value, self.b.src) {
-                Some(text) if text.trim().is_empty() && !has_doc => Described::No,
-                _ => Described::Yes,
-            },
+            Some(value) if value.kind() != "none" => {
+                if self.is_empty_text(value) && !has_doc {
+                    Described::No
+                } else {
+                    Described::Yes
+                }
+            }
             _ if has_doc => Described::Yes,
             _ if arguments
                 .is_some_and(|a| named_children(a).any(|c| c.kind() == "dictionary_splat")) =>
@@ -1248,7 +1316,7 @@ impl Lowerer<'_> {
                 || docstring_documents(docstring, name)
             {
                 Described::Yes
-            } else if is_opaque_type(type_text) {
+            } else if is_unseen_type(type_text) {
                 Described::Unknown
             } else {
                 Described::No
@@ -1350,11 +1418,8 @@ impl Lowerer<'_> {
             _ => return,
         };
         let description = match self.keyword_value(arguments, "description").map(unwrap) {
-            Some(value) if value.kind() == "none" => Described::No,
-            Some(value) => match string_content(value, self.b.src) {
-                Some(text) if text.trim().is_empty() => Described::No,
-                _ => Described::Yes,
-            },
+            Some(value) if value.kind() == "none" || self.is_empty_text(value) => Described::No,
+            Some(_) => Described::Yes,
             None if named_children(arguments).any(|c| c.kind() == "dictionary_splat") => {
                 Described::Unknown
             }
@@ -1400,11 +1465,8 @@ impl Lowerer<'_> {
                         Described::Unknown
                     } else {
                         match self.dict_value(value, "description").map(unwrap) {
-                            Some(v) if v.kind() == "none" => Described::No,
-                            Some(v) => match string_content(v, self.b.src) {
-                                Some(text) if text.trim().is_empty() => Described::No,
-                                _ => Described::Yes,
-                            },
+                            Some(v) if v.kind() == "none" || self.is_empty_text(v) => Described::No,
+                            Some(_) => Described::Yes,
                             None if named_children(value)
                                 .any(|c| c.kind() == "dictionary_splat") =>
                             {

@@ -40,6 +40,16 @@ impl Rule for UndocumentedEnv {
         if project.documentation.files == 0 || !project.declares_tools() {
             return;
         }
+        // A variable the server's own code sets (a resolved port, a CLI flag passed on to a
+        // child process) is plumbing, not configuration. Only code of the same kind counts:
+        // a test that sets `API_TOKEN` does not document it for production code.
+        let surface = project.units[unit].file.surface;
+        let set_by_code: HashSet<&str> = project
+            .units
+            .iter()
+            .filter(|u| u.file.surface == surface)
+            .flat_map(|u| u.model.env_writes.iter().map(|w| w.name.as_str()))
+            .collect();
         let model = &project.units[unit].model;
         let mut reads: Vec<_> = model.env_reads.iter().collect();
         reads.sort_by_key(|r| r.span);
@@ -47,6 +57,7 @@ impl Rule for UndocumentedEnv {
         for read in reads {
             if !seen.insert(read.name.as_str())
                 || is_well_known(&read.name)
+                || set_by_code.contains(read.name.as_str())
                 || project.documentation.mentions(&read.name)
             {
                 continue;
