@@ -297,20 +297,28 @@ pub fn content_problem(bytes: &[u8]) -> Option<String> {
     None
 }
 
-/// Documentation an installer reads: a README anywhere, text under `docs/`, an example env
-/// file (`.env.example`, `.env.sample`, `example.env`, ...). `named` is a file given on the
-/// command line: any text document counts then.
+/// Documentation an installer reads: a README, any Markdown, reStructuredText or AsciiDoc page,
+/// text under `docs/`, an example env file (`.env.example`, `.env.sample`, `example.env`, ...),
+/// and the manifests that list a server's variables for installers (`server.json` of the MCP
+/// registry, `smithery.yaml`, an extension's `manifest.json`, an example `mcp.json` client
+/// config). `named` is a file given on the command line: a plain text file counts then too.
 pub fn is_documentation(path: &Path, named: bool) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
     let lower = name.to_ascii_lowercase();
     let extension = lower.rsplit_once('.').map_or("", |(_, e)| e);
-    let is_text = matches!(
-        extension,
-        "md" | "mdx" | "markdown" | "rst" | "txt" | "adoc"
-    );
-    if lower.starts_with("readme") || (named && is_text) {
+    let is_page = matches!(extension, "md" | "mdx" | "markdown" | "rst" | "adoc");
+    let is_text = is_page || extension == "txt";
+    if lower.starts_with("readme") || is_page || (named && is_text) {
+        return true;
+    }
+    let manifest = matches!(
+        lower.as_str(),
+        "server.json" | "smithery.yaml" | "smithery.yml" | "manifest.json"
+    ) || (extension == "json"
+        && (lower.contains("mcp") || lower.contains("claude_desktop")));
+    if manifest {
         return true;
     }
     let segments: Vec<&str> = lower.split(['.', '-', '_']).collect();
@@ -368,6 +376,12 @@ mod tests {
             "README",
             "docs/config.md",
             "docs/guide/setup.mdx",
+            "docs/env.txt",
+            "DEPLOYMENT.md",
+            "src/config.md",
+            "server.json",
+            "smithery.yaml",
+            "examples/mcp-config.json",
             ".env.example",
             ".env.sample",
             ".env.local.example",
@@ -378,9 +392,10 @@ mod tests {
         }
         for other in [
             ".env",
-            "src/config.md",
+            "notes.txt",
             "docs/logo.png",
-            "CHANGELOG.md",
+            "package.json",
+            "tsconfig.json",
             "environment.ts",
         ] {
             assert!(!is_documentation(Path::new(other), false), "{other}");

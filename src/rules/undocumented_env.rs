@@ -69,8 +69,8 @@ impl Rule for UndocumentedEnv {
                 span: read.span,
                 label: "read here".into(),
                 message: format!(
-                    "environment variable `{}` is read, but no README, docs/ page or example \
-                     env file in the scanned tree mentions it",
+                    "environment variable `{}` is read, but no README, documentation page, \
+                     example env file or installer manifest in the scanned tree mentions it",
                     read.name
                 ),
                 labels: Vec::new(),
