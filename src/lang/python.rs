@@ -1276,7 +1276,7 @@ impl Lowerer<'_> {
 
     /// The parameters a tool function shows the client, without `self`, the injected
     /// `Context`, `*args` / `**kwargs`, and (under another decorator, which may inject
-    /// arguments) parameters with no type.
+    /// arguments) parameters with no type or typed `Any`.
     fn function_params(&self, definition: Node, docstring: &str, wrapped: bool) -> Vec<ToolParam> {
         let Some(list) = definition.child_by_field_name("parameters") else {
             return Vec::new();
@@ -1308,7 +1308,9 @@ impl Lowerer<'_> {
             if matches!(name, "self" | "cls" | "ctx" | "context") || type_text.contains("Context") {
                 continue;
             }
-            if type_node.is_none() && wrapped {
+            // Wrappers inject clients as untyped or `Any` parameters (`service: Any`).
+            let loosely_typed = matches!(type_text.trim(), "" | "Any" | "typing.Any" | "object");
+            if loosely_typed && wrapped {
                 continue;
             }
             let description = if default.is_some_and(|d| self.is_described_field(d))
