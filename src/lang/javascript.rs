@@ -109,6 +109,7 @@ impl<'s> Lowerer<'s> {
             "required_parameter" | "optional_parameter" => self.typed_parameter(node, depth),
             "object" => {
                 self.tool_object(node);
+                self.env_object(node);
                 self.children(node, depth)
             }
             "member_expression" | "subscript_expression" => {
@@ -1496,6 +1497,28 @@ impl Lowerer<'_> {
     fn push_env_read(&mut self, name: String, span: Span) {
         let func = self.b.current();
         self.b.model.env_reads.push(EnvAccess { name, span, func });
+    }
+
+    /// `{ ...process.env, X: value }`, the environment of a child process: the code sets `X`.
+    fn env_object(&mut self, object: Node) {
+        let copies_env = named_children(object).any(|c| {
+            c.kind() == "spread_element"
+                && c.named_child(0)
+                    .is_some_and(|e| self.text(unwrap(e)) == "process.env")
+        });
+        if !copies_env {
+            return;
+        }
+        for pair in named_children(object).filter(|p| p.kind() == "pair") {
+            let Some(key) = pair.child_by_field_name("key") else {
+                continue;
+            };
+            if let Some(name) = key_name(key, self.b.src) {
+                let func = self.b.current();
+                let span = node_span(key);
+                self.b.model.env_writes.push(EnvAccess { name, span, func });
+            }
+        }
     }
 
     /// `process.env.X = value` / `process.env["X"] = value`: the code sets the variable itself.

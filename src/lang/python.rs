@@ -98,6 +98,10 @@ impl<'s> Lowerer<'s> {
                 self.env_subscript(node);
                 self.children(node, depth)
             }
+            "dictionary" => {
+                self.env_dictionary(node);
+                self.children(node, depth)
+            }
             "import_statement" => self.import(node),
             "import_from_statement" => self.import_from(node),
             _ => self.children(node, depth),
@@ -1111,6 +1115,29 @@ impl Lowerer<'_> {
         self.b.model.env_reads.push(EnvAccess { name, span, func });
     }
 
+    /// `{**os.environ, "X": value}`, the environment of a child process: the code sets `X`.
+    fn env_dictionary(&mut self, dict: Node) {
+        let copies_env = named_children(dict).any(|c| {
+            c.kind() == "dictionary_splat" && c.named_child(0).is_some_and(|e| self.is_environ(e))
+        });
+        if !copies_env {
+            return;
+        }
+        for pair in named_children(dict).filter(|p| p.kind() == "pair") {
+            let key = pair.child_by_field_name("key");
+            if let Some((name, span)) = key.and_then(|k| self.literal_name(k)) {
+                let func = self.b.current();
+                self.b.model.env_writes.push(EnvAccess { name, span, func });
+            }
+        }
+    }
+
+    /// `os.environ`, or `environ` imported from `os`.
+    fn is_environ(&self, node: Node) -> bool {
+        let path = path_of(unwrap(node), self.b.src);
+        path == "os.environ" || (path == "environ" && self.imported_from_os("environ"))
+    }
+
     /// `os.environ["X"] = value`: the code sets the variable itself.
     fn env_write(&mut self, target: Node) {
         if target.kind() != "subscript" {
@@ -1152,6 +1179,27 @@ impl Lowerer<'_> {
 
     /// `os.getenv("X")`, `os.environ.get("X")`, and `getenv` / `environ` imported from `os`.
     fn env_call(&mut self, callee: &str, node: Node) {
+        let arguments = node.child_by_field_name("arguments");
+        // `dict(os.environ, X="1")`: the environment of a child process sets `X`.
+        if callee == "dict"
+            && arguments
+                .and_then(|a| named_children(a).next())
+                .is_some_and(|first| self.is_environ(first))
+        {
+            for kw in arguments
+                .iter()
+                .flat_map(|a| named_children(*a))
+                .filter(|a| a.kind() == "keyword_argument")
+            {
+                if let Some(name_node) = kw.child_by_field_name("name") {
+                    let name = self.text(name_node).to_string();
+                    let func = self.b.current();
+                    let span = node_span(name_node);
+                    self.b.model.env_writes.push(EnvAccess { name, span, func });
+                }
+            }
+            return;
+        }
         let reads = match callee {
             "os.getenv" | "os.environ.get" => true,
             "getenv" => self.imported_from_os("getenv"),

@@ -19,17 +19,27 @@ struct WellKnown {
     prefixes: Vec<String>,
 }
 
+/// The list, upper-cased: names compare without regard to case.
 fn well_known() -> &'static WellKnown {
     static LIST: OnceLock<WellKnown> = OnceLock::new();
     LIST.get_or_init(|| {
-        toml::from_str(include_str!("../../rules/well-known-env.toml"))
-            .unwrap_or_else(|e| panic!("rules/well-known-env.toml: {e}"))
+        let list: WellKnown = toml::from_str(include_str!("../../rules/well-known-env.toml"))
+            .unwrap_or_else(|e| panic!("rules/well-known-env.toml: {e}"));
+        WellKnown {
+            names: list.names.iter().map(|n| n.to_ascii_uppercase()).collect(),
+            prefixes: list
+                .prefixes
+                .iter()
+                .map(|p| p.to_ascii_uppercase())
+                .collect(),
+        }
     })
 }
 
 fn is_well_known(name: &str) -> bool {
     let list = well_known();
-    list.names.contains(name) || list.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    let name = name.to_ascii_uppercase();
+    list.names.contains(&name) || list.prefixes.iter().any(|p| name.starts_with(p.as_str()))
 }
 
 impl Rule for UndocumentedEnv {
@@ -93,6 +103,9 @@ mod tests {
             "PYTHONPATH",
             "npm_package_version",
             "LC_ALL",
+            "ComSpec",
+            "ProgramFiles(x86)",
+            "debug",
         ] {
             assert!(is_well_known(name), "{name}");
         }
