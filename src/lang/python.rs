@@ -1062,8 +1062,25 @@ fn is_unseen_type(type_text: &str) -> bool {
 }
 
 /// The docstring documents `name`: a line such as `name: ...`, `name (int): ...`,
-/// `name : int`, `- name - ...` or `:param name: ...`.
+/// `name : int`, `- name - ...` or `:param name: ...`, or the name anywhere after an `Args:` /
+/// `Parameters` heading (`Args: filename (str), position ('before' or 'after')` on one line).
 fn docstring_documents(docstring: &str, name: &str) -> bool {
+    let section = ["Args:", "Arguments:", "Parameters", "Params:"]
+        .iter()
+        .filter_map(|heading| docstring.find(heading))
+        .min();
+    if let Some(start) = section {
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        let rest = &docstring[start..];
+        let mentioned = rest.match_indices(name).any(|(at, _)| {
+            let before = rest[..at].chars().next_back();
+            let after = rest[at + name.len()..].chars().next();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        });
+        if mentioned {
+            return true;
+        }
+    }
     docstring.lines().any(|line| {
         let line = line
             .trim_start()
