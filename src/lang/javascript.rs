@@ -1377,25 +1377,33 @@ fn is_json_schema_conversion(method: &str) -> bool {
     lower.ends_with("tojsonschema")
 }
 
-/// A string, a template or a concatenation of them.
+/// A string, a template or a concatenation of them (with names: `"Search " + SCOPE`).
 fn is_text(node: Node) -> bool {
-    match node.kind() {
-        "string" | "template_string" => true,
-        "binary_expression" => {
-            let sides: Vec<Node> = ["left", "right"]
-                .iter()
-                .filter_map(|f| node.child_by_field_name(f))
-                .map(unwrap)
-                .collect();
-            let operator = node.child_by_field_name("operator").map(|o| o.kind());
-            operator == Some("+")
-                && sides.iter().any(|n| is_text(*n))
-                && sides
-                    .iter()
-                    .all(|n| is_text(*n) || matches!(n.kind(), "identifier" | "member_expression"))
+    let mut stack = vec![node];
+    let mut any_literal = false;
+    let mut visited = 0;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > 10_000 {
+            return false;
         }
-        _ => false,
+        let node = unwrap(node);
+        match node.kind() {
+            "string" | "template_string" => any_literal = true,
+            "identifier" | "member_expression" => {}
+            "binary_expression"
+                if node.child_by_field_name("operator").map(|o| o.kind()) == Some("+") =>
+            {
+                stack.extend(
+                    ["left", "right"]
+                        .iter()
+                        .filter_map(|f| node.child_by_field_name(f)),
+                );
+            }
+            _ => return false,
+        }
     }
+    any_literal
 }
 
 /// The key of a `pair` as a name: `q`, `"q"`, `'q'`.
@@ -1940,5 +1948,21 @@ impl Lowerer<'_> {
             });
         }
         params
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use crate::lang::lower_source;
+    use crate::model::{Described, Language};
+
+    #[test]
+    fn a_long_concatenated_description_is_read_in_linear_time() {
+        let parts = vec!["\"part \""; 400].join(" + ");
+        let source = format!("server.tool(\"t\", {parts}, {{ q: z.string() }}, async () => 1);");
+        let model = lower_source(Language::TypeScript, source.as_bytes()).unwrap();
+        let tool = &model.tool_declarations[0];
+        assert_eq!(tool.description, Described::Yes);
+        assert_eq!(tool.params[0].description, Described::No);
     }
 }
