@@ -47,7 +47,11 @@ impl Rule for UndocumentedEnv {
         let project = cx.project;
         // Without any documentation in the tree (say only `src/` was scanned) there is nothing
         // to compare with; a tree that declares no tool is not a server.
-        if project.documentation.files == 0 || !project.declares_tools() {
+        let model = &project.units[unit].model;
+        if model.env_reads.is_empty()
+            || project.documentation.files == 0
+            || !project.declares_tools()
+        {
             return;
         }
         // A variable the server's own code sets (a resolved port, a CLI flag passed on to a
@@ -60,7 +64,6 @@ impl Rule for UndocumentedEnv {
             .filter(|u| u.file.surface == surface)
             .flat_map(|u| u.model.env_writes.iter().map(|w| w.name.as_str()))
             .collect();
-        let model = &project.units[unit].model;
         let mut reads: Vec<_> = model.env_reads.iter().collect();
         reads.sort_by_key(|r| r.span);
         let mut seen = HashSet::new();
