@@ -102,6 +102,7 @@ fn run(
         ..Report::default()
     };
 
+    let docs = discovery.docs;
     let lowered: Vec<Lowered> = discovery.files.into_par_iter().map(lower_file).collect();
     let mut units = Vec::new();
     for item in lowered {
@@ -123,7 +124,8 @@ fn run(
         }
     }
 
-    let project = Project::link(units, knowledge);
+    let mut project = Project::link(units, knowledge);
+    project.documentation = project::Documentation::read(&docs);
     let cx = Context {
         project: &project,
         knowledge,

@@ -74,6 +74,12 @@ pub struct Model {
     pub tries: Vec<Try>,
     pub exits: Vec<Exit>,
     pub tools: Vec<ToolRegistration>,
+    /// Tools as `tools/list` shows them: name, description and parameters.
+    pub tool_declarations: Vec<ToolDeclaration>,
+    /// Environment variables read by a literal name.
+    pub env_reads: Vec<EnvAccess>,
+    /// Environment variables the code sets itself (`process.env.X = ...`).
+    pub env_writes: Vec<EnvAccess>,
     pub imports: Vec<Import>,
     pub exports: Vec<Export>,
     /// Names bound to `new C(...)` / `C(...)` instances: `client` or `this.client`.
@@ -354,4 +360,48 @@ pub struct Instance {
     /// `client`, `this.client`, `self.client`.
     pub name: String,
     pub class: String,
+}
+
+/// Whether something carries a description, as far as the front end can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Described {
+    Yes,
+    No,
+    /// The front end cannot tell: a variable, a spread, a computed value, a type it cannot see.
+    Unknown,
+}
+
+/// A tool as the client's `tools/list` shows it: declared by `server.tool(...)` /
+/// `server.registerTool(...)`, a decorated function (`@mcp.tool()`), or a tool definition in a
+/// list (`{ name, description, inputSchema }`, `Tool(name=..., inputSchema=...)`).
+#[derive(Debug, Clone)]
+pub struct ToolDeclaration {
+    /// The tool's name, or the expression that names it (`ToolName.Search`).
+    pub name: String,
+    /// The name as written, or the decorator of a decorated function.
+    pub span: Span,
+    pub description: Described,
+    /// The parameters the front end could read; a schema it cannot see adds none.
+    pub params: Vec<ToolParam>,
+    /// The function the declaration is written in.
+    pub func: FnId,
+}
+
+/// One parameter of a declared tool.
+#[derive(Debug, Clone)]
+pub struct ToolParam {
+    pub name: String,
+    /// The parameter's key or name.
+    pub span: Span,
+    pub description: Described,
+}
+
+/// An environment variable read or set by a literal name: `process.env.X`, `os.getenv("X")`,
+/// `os.environ["X"] = ...`.
+#[derive(Debug, Clone)]
+pub struct EnvAccess {
+    pub name: String,
+    /// The variable's name as written.
+    pub span: Span,
+    pub func: FnId,
 }

@@ -1,7 +1,7 @@
 //! The link stage: all file models together, with imports resolved inside the scanned tree
 //! and every function that a tool handler reaches marked with the tool that reaches it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
 use crate::discover::SourceFile;
@@ -40,6 +40,8 @@ pub struct Project {
     escapes: Vec<Vec<bool>>,
     /// For each function, the auth call it makes itself, if any (`jwt.verify`).
     auth: Vec<Vec<Option<String>>>,
+    /// What the scanned tree's READMEs, docs and example env files mention.
+    pub documentation: Documentation,
 }
 
 #[derive(Debug, Default)]
@@ -82,6 +84,7 @@ impl Project {
                 .map(|u| vec![false; u.model.functions.len()])
                 .collect(),
             auth: Vec::new(),
+            documentation: Documentation::default(),
             units,
             indexes,
             by_path,
@@ -461,4 +464,83 @@ pub fn normalize_path(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+impl Project {
+    /// Some file declares or registers an MCP tool: the tree is a server.
+    pub fn declares_tools(&self) -> bool {
+        self.units
+            .iter()
+            .any(|u| !u.model.tools.is_empty() || !u.model.tool_declarations.is_empty())
+    }
+}
+
+/// The words in the scanned tree's documentation (READMEs, `docs/`, example env files), to tell
+/// which environment variables it mentions.
+#[derive(Debug, Default)]
+pub struct Documentation {
+    /// How many documentation files were read.
+    pub files: usize,
+    words: HashSet<String>,
+    /// `DBT_` from a `DBT_*` wildcard.
+    prefixes: Vec<String>,
+}
+
+impl Documentation {
+    /// Reads the files; one that cannot be read, or is too large, mentions nothing.
+    pub fn read(paths: &[PathBuf]) -> Documentation {
+        let mut documentation = Documentation::default();
+        for path in paths {
+            let too_large = std::fs::metadata(path)
+                .map(|m| m.len() > crate::discover::MAX_FILE_BYTES)
+                .unwrap_or(true);
+            if too_large {
+                continue;
+            }
+            if let Ok(bytes) = std::fs::read(path) {
+                documentation.add_text(&String::from_utf8_lossy(&bytes));
+                documentation.files += 1;
+            }
+        }
+        documentation
+    }
+
+    pub fn add_text(&mut self, text: &str) {
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut rest = text;
+        while let Some(start) = rest.find(is_word) {
+            let tail = &rest[start..];
+            let end = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+            let word = &tail[..end];
+            if tail[end..].starts_with('*') && word.ends_with('_') {
+                self.prefixes.push(word.to_string());
+            } else if word.len() > 1 {
+                self.words.insert(word.to_string());
+            }
+            rest = &tail[end..];
+        }
+    }
+
+    /// The documentation names `name`, as a whole word or under a `PREFIX_*` wildcard.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.words.contains(name) || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::Documentation;
+
+    #[test]
+    fn words_and_wildcards_are_mentions() {
+        let mut docs = Documentation::default();
+        docs.add_text(
+            "Set `ZENDESK_API_TOKEN=...`; any DBT_* variable is passed on.\nexport PORT=3000",
+        );
+        assert!(docs.mentions("ZENDESK_API_TOKEN"));
+        assert!(docs.mentions("DBT_HOST"));
+        assert!(docs.mentions("PORT"));
+        assert!(!docs.mentions("ZENDESK"));
+        assert!(!docs.mentions("API_TOKEN"));
+    }
 }

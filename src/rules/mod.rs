@@ -2,6 +2,9 @@
 
 mod error_leak;
 mod fail_open_auth;
+mod param_without_description;
+mod tool_without_description;
+mod undocumented_env;
 
 use serde::Deserialize;
 
@@ -51,6 +54,18 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
         (
             include_str!("../../rules/SEC004.toml"),
             Box::new(error_leak::ErrorLeak),
+        ),
+        (
+            include_str!("../../rules/DOC001.toml"),
+            Box::new(tool_without_description::ToolWithoutDescription),
+        ),
+        (
+            include_str!("../../rules/DOC002.toml"),
+            Box::new(param_without_description::ParamWithoutDescription),
+        ),
+        (
+            include_str!("../../rules/DOC003.toml"),
+            Box::new(undocumented_env::UndocumentedEnv),
         ),
     ]
 }
