@@ -89,14 +89,23 @@ fn fail_on_sets_the_threshold() {
     )
     .unwrap();
     let high = faultline(
-        &["scan", ".", "--fail-on", "high", "--format", "json"],
+        &[
+            "scan",
+            ".",
+            "--fail-on",
+            "high",
+            "--format",
+            "json",
+            "--select",
+            "SEC",
+        ],
         dir.path(),
     );
     assert_eq!(high.status.code(), Some(0));
     let doc = json(&high);
     assert_eq!(findings(&doc).len(), 1);
     assert_eq!(findings(&doc)[0]["severity"], "medium");
-    let medium = faultline(&["scan", ".", "-q"], dir.path());
+    let medium = faultline(&["scan", ".", "-q", "--select", "SEC"], dir.path());
     assert_eq!(medium.status.code(), Some(1));
 }
 
@@ -117,7 +126,16 @@ fn select_and_ignore_take_ids_names_and_prefixes() {
     assert!(!findings(&doc).is_empty());
     assert!(findings(&doc).iter().all(|f| f["rule"] == "SEC004"));
     let out = faultline(
-        &["scan", "fixtures", "--ignore", "SEC", "--format", "json"],
+        &[
+            "scan",
+            "fixtures",
+            "--select",
+            "error-leak",
+            "--ignore",
+            "SEC",
+            "--format",
+            "json",
+        ],
         &repo(),
     );
     assert_eq!(out.status.code(), Some(0));
