@@ -147,7 +147,10 @@ fn github_annotations_golden() {
         dir.path().join("src/query.ts"),
     )
     .unwrap();
-    let out = faultline(dir.path(), &["scan", "--format", "github", "--select", "SEC"]);
+    let out = faultline(
+        dir.path(),
+        &["scan", "--format", "github", "--select", "SEC"],
+    );
     assert_eq!(out.status.code(), Some(1), "high and medium findings fail");
     // The span at line 30 covers four lines: no columns. The comma in the file name is escaped.
     let expected = "\
