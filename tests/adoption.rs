@@ -725,3 +725,28 @@ fn named_files_are_linked_with_the_rest_of_the_repository() {
     let out = faultline(&["scan", "README.md"], repo.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+// ---- documentation ------------------------------------------------------------------------
+
+/// The configuration example in the README's "Adopting faultline" section is valid.
+#[test]
+fn the_readme_configuration_example_is_valid() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("## Adopting faultline").expect("section")..];
+    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let repo = repository();
+    write(repo.path(), "faultline.toml", example);
+    let out = faultline(&["config"], repo.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("acmeGate") && shown.contains("SEC001"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("\"SEC004\",\n"),
+        "SEC004 is ignored: {shown}"
+    );
+}
