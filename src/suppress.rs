@@ -154,14 +154,10 @@ pub struct Scope<'a> {
 
 /// Marks the findings that directives cover as suppressed; returns the directives' problems.
 pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem> {
-    let mut by_path: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
-        by_path.entry(f.path.as_str()).or_default().push(i);
+        by_path.entry(f.path.clone()).or_default().push(i);
     }
-    let mut by_path: BTreeMap<String, Vec<usize>> = by_path
-        .into_iter()
-        .map(|(p, v)| (p.to_string(), v))
-        .collect();
     let mut problems = Vec::new();
     for unit in 0..scope.reported_units.min(scope.project.units.len()) {
         let u = &scope.project.units[unit];
@@ -245,7 +241,7 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
 fn covers(comment: &Comment, finding: Span) -> bool {
     comment
         .covers
-        .is_some_and(|c| c.start <= finding.start && finding.start < c.end.max(c.start + 1))
+        .is_some_and(|c| c.start <= finding.start && finding.start < c.end)
 }
 
 /// Text lines for the text report: one per problem.

@@ -750,3 +750,37 @@ fn the_readme_configuration_example_is_valid() {
         "SEC004 is ignored: {shown}"
     );
 }
+
+#[test]
+fn directives_on_clause_lines_cover_fail_open_handlers() {
+    let repo = repository();
+    write(
+        repo.path(),
+        "auth.py",
+        "def key_ok(key: str) -> bool:\n    try:\n        return verify_api_key(key)\n    except Exception:  # faultline-ignore[fail-open-auth]: offline demo mode only\n        log.warning('auth down')\n        return True\n\n\ndef acl_ok(user: str) -> bool:\n    try:\n        return acl.check(user)\n    except Exception:\n        return True  # faultline-ignore[SEC001]: read-only tool\n",
+    );
+    write(
+        repo.path(),
+        "auth.ts",
+        "export async function mayRun(s: string): Promise<boolean> {\n  try {\n    return await auth.check(s);\n  } catch { // faultline-ignore[SEC001]: the policy service is optional here\n    return true;\n  }\n}\n",
+    );
+    let out = faultline(
+        &["scan", ".", "--no-inline-ignores", "--format", "json"],
+        repo.path(),
+    );
+    let all = summary(&json(&out));
+    assert_eq!(all.len(), 3, "{all:?}");
+    let out = faultline(&["scan", ".", "--format", "json"], repo.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc = json(&out);
+    assert!(summary(&doc).iter().all(|(_, _, counts)| !counts), "{doc}");
+    assert!(
+        doc["suppression_problems"].as_array().unwrap().is_empty(),
+        "{doc}"
+    );
+}

@@ -2,7 +2,8 @@
 //!
 //! Both grammars call their comments `comment`. A comment that trails code covers the
 //! statement ending on its line, from that statement's first line, so a directive after the
-//! closing `);` of a call spread over many lines covers the whole call. A comment alone on its
+//! closing `);` of a call spread over many lines covers the whole call; on a line that opens a
+//! clause or block (`} catch (e) {`, `except E:`), it covers that clause. A comment alone on its
 //! line covers the next statement (or clause, or other construct) that follows it, unless a
 //! closing bracket comes first.
 
@@ -90,12 +91,13 @@ fn sibling<'t>(node: Node<'t>, forward: bool) -> Option<Node<'t>> {
     }
 }
 
-/// The span a trailing comment covers: from the start of the statement that ends on its
-/// line (or the start of the line, if none does) up to the comment.
+/// The span a trailing comment covers: the statement that ends on its line, from its first
+/// line up to the comment; else the statement or clause that its line opens (`} catch (e) {`,
+/// `except Exception:`, `if (x) {`), whole; else its line.
 fn trailed(comment: Node, line_start: usize) -> Span {
     let row = comment.start_position().row;
-    let mut start = line_start;
-    if let Some(previous) = sibling(comment, false).filter(|p| p.end_position().row == row) {
+    let previous = sibling(comment, false).filter(|p| p.end_position().row == row);
+    if let Some(previous) = previous {
         let mut node = previous;
         while !is_statement(node.kind()) {
             match node.parent() {
@@ -103,13 +105,18 @@ fn trailed(comment: Node, line_start: usize) -> Span {
                 _ => break,
             }
         }
-        let construct = if is_statement(node.kind()) {
-            node
-        } else {
-            previous
-        };
-        start = start.min(construct.start_byte());
+        if is_statement(node.kind()) {
+            return Span::new(line_start.min(node.start_byte()), comment.start_byte());
+        }
     }
+    let mut node = comment.parent();
+    while let Some(n) = node.filter(|n| n.start_position().row == row) {
+        if is_statement(n.kind()) {
+            return Span::new(line_start.min(n.start_byte()), n.end_byte());
+        }
+        node = n.parent();
+    }
+    let start = previous.map_or(line_start, |p| line_start.min(p.start_byte()));
     Span::new(start, comment.start_byte())
 }
 
@@ -161,6 +168,22 @@ mod tests {
                 "g();",
                 "text: e.message,",
             ]
+        );
+    }
+
+    #[test]
+    fn a_trailing_comment_on_a_clause_head_covers_the_clause() {
+        let src =
+            "try {\n  x();\n} catch (e) { // faultline-ignore[SEC001]: a\n  return true;\n}\n";
+        assert_eq!(
+            covered(Language::TypeScript, src),
+            vec!["} catch (e) { // faultline-ignore[SEC001]: a\n  return true;\n}"]
+        );
+        let src =
+            "try:\n    x()\nexcept Exception:  # faultline-ignore[SEC001]: b\n    return True\n";
+        assert_eq!(
+            covered(Language::Python, src),
+            vec!["except Exception:  # faultline-ignore[SEC001]: b\n    return True"]
         );
     }
 
