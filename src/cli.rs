@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (default: the current directory).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -94,6 +94,12 @@ pub struct ScanArgs {
     /// Lowest severity that makes the exit code 1 [default: medium].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Exit 1 if the overall score is below N (0-100).
+    #[arg(long, value_name = "N", value_parser = parse_score)]
+    pub min_score: Option<f64>,
+    /// Also score findings on test, example, script and docs surfaces.
+    #[arg(long)]
+    pub include_tests: bool,
     /// Rules to run: comma-separated ids, names or axis prefixes (SEC, REL, DOC).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
@@ -120,6 +126,9 @@ pub struct ScanArgs {
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Github,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -135,4 +144,15 @@ pub enum FailOn {
     Low,
     Info,
     Never,
+}
+
+fn parse_score(text: &str) -> Result<f64, String> {
+    let n: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=100.0).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} is not between 0 and 100"))
+    }
 }

@@ -14,6 +14,7 @@ pub mod model;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod score;
 pub mod suppress;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -69,6 +70,8 @@ pub struct Report {
     /// Files nested deeper than the front ends follow; the deep part was not analysed.
     pub files_too_deep: Vec<String>,
     pub elapsed: Duration,
+    /// Scores of `findings`; [`Report::rescore`] recomputes them with other options.
+    pub scores: score::Scorecard,
     /// `faultline-ignore` directives that are malformed or suppress nothing.
     pub suppression_problems: Vec<suppress::SuppressionProblem>,
     /// What `--baseline` matched, when one was given.
@@ -76,6 +79,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// Recomputes the scores, e.g. to count test surfaces (`--include-tests`).
+    pub fn rescore(&mut self, options: score::ScoreOptions) {
+        self.scores = score::score(&self.findings, options);
+    }
+
     /// The findings that count: not suppressed inline, not in the baseline.
     pub fn active(&self) -> impl Iterator<Item = &Located> {
         self.findings.iter().filter(|f| f.is_active())
@@ -181,6 +189,8 @@ fn run(
     report.findings = located;
     report.errors.extend(errors);
     apply_suppressions_and_baseline(options, registry, &project, reported_units, &mut report);
+    // Scores count only active findings: after suppressions and the baseline.
+    report.rescore(score::ScoreOptions::default());
     report.skipped.sort();
     report.errors.sort();
     report

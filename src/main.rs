@@ -14,13 +14,14 @@ use cli::{
 use faultline::config::{self, Overrides, Settings};
 use faultline::report;
 use faultline::rules::Registry;
+use faultline::score::ScoreOptions;
 use faultline::{Report, ScanOptions, scan};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let registry = Registry::builtin();
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args, &registry),
+        Command::Scan(args) => run_scan(*args, &registry),
         Command::Rules { format } => list_rules(&registry, format),
         Command::Explain { rule } => explain(&registry, &rule),
         Command::Init => init(),
@@ -41,6 +42,7 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
+    let root = report::sarif::ScanRoot::for_paths(&paths);
     let settings = scan_settings(&args, &paths, registry)?;
     let mut options = ScanOptions {
         paths,
@@ -51,9 +53,14 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
         ..Default::default()
     };
     prepare_adoption(&args.adoption, &settings, &mut options)?;
-    let report = scan(&options, registry)?;
+    let mut report = scan(&options, registry)?;
     if let Some(path) = &args.adoption.write_baseline {
         faultline::baseline::Baseline::of(&report.findings).write(path)?;
+    }
+    if args.include_tests {
+        report.rescore(ScoreOptions {
+            include_tests: true,
+        });
     }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -68,6 +75,9 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
             },
         ),
         Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report, registry, &root),
+        Format::Github => report::github::render(&report),
+        Format::Markdown => report::markdown::render(&report),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &rendered)
@@ -84,6 +94,7 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     let summary_elsewhere = args.output.is_some() || args.format != Format::Text;
     if summary_elsewhere && !args.quiet {
         eprintln!("{}", report::summary_line(&report));
+        eprintln!("{}", report.scores.one_line());
     }
 
     if !report.errors.is_empty() {
@@ -92,7 +103,17 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     // Suppressed and baselined findings do not fail the run.
     let threshold = settings.fail_on.threshold();
     let fails = threshold.is_some_and(|t| report.active().any(|f| f.severity >= t));
-    Ok(ExitCode::from(u8::from(fails)))
+    let below_min_score = args
+        .min_score
+        .is_some_and(|min| report.scores.overall.score < min);
+    if below_min_score && !args.quiet {
+        eprintln!(
+            "score {:.1} is below --min-score {}",
+            report.scores.overall.score,
+            args.min_score.unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::from(u8::from(fails || below_min_score)))
 }
 
 fn list_rules(registry: &Registry, format: ListFormat) -> Result<ExitCode, String> {

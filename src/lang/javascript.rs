@@ -570,7 +570,11 @@ impl<'s> Lowerer<'s> {
             }
         }
 
-        if callee == "next" && arguments.is_empty() && self.b.in_handler() {
+        // `return next()` is recorded by the return itself.
+        let returned = node
+            .parent()
+            .is_some_and(|p| p.kind() == "return_statement");
+        if callee == "next" && arguments.is_empty() && self.b.in_handler() && !returned {
             self.b.handler_exit(node_span(node), ExitKind::CallsNext);
         }
         let span = node_span(node);

@@ -5,11 +5,13 @@ use serde::Serialize;
 use crate::Report;
 use crate::discover::{ScanError, Skipped};
 use crate::locate::Located;
+use crate::score::Scorecard;
 
 #[derive(Serialize)]
 struct Document<'r> {
     version: u32,
     tool: Tool,
+    scores: &'r Scorecard,
     findings: &'r [Located],
     skipped: &'r [Skipped],
     errors: &'r [ScanError],
@@ -45,6 +47,7 @@ pub fn render(report: &Report) -> String {
             name: "faultline",
             version: env!("CARGO_PKG_VERSION"),
         },
+        scores: &report.scores,
         findings: &report.findings,
         skipped: &report.skipped,
         errors: &report.errors,

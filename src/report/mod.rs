@@ -1,10 +1,14 @@
 //! Reporters: each turns a [`Report`](crate::Report) into bytes for one output format.
 
+pub mod github;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::Report;
 use crate::finding::Severity;
+use crate::score::Scorecard;
 
 /// Findings counted by severity, most severe first.
 pub fn counts_by_severity(report: &Report) -> [(Severity, usize); 4] {
@@ -80,5 +84,63 @@ fn adoption_counts(report: &Report) -> String {
             if problems == 1 { "" } else { "s" }
         ));
     }
+    out
+}
+
+/// The deductions, then the grade card: per-axis score and grade, and the overall score.
+pub fn grade_card(scores: &Scorecard) -> String {
+    let mut out = String::new();
+    let deductions: Vec<_> = scores
+        .axes()
+        .into_iter()
+        .flat_map(|a| &a.deductions)
+        .collect();
+    if !deductions.is_empty() {
+        out.push_str("deductions (rule, severity, points, location):\n");
+        for d in deductions {
+            let location = format!("{}:{}", d.path, d.line);
+            out.push_str(&format!(
+                "  {:<7} {:<6} {:>4}{}  {location}\n",
+                d.rule,
+                d.severity.as_str(),
+                if d.points == 0 {
+                    "0".to_string()
+                } else {
+                    format!("-{}", d.points)
+                },
+                if d.capped { "  capped" } else { "        " },
+            ));
+        }
+    }
+    if scores.uncounted_findings > 0 {
+        out.push_str(&format!(
+            "{} finding{} on test, example, script or docs surfaces not scored (--include-tests counts them)\n",
+            scores.uncounted_findings,
+            if scores.uncounted_findings == 1 { "" } else { "s" },
+        ));
+    }
+    out.push_str("axis            score  grade\n");
+    for axis in scores.axes() {
+        out.push_str(&format!(
+            "{:<14} {:>6}  {}\n",
+            axis.axis.as_str(),
+            axis.score,
+            axis.grade.as_str()
+        ));
+    }
+    let overall = &scores.overall;
+    out.push_str(&format!(
+        "{:<14} {:>6.1}  {}",
+        "overall",
+        overall.score,
+        overall.grade.as_str()
+    ));
+    if overall.grade != overall.score_grade {
+        out.push_str(&format!(
+            "  ({} by score, bounded by the security grade)",
+            overall.score_grade.as_str()
+        ));
+    }
+    out.push('\n');
     out
 }

@@ -95,6 +95,7 @@ fn summary(report: &Report) -> String {
         ));
     }
     out.push_str(&super::summary_line(report));
-    out.push('\n');
+    out.push_str("\n\n");
+    out.push_str(&super::grade_card(&report.scores));
     out
 }
