@@ -784,3 +784,74 @@ fn directives_on_clause_lines_cover_fail_open_handlers() {
         "{doc}"
     );
 }
+
+// ---- reports ------------------------------------------------------------------------------
+
+/// Suppressed and baselined findings leave the scores, annotations and markdown table alone;
+/// SARIF keeps them, with an `inSource` suppression or a `baselineState`.
+#[test]
+fn suppressed_and_baselined_findings_in_the_other_reports() {
+    let repo = repository();
+    let suppressed = "server.tool('s', 'd', {}, async () => {\n  try {\n    return await go();\n  } catch (e) {\n    return { content: [{ type: 'text', text: e.message }] }; // faultline-ignore[SEC004]: fixed messages\n  }\n});\n";
+    write(
+        repo.path(),
+        "src/server.ts",
+        &(HEADER.to_string() + suppressed),
+    );
+    let doc = json(&faultline(&["scan", ".", "--format", "json"], repo.path()));
+    assert_eq!(doc["scores"]["security"]["score"], 100, "{}", doc["scores"]);
+    let github = faultline(&["scan", ".", "--format", "github"], repo.path());
+    assert_eq!(github.status.code(), Some(0));
+    assert!(
+        github.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&github.stdout)
+    );
+    let markdown = String::from_utf8_lossy(
+        &faultline(&["scan", ".", "--format", "markdown"], repo.path()).stdout,
+    )
+    .into_owned();
+    assert!(markdown.contains("No findings."), "{markdown}");
+    let sarif = json(&faultline(&["scan", ".", "--format", "sarif"], repo.path()));
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["suppressions"][0]["kind"], "inSource");
+    assert_eq!(result["suppressions"][0]["justification"], "fixed messages");
+    assert!(result.get("baselineState").is_none());
+
+    // A baseline of a leak: SARIF says unchanged, a new leak is new; the score counts only it.
+    write(
+        repo.path(),
+        "src/server.ts",
+        &(HEADER.to_string() + &leaking_tool("a")),
+    );
+    faultline(
+        &["scan", ".", "--write-baseline", "b.json", "-q"],
+        repo.path(),
+    );
+    let out = faultline(
+        &["scan", ".", "--baseline", "b.json", "--format", "json"],
+        repo.path(),
+    );
+    assert_eq!(json(&out)["scores"]["security"]["score"], 100);
+    write(
+        repo.path(),
+        "src/server.ts",
+        &(HEADER.to_string() + &leaking_tool("a") + &leaking_tool("b")),
+    );
+    let sarif = json(&faultline(
+        &["scan", ".", "--baseline", "b.json", "--format", "sarif"],
+        repo.path(),
+    ));
+    let states: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["unchanged", "new"]);
+    let doc = json(&faultline(
+        &["scan", ".", "--baseline", "b.json", "--format", "json"],
+        repo.path(),
+    ));
+    assert_eq!(doc["scores"]["security"]["score"], 92, "{}", doc["scores"]);
+}
