@@ -39,6 +39,8 @@ pub struct SourceFile {
     pub display: String,
     pub language: Language,
     pub surface: Surface,
+    /// The text, when it cannot be read again from `path` (standard input).
+    pub contents: Option<std::sync::Arc<str>>,
 }
 
 /// A file passed over on purpose, and why.
@@ -98,8 +100,18 @@ fn sources_beside(dir: &Path) -> bool {
     .any(|name| parent.join(name).exists())
 }
 
+#[derive(Default)]
 pub struct WalkOptions {
     pub respect_ignore_files: bool,
+    /// The configuration's `exclude` globs: matching files and folders are not scanned, even
+    /// when named on the command line (as pre-commit names them).
+    pub exclude: Option<crate::config::PathGlobs>,
+}
+
+impl WalkOptions {
+    fn excludes(&self, path: &Path) -> bool {
+        self.exclude.as_ref().is_some_and(|g| g.matches(path))
+    }
 }
 
 pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
@@ -117,6 +129,9 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
             }
         };
         if metadata.is_file() {
+            if options.excludes(root) {
+                continue;
+            }
             // A file named on the command line is scanned even if an ignore file lists it.
             match Language::from_path(root) {
                 Some(language) => out.files.push(source_file(root, language, &cwd)),
@@ -143,6 +158,7 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
 fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut builder = WalkBuilder::new(root);
+    let exclude = options.exclude.clone();
     builder
         .follow_links(false)
         .hidden(false)
@@ -152,9 +168,12 @@ fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
         .ignore(options.respect_ignore_files)
         .parents(options.respect_ignore_files)
         .require_git(false)
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
             let name = entry.file_name().to_string_lossy();
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if entry.depth() > 0 && exclude.as_ref().is_some_and(|g| g.matches(entry.path())) {
+                return false;
+            }
             !(entry.depth() > 0
                 && is_dir
                 && (SKIPPED_DIRS.contains(&name.as_ref())
@@ -250,6 +269,7 @@ fn source_file(path: &Path, language: Language, cwd: &Path) -> SourceFile {
         surface: surface_of(&display),
         display,
         language,
+        contents: None,
     }
 }
 

@@ -36,6 +36,13 @@ pub struct VocabularyExtension {
     pub auth_calls: Vec<String>,
     /// Wrappers and decorators that count as circuit breakers.
     pub breakers: Vec<String>,
+    /// Calls that leave the process (`acmeClient.request`). Carried from the configuration;
+    /// the reliability rules' vocabulary takes them in.
+    pub external_calls: Vec<String>,
+    /// Wrappers that put a deadline on a call (`withDeadline`). Carried like `external_calls`.
+    pub timeouts: Vec<String>,
+    /// Calls that register an MCP tool (`registerAcmeTool`). Carried like `external_calls`.
+    pub tool_registrations: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +233,7 @@ mod tests {
         let ext = VocabularyExtension {
             auth_calls: vec!["acmeGate".into()],
             breakers: vec!["resilient".into()],
+            ..VocabularyExtension::default()
         };
         let k = Knowledge::load(&ext).unwrap();
         assert_eq!(k.auth_calls.matches("gates.acme_gate"), Some("acmeGate"));

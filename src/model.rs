@@ -88,6 +88,8 @@ pub struct Model {
     pub syntax_errors: usize,
     /// True when nesting went deeper than the front end follows; facts below that depth are lost.
     pub depth_limited: bool,
+    /// Comments that hold a `faultline-ignore` directive (other comments are not kept).
+    pub comments: Vec<Comment>,
 }
 
 impl Model {
@@ -353,6 +355,19 @@ pub enum Export {
     },
     /// `export * from "./x"`.
     All { source: String },
+}
+
+/// A comment and the code it speaks about, for inline suppressions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub span: Span,
+    /// The comment as written, markers included (`// ...`, `# ...`, `/* ... */`).
+    pub text: String,
+    /// Code precedes the comment on its line.
+    pub trailing: bool,
+    /// What the comment covers: trailing a line, the statement that ends on that line (from
+    /// its first line); alone on a line, the next statement. `None` when nothing follows.
+    pub covers: Option<Span>,
 }
 
 #[derive(Debug, Clone)]

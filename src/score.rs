@@ -162,6 +162,10 @@ pub fn score(findings: &[Located], options: ScoreOptions) -> Scorecard {
     let mut by_rule: BTreeMap<(Axis, &str), Vec<usize>> = BTreeMap::new();
     let mut uncounted = 0;
     for (i, f) in findings.iter().enumerate() {
+        // Suppressed and baselined findings leave the scores alone.
+        if !f.is_active() {
+            continue;
+        }
         if counts(f.surface, options) {
             by_rule.entry((f.axis, &f.rule)).or_default().push(i);
         } else {
@@ -261,6 +265,8 @@ pub(crate) mod tests {
             labels: Vec::new(),
             span: Span { start: 0, end: 1 },
             source: Arc::from("x"),
+            suppression: None,
+            baseline: false,
         }
     }
 

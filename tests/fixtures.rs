@@ -68,6 +68,7 @@ fn check_rule(registry: &Registry, rule: &str) -> Vec<String> {
         threads: Some(2),
         respect_ignore_files: false,
         vocabulary: Default::default(),
+        ..Default::default()
     };
     let report = scan(&options, registry).expect("scan runs");
     assert!(

@@ -12,7 +12,8 @@ use crate::locate::Located;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    for finding in &report.findings {
+    // Suppressed and baselined findings get no annotation.
+    for finding in report.active() {
         out.push_str(&command(finding));
         out.push('\n');
     }

@@ -64,7 +64,10 @@ pub fn render(report: &Report) -> String {
     let options = ScoreOptions {
         include_tests: scores.include_tests,
     };
-    let mut order: Vec<usize> = (0..report.findings.len()).collect();
+    // Suppressed and baselined findings are not listed.
+    let mut order: Vec<usize> = (0..report.findings.len())
+        .filter(|&i| report.findings[i].is_active())
+        .collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(report.findings[i].severity), i));
 
     if order.is_empty() {

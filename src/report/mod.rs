@@ -12,7 +12,7 @@ use crate::score::Scorecard;
 
 /// Findings counted by severity, most severe first.
 pub fn counts_by_severity(report: &Report) -> [(Severity, usize); 4] {
-    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    let count = |s: Severity| report.active().filter(|f| f.severity == s).count();
     [
         (Severity::High, count(Severity::High)),
         (Severity::Medium, count(Severity::Medium)),
@@ -51,8 +51,40 @@ pub fn summary_line(report: &Report) -> String {
     if !report.errors.is_empty() {
         line.push_str(&format!(", {} errors", report.errors.len()));
     }
+    line.push_str(&adoption_counts(report));
     line.push_str(&format!(") in {:.2}s", report.elapsed.as_secs_f64()));
     line
+}
+
+/// `, 2 suppressed, 5 in baseline, 1 stale baseline entry` (empty when there are none).
+fn adoption_counts(report: &Report) -> String {
+    let mut out = String::new();
+    let suppressed = report
+        .findings
+        .iter()
+        .filter(|f| f.suppression.is_some())
+        .count();
+    if suppressed > 0 {
+        out.push_str(&format!(", {suppressed} suppressed"));
+    }
+    if let Some(b) = &report.baseline {
+        out.push_str(&format!(", {} in baseline", b.matched));
+        if b.stale > 0 {
+            out.push_str(&format!(
+                ", {} stale baseline entr{}",
+                b.stale,
+                if b.stale == 1 { "y" } else { "ies" }
+            ));
+        }
+    }
+    let problems = report.suppression_problems.len();
+    if problems > 0 {
+        out.push_str(&format!(
+            ", {problems} suppression problem{}",
+            if problems == 1 { "" } else { "s" }
+        ));
+    }
+    out
 }
 
 /// The deductions, then the grade card: per-axis score and grade, and the overall score.

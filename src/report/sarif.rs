@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool,
+    ToolComponent,
 };
 
 use crate::Report;
@@ -117,7 +118,13 @@ fn build(report: &Report, registry: &Registry, root: &ScanRoot, max_results: usi
             let file_hashes = hashes
                 .entry(f.path.as_str())
                 .or_insert_with(|| line_hashes(&f.source));
-            result(f, index.get(f.rule.as_str()).copied(), file_hashes, root)
+            result(
+                f,
+                index.get(f.rule.as_str()).copied(),
+                file_hashes,
+                root,
+                report.baseline.is_some(),
+            )
         })
         .collect();
 
@@ -316,6 +323,7 @@ fn result(
     rule_index: Option<usize>,
     hashes: &[String],
     root: &ScanRoot,
+    baselined: bool,
 ) -> SarifResult {
     let (start_line, start_column) = utf16_position(&f.source, f.span.start as usize);
     let (end_line, end_column) = utf16_position(&f.source, f.span.end as usize);
@@ -354,6 +362,19 @@ fn result(
         ))
         .build();
     result.rule_index = rule_index.map(|i| i as i64);
+    if let Some(s) = &f.suppression {
+        result.suppressions = Some(vec![Suppression {
+            kind: json!(s.kind),
+            justification: Some(s.justification.clone()),
+            guid: None,
+            location: None,
+            properties: None,
+            status: None,
+        }]);
+    }
+    if baselined {
+        result.baseline_state = Some(json!(if f.baseline { "unchanged" } else { "new" }));
+    }
     result
 }
 
