@@ -358,7 +358,10 @@ fn directives_suppress_multi_line_statements_and_the_next_statement() {
         "tool.py",
         "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('x')\n\n@mcp.tool()\ndef run(cmd: str) -> str:\n    \"\"\"Run.\"\"\"\n    try:\n        return go(cmd)\n    except Exception as e:\n        return str(\n            e\n        )  # faultline-ignore[SEC004]: go() raises only our own messages\n",
     );
-    let out = faultline(&["scan", ".", "--format", "json"], repo.path());
+    let out = faultline(
+        &["scan", ".", "--format", "json", "--select", "SEC"],
+        repo.path(),
+    );
     assert_eq!(out.status.code(), Some(1), "tool c still leaks");
     let doc = json(&out);
     assert_eq!(
@@ -380,13 +383,21 @@ fn directives_suppress_multi_line_statements_and_the_next_statement() {
     assert_eq!(doc["summary"]["suppressed"], 3);
     assert!(doc["suppression_problems"].as_array().unwrap().is_empty());
     // The text report shows only the finding that counts.
-    let text = faultline(&["scan", "."], repo.path());
+    let text = faultline(&["scan", ".", "--select", "SEC"], repo.path());
     let stdout = String::from_utf8_lossy(&text.stdout);
     assert_eq!(stdout.matches("SEC004 error-leak").count(), 1, "{stdout}");
     assert!(stdout.contains("3 suppressed"), "{stdout}");
     // --no-inline-ignores: every finding counts again.
     let audit = faultline(
-        &["scan", ".", "--no-inline-ignores", "--format", "json"],
+        &[
+            "scan",
+            ".",
+            "--no-inline-ignores",
+            "--format",
+            "json",
+            "--select",
+            "SEC",
+        ],
         repo.path(),
     );
     assert!(summary(&json(&audit)).iter().all(|(_, _, counts)| *counts));
