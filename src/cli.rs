@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (default: the current directory).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -29,6 +29,56 @@ pub enum Command {
         /// A rule id (SEC001) or name (fail-open-auth).
         rule: String,
     },
+    /// Write a commented faultline.toml with the defaults in the current directory.
+    Init,
+    /// Print the effective settings: the configuration found, merged with the flags.
+    Config(ConfigArgs),
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigSourceArgs {
+    /// Use this configuration file instead of discovering one.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Use no configuration file at all.
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// The paths a scan would get (discovery starts from them; default: .).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub source: ConfigSourceArgs,
+}
+
+/// Flags for adopting faultline in an existing code base: configuration, suppressions,
+/// baselines, editor input and statistics.
+#[derive(Debug, clap::Args)]
+pub struct AdoptionArgs {
+    #[command(flatten)]
+    pub source: ConfigSourceArgs,
+    /// Rules to run in addition to the selection: ids, names or axis prefixes.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+    /// Ignore `faultline-ignore` comments (for audits of code you do not own).
+    #[arg(long)]
+    pub no_inline_ignores: bool,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Path (and so language) of the source read from standard input with `scan -`.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Print the number of findings per rule (suppressed and baselined ones included)
+    /// instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -41,9 +91,15 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Medium)]
-    pub fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: medium].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Exit 1 if the overall score is below N (0-100).
+    #[arg(long, value_name = "N", value_parser = parse_score)]
+    pub min_score: Option<f64>,
+    /// Also score findings on test, example, script and docs surfaces.
+    #[arg(long)]
+    pub include_tests: bool,
     /// Rules to run: comma-separated ids, names or axis prefixes (SEC, REL, DOC).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
@@ -62,12 +118,17 @@ pub struct ScanArgs {
     /// Never use colours.
     #[arg(long)]
     pub no_color: bool,
+    #[command(flatten)]
+    pub adoption: AdoptionArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Github,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,4 +144,15 @@ pub enum FailOn {
     Low,
     Info,
     Never,
+}
+
+fn parse_score(text: &str) -> Result<f64, String> {
+    let n: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=100.0).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} is not between 0 and 100"))
+    }
 }

@@ -39,6 +39,8 @@ pub struct SourceFile {
     pub display: String,
     pub language: Language,
     pub surface: Surface,
+    /// The text, when it cannot be read again from `path` (standard input).
+    pub contents: Option<std::sync::Arc<str>>,
 }
 
 /// A file passed over on purpose, and why.
@@ -60,13 +62,13 @@ pub struct Discovery {
     pub files: Vec<SourceFile>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<ScanError>,
+    /// Documentation in the scanned tree (READMEs, `docs/`, example env files), sorted.
+    pub docs: Vec<PathBuf>,
 }
 
-/// Folders that hold other people's code or build output.
+/// Folders that hold other people's code.
 const SKIPPED_DIRS: &[&str] = &[
     "node_modules",
-    "dist",
-    "build",
     ".git",
     "vendor",
     "vendored",
@@ -78,8 +80,38 @@ const SKIPPED_DIRS: &[&str] = &[
     "site-packages",
 ];
 
+/// Folders of build output: skipped when the sources they were built from are beside them. A
+/// published npm package often ships nothing else, and then the build output is what runs.
+const BUILD_OUTPUT_DIRS: &[&str] = &["dist", "build"];
+
+fn sources_beside(dir: &Path) -> bool {
+    let Some(parent) = dir.parent() else {
+        return false;
+    };
+    [
+        "src",
+        "lib",
+        "tsconfig.json",
+        "pyproject.toml",
+        "setup.py",
+        ".git",
+    ]
+    .iter()
+    .any(|name| parent.join(name).exists())
+}
+
+#[derive(Default)]
 pub struct WalkOptions {
     pub respect_ignore_files: bool,
+    /// The configuration's `exclude` globs: matching files and folders are not scanned, even
+    /// when named on the command line (as pre-commit names them).
+    pub exclude: Option<crate::config::PathGlobs>,
+}
+
+impl WalkOptions {
+    fn excludes(&self, path: &Path) -> bool {
+        self.exclude.as_ref().is_some_and(|g| g.matches(path))
+    }
 }
 
 pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
@@ -97,9 +129,13 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
             }
         };
         if metadata.is_file() {
+            if options.excludes(root) {
+                continue;
+            }
             // A file named on the command line is scanned even if an ignore file lists it.
             match Language::from_path(root) {
                 Some(language) => out.files.push(source_file(root, language, &cwd)),
+                None if is_documentation(root, true) => out.docs.push(root.clone()),
                 None => out.skipped.push(Skipped {
                     path: display_path(root, &cwd),
                     reason: "not a TypeScript, JavaScript or Python file".into(),
@@ -114,12 +150,15 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
     out.skipped.sort();
     out.skipped.dedup();
     out.errors.sort();
+    out.docs.sort();
+    out.docs.dedup();
     out
 }
 
 fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut builder = WalkBuilder::new(root);
+    let exclude = options.exclude.clone();
     builder
         .follow_links(false)
         .hidden(false)
@@ -129,11 +168,18 @@ fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
         .ignore(options.respect_ignore_files)
         .parents(options.respect_ignore_files)
         .require_git(false)
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
             let name = entry.file_name().to_string_lossy();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if entry.depth() > 0 && exclude.as_ref().is_some_and(|g| g.matches(entry.path())) {
+                return false;
+            }
             !(entry.depth() > 0
-                && entry.file_type().is_some_and(|t| t.is_dir())
-                && (SKIPPED_DIRS.contains(&name.as_ref()) || name.starts_with('.')))
+                && is_dir
+                && (SKIPPED_DIRS.contains(&name.as_ref())
+                    || name.starts_with('.')
+                    || (BUILD_OUTPUT_DIRS.contains(&name.as_ref())
+                        && sources_beside(entry.path()))))
         });
     for entry in builder.build() {
         let entry = match entry {
@@ -153,6 +199,10 @@ fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
             continue;
         };
         let Some(language) = Language::from_path(path) else {
+            let relative = path.strip_prefix(root).unwrap_or(path);
+            if file_type.is_file() && is_documentation(relative, false) {
+                out.docs.push(path.to_path_buf());
+            }
             continue;
         };
         if file_type.is_symlink() {
@@ -219,6 +269,7 @@ fn source_file(path: &Path, language: Language, cwd: &Path) -> SourceFile {
         surface: surface_of(&display),
         display,
         language,
+        contents: None,
     }
 }
 
@@ -288,6 +339,58 @@ pub fn content_problem(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// Documentation an installer reads: a README, any Markdown, reStructuredText or AsciiDoc page,
+/// text under `docs/`, an example env file (`.env.example`, `.env.sample`, `example.env`, ...),
+/// and the manifests that list a server's variables for installers (`server.json` of the MCP
+/// registry, `smithery.yaml`, an extension's `manifest.json`, an example `mcp.json` client
+/// config). `named` is a file given on the command line: a plain text file counts then too.
+pub fn is_documentation(path: &Path, named: bool) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    let extension = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    let is_page = matches!(extension, "md" | "mdx" | "markdown" | "rst" | "adoc");
+    let is_text = is_page || extension == "txt";
+    if lower.starts_with("readme") || is_page || (named && is_text) {
+        return true;
+    }
+    let manifest = matches!(
+        lower.as_str(),
+        "server.json" | "smithery.yaml" | "smithery.yml" | "manifest.json"
+    ) || (extension == "json"
+        && (lower.contains("mcp") || lower.contains("claude_desktop")));
+    if manifest {
+        return true;
+    }
+    let segments: Vec<&str> = lower.split(['.', '-', '_']).collect();
+    let env_example = segments.contains(&"env")
+        && segments.iter().any(|s| {
+            matches!(
+                *s,
+                "example"
+                    | "examples"
+                    | "sample"
+                    | "template"
+                    | "tmpl"
+                    | "tpl"
+                    | "dist"
+                    | "default"
+                    | "defaults"
+            )
+        });
+    if env_example {
+        return true;
+    }
+    let in_docs = path.parent().is_some_and(|dir| {
+        dir.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+            matches!(c.as_str(), "docs" | "doc" | "documentation")
+        })
+    });
+    in_docs && is_text
+}
+
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 pub const MAX_LINE: usize = 5_000;
 
@@ -305,6 +408,41 @@ mod tests {
         assert_eq!(surface_of("examples/basic.py"), Surface::Example);
         assert_eq!(surface_of("scripts/release.js"), Surface::Script);
         assert_eq!(surface_of("docs/snippet.ts"), Surface::Docs);
+    }
+
+    #[test]
+    fn documentation_files_are_recognised() {
+        for doc in [
+            "README.md",
+            "packages/api/readme.rst",
+            "README",
+            "docs/config.md",
+            "docs/guide/setup.mdx",
+            "docs/env.txt",
+            "DEPLOYMENT.md",
+            "src/config.md",
+            "server.json",
+            "smithery.yaml",
+            "examples/mcp-config.json",
+            ".env.example",
+            ".env.sample",
+            ".env.local.example",
+            "example.env",
+            "env.template",
+        ] {
+            assert!(is_documentation(Path::new(doc), false), "{doc}");
+        }
+        for other in [
+            ".env",
+            "notes.txt",
+            "docs/logo.png",
+            "package.json",
+            "tsconfig.json",
+            "environment.ts",
+        ] {
+            assert!(!is_documentation(Path::new(other), false), "{other}");
+        }
+        assert!(is_documentation(Path::new("CONFIG.md"), true));
     }
 
     #[test]

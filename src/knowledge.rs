@@ -38,10 +38,13 @@ pub struct VocabularyExtension {
     pub auth_calls: Vec<String>,
     /// Wrappers and decorators that count as circuit breakers.
     pub breakers: Vec<String>,
-    /// In-house clients whose calls leave the process (`acmeHttp.get`).
+    /// Calls that leave the process (`acmeClient.request`). Carried from the configuration;
+    /// the reliability rules' vocabulary takes them in.
     pub external_calls: Vec<String>,
-    /// Wrappers that put a deadline on what runs inside them (`withDeadline`).
+    /// Wrappers that put a deadline on a call (`withDeadline`). Carried like `external_calls`.
     pub timeouts: Vec<String>,
+    /// Calls that register an MCP tool (`registerAcmeTool`). Carried like `external_calls`.
+    pub tool_registrations: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,8 @@
 //! The scan is a one-way pipeline — discover, parse + lower, link, check, locate — exposed as
 //! [`scan`] so that the command line and the tests call the same code.
 
+pub mod baseline;
+pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod knowledge;
@@ -12,6 +14,8 @@ pub mod model;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod score;
+pub mod suppress;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -27,7 +31,7 @@ use project::{Project, Unit};
 use rules::{Context, Registry};
 
 /// What to scan and how.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     /// Ids of the rules to run.
@@ -36,6 +40,22 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     pub respect_ignore_files: bool,
     pub vocabulary: VocabularyExtension,
+    /// The configuration's `exclude`, `per-file-ignores` and `[severity]`, compiled.
+    pub filters: config::Filters,
+    /// `--no-inline-ignores`: `faultline-ignore` comments suppress nothing.
+    pub no_inline_ignores: bool,
+    /// `--baseline FILE`, read: findings in it are marked and do not count.
+    pub baseline: Option<baseline::Baseline>,
+    /// `scan -`: source read from standard input, scanned instead of `paths`.
+    pub stdin: Option<StdinInput>,
+}
+
+/// Source text that cannot be read again, and the path it stands for (`--stdin-filename`),
+/// which gives its language and the path shown in reports.
+#[derive(Debug, Clone)]
+pub struct StdinInput {
+    pub name: PathBuf,
+    pub text: String,
 }
 
 /// Everything a scan found, sorted, ready for a reporter.
@@ -50,6 +70,24 @@ pub struct Report {
     /// Files nested deeper than the front ends follow; the deep part was not analysed.
     pub files_too_deep: Vec<String>,
     pub elapsed: Duration,
+    /// Scores of `findings`; [`Report::rescore`] recomputes them with other options.
+    pub scores: score::Scorecard,
+    /// `faultline-ignore` directives that are malformed or suppress nothing.
+    pub suppression_problems: Vec<suppress::SuppressionProblem>,
+    /// What `--baseline` matched, when one was given.
+    pub baseline: Option<baseline::Summary>,
+}
+
+impl Report {
+    /// Recomputes the scores, e.g. to count test surfaces (`--include-tests`).
+    pub fn rescore(&mut self, options: score::ScoreOptions) {
+        self.scores = score::score(&self.findings, options);
+    }
+
+    /// The findings that count: not suppressed inline, not in the baseline.
+    pub fn active(&self) -> impl Iterator<Item = &Located> {
+        self.findings.iter().filter(|f| f.is_active())
+    }
 }
 
 /// Stack for worker threads: front ends recurse up to `lang::MAX_DEPTH` levels.
@@ -66,6 +104,7 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let walk = WalkOptions {
         respect_ignore_files: options.respect_ignore_files,
+        exclude: options.filters.exclude.clone(),
     };
     let mut report = pool.install(|| run(options, registry, &knowledge, &walk));
     report.elapsed = started.elapsed();
@@ -85,13 +124,19 @@ fn run(
     knowledge: &Knowledge,
     walk: &WalkOptions,
 ) -> Report {
-    let discovery = discover::discover(&options.paths, walk);
+    let mut discovery = match &options.stdin {
+        Some(input) => stdin_discovery(input, walk),
+        None => discover::discover(&options.paths, walk),
+    };
+    // Files named inside a repository are linked with the rest of its source.
+    let context = repository_context(options, walk, &mut discovery.files);
     let mut report = Report {
         skipped: discovery.skipped,
         errors: discovery.errors,
         ..Report::default()
     };
 
+    let docs = discovery.docs;
     let lowered: Vec<Lowered> = discovery.files.into_par_iter().map(lower_file).collect();
     let mut units = Vec::new();
     for item in lowered {
@@ -102,7 +147,13 @@ fn run(
         }
     }
     report.files_scanned = units.len();
-    for unit in &units {
+    let reported_units = units.len();
+    let context_units: Vec<Lowered> = context.into_par_iter().map(lower_file).collect();
+    units.extend(context_units.into_iter().filter_map(|item| match item {
+        Lowered::Unit(unit) => Some(*unit),
+        _ => None,
+    }));
+    for unit in &units[..reported_units] {
         if unit.model.syntax_errors > 0 {
             report
                 .files_with_syntax_errors
@@ -113,7 +164,8 @@ fn run(
         }
     }
 
-    let project = Project::link(units, knowledge);
+    let mut project = Project::link(units, knowledge);
+    project.documentation = project::Documentation::read(&docs);
     let cx = Context {
         project: &project,
         knowledge,
@@ -123,7 +175,7 @@ fn run(
         .iter()
         .filter(|r| options.rules.contains(&r.meta.id))
         .collect();
-    let checked: Vec<(Vec<Finding>, Vec<ScanError>)> = (0..project.units.len())
+    let checked: Vec<(Vec<Finding>, Vec<ScanError>)> = (0..reported_units)
         .into_par_iter()
         .map(|unit| check_file(&cx, unit, &selected))
         .collect();
@@ -133,9 +185,14 @@ fn run(
         report.errors.extend(e);
     }
 
+    filter_by_configuration(options, &project, &mut findings);
+
     let (located, errors) = locate::locate(&project, registry, findings);
     report.findings = located;
     report.errors.extend(errors);
+    apply_suppressions_and_baseline(options, registry, &project, reported_units, &mut report);
+    // Scores count only active findings: after suppressions and the baseline.
+    report.rescore(score::ScoreOptions::default());
     report.skipped.sort();
     report.errors.sort();
     report
@@ -143,9 +200,12 @@ fn run(
 
 fn lower_file(file: SourceFile) -> Lowered {
     let display = file.display.clone();
-    let too_large = std::fs::metadata(&file.path)
-        .map(|m| m.len() > discover::MAX_FILE_BYTES)
-        .unwrap_or(false);
+    let too_large = match &file.contents {
+        Some(text) => text.len() as u64 > discover::MAX_FILE_BYTES,
+        None => std::fs::metadata(&file.path)
+            .map(|m| m.len() > discover::MAX_FILE_BYTES)
+            .unwrap_or(false),
+    };
     if too_large {
         return Lowered::Skipped(Skipped {
             path: display,
@@ -155,7 +215,11 @@ fn lower_file(file: SourceFile) -> Lowered {
             ),
         });
     }
-    let bytes = match std::fs::read(&file.path) {
+    let read = match &file.contents {
+        Some(text) => Ok(text.as_bytes().to_vec()),
+        None => std::fs::read(&file.path),
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(e) => {
             return Lowered::Error(ScanError {
@@ -218,4 +282,127 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "panic".into())
+}
+
+// ---- adoption: standard input, repository context, configuration filters, suppressions,
+// baseline ------------------------------------------------------------------------------------
+
+/// The one file `scan -` reads: its language and surface come from `--stdin-filename`.
+fn stdin_discovery(input: &StdinInput, walk: &WalkOptions) -> discover::Discovery {
+    let mut out = discover::Discovery::default();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let display = discover::display_path(&input.name, &cwd);
+    if walk
+        .exclude
+        .as_ref()
+        .is_some_and(|g| g.matches(&input.name))
+    {
+        return out;
+    }
+    match model::Language::from_path(&input.name) {
+        Some(language) => out.files.push(SourceFile {
+            path: input.name.clone(),
+            surface: discover::surface_of(&display),
+            display,
+            language,
+            contents: Some(input.text.as_str().into()),
+        }),
+        None => out.skipped.push(Skipped {
+            path: display,
+            reason: "not a TypeScript, JavaScript or Python file".into(),
+        }),
+    }
+    out
+}
+
+/// When files (not folders) are named inside a git repository, as pre-commit names the staged
+/// ones, the other source files of that repository in the same language family are lowered too,
+/// for linking only: a handler registered in an unstaged file still makes a staged function
+/// tool-reachable. Only the named files are reported. Paths of the named files become absolute
+/// so that both sets resolve imports alike (the paths shown do not change).
+fn repository_context(
+    options: &ScanOptions,
+    walk: &WalkOptions,
+    targets: &mut [SourceFile],
+) -> Vec<SourceFile> {
+    use std::collections::BTreeSet;
+    let named_files: Vec<PathBuf> = match &options.stdin {
+        Some(input) => vec![input.name.clone()],
+        None => options
+            .paths
+            .iter()
+            .filter(|p| p.is_file())
+            .cloned()
+            .collect(),
+    };
+    let roots: BTreeSet<PathBuf> = named_files
+        .iter()
+        .filter_map(|p| config::repository_root(p))
+        .collect();
+    if roots.is_empty() || targets.is_empty() {
+        return Vec::new();
+    }
+    let python = |l: model::Language| l == model::Language::Python;
+    let families: BTreeSet<bool> = targets.iter().map(|f| python(f.language)).collect();
+    for file in targets.iter_mut() {
+        file.path = config::absolute(&file.path);
+    }
+    let named: BTreeSet<PathBuf> = targets.iter().map(|f| f.path.clone()).collect();
+    let walked = discover::discover(&roots.into_iter().collect::<Vec<_>>(), walk);
+    walked
+        .files
+        .into_iter()
+        .map(|mut f| {
+            f.path = config::absolute(&f.path);
+            f
+        })
+        .filter(|f| families.contains(&python(f.language)) && !named.contains(&f.path))
+        .collect()
+}
+
+/// `per-file-ignores` drop findings; `[severity]` overrides change their severity.
+fn filter_by_configuration(options: &ScanOptions, project: &Project, findings: &mut Vec<Finding>) {
+    let filters = &options.filters;
+    if !filters.per_file_ignores.is_empty() {
+        findings.retain(|f| !filters.ignores(&project.units[f.unit].file.path, f.rule));
+    }
+    for f in findings.iter_mut() {
+        if let Some(severity) = filters.severity.get(f.rule) {
+            f.severity = *severity;
+        }
+    }
+}
+
+/// Inline `faultline-ignore` directives, then the baseline, mark the findings that do not count.
+fn apply_suppressions_and_baseline(
+    options: &ScanOptions,
+    registry: &Registry,
+    project: &Project,
+    reported_units: usize,
+    report: &mut Report,
+) {
+    let ran = |unit: usize, id: &str| {
+        let file = &project.units[unit].file;
+        options.rules.iter().any(|r| r == id)
+            && registry
+                .meta(id)
+                .is_some_and(|m| m.languages.iter().any(|l| l == file.language.family()))
+            && !options.filters.ignores(&file.path, id)
+    };
+    if !options.no_inline_ignores {
+        let scope = suppress::Scope {
+            project,
+            registry,
+            reported_units,
+            ran: &ran,
+        };
+        report.suppression_problems = suppress::apply(&scope, &mut report.findings);
+    }
+    if let Some(baseline) = &options.baseline {
+        let scanned = project.units[..reported_units]
+            .iter()
+            .map(|u| u.file.display.clone())
+            .collect();
+        report.baseline = Some(baseline.apply(&mut report.findings, &scanned, &options.rules));
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::discover::{ScanError, Surface};
+use crate::discover::{ScanError, SourceFile, Surface};
 use crate::finding::{Axis, Finding, Severity};
 use crate::model::Span;
 use crate::project::Project;
@@ -49,6 +49,31 @@ pub struct Located {
     /// The file's text, shared by its findings, for renderers that show snippets.
     #[serde(skip)]
     pub source: Arc<str>,
+    /// Set when an inline `faultline-ignore` directive covers the finding. In JSON:
+    /// `"suppressed": true` and `"suppression": {kind, justification, directive}`.
+    #[serde(flatten, serialize_with = "crate::suppress::serialize_state")]
+    pub suppression: Option<crate::suppress::Suppression>,
+    /// True when the finding is recorded in the `--baseline` file.
+    pub baseline: bool,
+}
+
+impl Located {
+    /// Whether the finding counts: in the exit code, scores and the text, github and
+    /// markdown reports. Suppressed and baselined findings stay in JSON (and SARIF) only.
+    pub fn is_active(&self) -> bool {
+        self.suppression.is_none() && !self.baseline
+    }
+}
+
+/// A file's text: kept in memory for standard input, read again from disk otherwise.
+pub fn source_text(file: &SourceFile) -> Result<Arc<str>, String> {
+    if let Some(text) = &file.contents {
+        return Ok(text.clone());
+    }
+    std::fs::read(&file.path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+        .map(Arc::from)
 }
 
 /// Byte offsets to lines and character columns for one file.
@@ -92,11 +117,8 @@ pub fn locate(
     let mut errors = Vec::new();
     for (unit, findings) in by_unit {
         let file = &project.units[unit].file;
-        let text: Arc<str> = match std::fs::read(&file.path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
-        {
-            Ok(text) => text.into(),
+        let text: Arc<str> = match source_text(file) {
+            Ok(text) => text,
             Err(e) => {
                 errors.push(ScanError {
                     path: file.display.clone(),
@@ -142,6 +164,8 @@ pub fn locate(
                     .collect(),
                 span: f.span,
                 source: text.clone(),
+                suppression: None,
+                baseline: false,
             });
         }
     }

@@ -8,19 +8,24 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, FailOn, Format, ListFormat, ScanArgs};
-use faultline::finding::Severity;
+use cli::{
+    AdoptionArgs, Cli, Command, ConfigArgs, ConfigSourceArgs, FailOn, Format, ListFormat, ScanArgs,
+};
+use faultline::config::{self, Overrides, Settings};
 use faultline::report;
 use faultline::rules::Registry;
-use faultline::{ScanOptions, scan};
+use faultline::score::ScoreOptions;
+use faultline::{Report, ScanOptions, scan};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let registry = Registry::builtin();
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args, &registry),
+        Command::Scan(args) => run_scan(*args, &registry),
         Command::Rules { format } => list_rules(&registry, format),
         Command::Explain { rule } => explain(&registry, &rule),
+        Command::Init => init(),
+        Command::Config(args) => show_config(args, &registry),
     };
     match result {
         Ok(code) => code,
@@ -32,24 +37,36 @@ fn main() -> ExitCode {
 }
 
 fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
-    let rules = selected_rules(registry, &args.select, &args.ignore)?;
     let paths = if args.paths.is_empty() {
         vec![".".into()]
     } else {
         args.paths.clone()
     };
-    let options = ScanOptions {
+    let root = report::sarif::ScanRoot::for_paths(&paths);
+    let settings = scan_settings(&args, &paths, registry)?;
+    let mut options = ScanOptions {
         paths,
-        rules,
+        rules: settings.rules.clone(),
         threads: args.threads,
         respect_ignore_files: !args.no_ignore,
-        vocabulary: Default::default(),
+        vocabulary: settings.vocabulary.extension(),
+        ..Default::default()
     };
-    let report = scan(&options, registry)?;
+    prepare_adoption(&args.adoption, &settings, &mut options)?;
+    let mut report = scan(&options, registry)?;
+    if let Some(path) = &args.adoption.write_baseline {
+        faultline::baseline::Baseline::of(&report.findings).write(path)?;
+    }
+    if args.include_tests {
+        report.rescore(ScoreOptions {
+            include_tests: true,
+        });
+    }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
     let rendered = match args.format {
+        _ if args.adoption.statistics => statistics(&report, args.format),
         Format::Text => report::text::render(
             &report,
             &report::text::TextOptions {
@@ -58,6 +75,9 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
             },
         ),
         Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report, registry, &root),
+        Format::Github => report::github::render(&report),
+        Format::Markdown => report::markdown::render(&report),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &rendered)
@@ -74,48 +94,26 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     let summary_elsewhere = args.output.is_some() || args.format != Format::Text;
     if summary_elsewhere && !args.quiet {
         eprintln!("{}", report::summary_line(&report));
+        eprintln!("{}", report.scores.one_line());
     }
 
     if !report.errors.is_empty() {
         return Ok(ExitCode::from(2));
     }
-    let threshold = match args.fail_on {
-        FailOn::High => Some(Severity::High),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    let fails = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    Ok(ExitCode::from(u8::from(fails)))
-}
-
-/// The ids to run: `--select` (default: all), less `--ignore`.
-fn selected_rules(
-    registry: &Registry,
-    select: &[String],
-    ignore: &[String],
-) -> Result<Vec<String>, String> {
-    let expand =
-        |selectors: &[String]| -> Result<Vec<String>, String> {
-            let mut ids = Vec::new();
-            for s in selectors.iter().filter(|s| !s.trim().is_empty()) {
-                ids.extend(registry.expand(s).ok_or_else(|| {
-                    format!("unknown rule or prefix `{s}` (see `faultline rules`)")
-                })?);
-            }
-            Ok(ids)
-        };
-    let mut ids = if select.is_empty() {
-        registry.rules.iter().map(|r| r.meta.id.clone()).collect()
-    } else {
-        expand(select)?
-    };
-    let ignored = expand(ignore)?;
-    ids.retain(|id| !ignored.contains(id));
-    ids.sort();
-    ids.dedup();
-    Ok(ids)
+    // Suppressed and baselined findings do not fail the run.
+    let threshold = settings.fail_on.threshold();
+    let fails = threshold.is_some_and(|t| report.active().any(|f| f.severity >= t));
+    let below_min_score = args
+        .min_score
+        .is_some_and(|min| report.scores.overall.score < min);
+    if below_min_score && !args.quiet {
+        eprintln!(
+            "score {:.1} is below --min-score {}",
+            report.scores.overall.score,
+            args.min_score.unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::from(u8::from(fails || below_min_score)))
 }
 
 fn list_rules(registry: &Registry, format: ListFormat) -> Result<ExitCode, String> {
@@ -169,4 +167,153 @@ fn explain(registry: &Registry, rule: &str) -> Result<ExitCode, String> {
     println!("{}\n", meta.summary);
     println!("{}", meta.docs.trim_end());
     Ok(ExitCode::SUCCESS)
+}
+
+// ---- adoption: configuration, init, baseline, standard input, statistics -------------------
+
+fn config_source(args: &ConfigSourceArgs) -> config::Source {
+    match (&args.config, args.isolated) {
+        (_, true) => config::Source::Isolated,
+        (Some(path), false) => config::Source::File(path.clone()),
+        (None, false) => config::Source::Discover,
+    }
+}
+
+/// The configuration found for these paths, merged with the flags.
+fn scan_settings(
+    args: &ScanArgs,
+    paths: &[std::path::PathBuf],
+    registry: &Registry,
+) -> Result<Settings, String> {
+    let start = match (paths, &args.adoption.stdin_filename) {
+        ([only], Some(name)) if only.as_os_str() == "-" => {
+            config::scan_root(std::slice::from_ref(name))
+        }
+        _ => config::scan_root(paths),
+    };
+    let loaded = config::load(&config_source(&args.adoption.source), &start)?;
+    let overrides = Overrides {
+        select: (!args.select.is_empty()).then(|| args.select.clone()),
+        extend_select: args.adoption.extend_select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.map(fail_on),
+    };
+    Settings::resolve(loaded.as_ref(), &overrides, registry)
+}
+
+fn fail_on(level: FailOn) -> config::FailOn {
+    match level {
+        FailOn::High => config::FailOn::High,
+        FailOn::Medium => config::FailOn::Medium,
+        FailOn::Low => config::FailOn::Low,
+        FailOn::Info => config::FailOn::Info,
+        FailOn::Never => config::FailOn::Never,
+    }
+}
+
+/// Filters from the configuration, the baseline to compare with, and standard input.
+fn prepare_adoption(
+    args: &AdoptionArgs,
+    settings: &Settings,
+    options: &mut ScanOptions,
+) -> Result<(), String> {
+    options.filters = settings.filters()?;
+    options.no_inline_ignores = args.no_inline_ignores;
+    if let Some(path) = &args.baseline {
+        options.baseline = Some(faultline::baseline::Baseline::read(path)?);
+    }
+    let reads_stdin = options.paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin {
+        if options.paths.len() > 1 {
+            return Err("`-` (standard input) cannot be scanned together with other paths".into());
+        }
+        let name = args.stdin_filename.clone().ok_or(
+            "reading standard input needs --stdin-filename NAME (its language comes from NAME)",
+        )?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        options.stdin = Some(faultline::StdinInput { name, text });
+    } else if args.stdin_filename.is_some() {
+        return Err("--stdin-filename is for `faultline scan -` (standard input)".into());
+    }
+    Ok(())
+}
+
+fn init() -> Result<ExitCode, String> {
+    let path = std::path::Path::new("faultline.toml");
+    if path.exists() {
+        return Err("faultline.toml already exists; not overwriting it".into());
+    }
+    std::fs::write(path, config::TEMPLATE)
+        .map_err(|e| format!("cannot write faultline.toml: {e}"))?;
+    eprintln!("wrote faultline.toml");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show_config(args: ConfigArgs, registry: &Registry) -> Result<ExitCode, String> {
+    let paths = if args.paths.is_empty() {
+        vec![".".into()]
+    } else {
+        args.paths
+    };
+    let loaded = config::load(&config_source(&args.source), &config::scan_root(&paths))?;
+    let settings = Settings::resolve(loaded.as_ref(), &Overrides::default(), registry)?;
+    print!("{}", settings.render());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--statistics`: findings per rule, with how many are suppressed or in the baseline.
+fn statistics(report: &Report, format: Format) -> String {
+    #[derive(serde::Serialize, Default)]
+    struct Row {
+        rule: String,
+        name: String,
+        count: usize,
+        active: usize,
+        suppressed: usize,
+        baseline: usize,
+    }
+    let mut rows: std::collections::BTreeMap<&str, Row> = std::collections::BTreeMap::new();
+    for f in &report.findings {
+        let row = rows.entry(f.rule.as_str()).or_insert_with(|| Row {
+            rule: f.rule.clone(),
+            name: f.name.clone(),
+            ..Row::default()
+        });
+        row.count += 1;
+        if f.suppression.is_some() {
+            row.suppressed += 1;
+        } else if f.baseline {
+            row.baseline += 1;
+        } else {
+            row.active += 1;
+        }
+    }
+    let rows: Vec<Row> = rows.into_values().collect();
+    if format == Format::Json {
+        let mut text = serde_json::to_string_pretty(&rows).expect("statistics serialize");
+        text.push('\n');
+        return text;
+    }
+    let mut out = String::new();
+    for r in &rows {
+        let mut notes = Vec::new();
+        if r.suppressed > 0 {
+            notes.push(format!("{} suppressed", r.suppressed));
+        }
+        if r.baseline > 0 {
+            notes.push(format!("{} in baseline", r.baseline));
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
+        };
+        out.push_str(&format!(
+            "{:>5}  {:<7} {}{notes}\n",
+            r.count, r.rule, r.name
+        ));
+    }
+    out
 }

@@ -74,6 +74,12 @@ pub struct Model {
     pub tries: Vec<Try>,
     pub exits: Vec<Exit>,
     pub tools: Vec<ToolRegistration>,
+    /// Tools as `tools/list` shows them: name, description and parameters.
+    pub tool_declarations: Vec<ToolDeclaration>,
+    /// Environment variables read by a literal name.
+    pub env_reads: Vec<EnvAccess>,
+    /// Environment variables the code sets itself (`process.env.X = ...`).
+    pub env_writes: Vec<EnvAccess>,
     pub imports: Vec<Import>,
     pub exports: Vec<Export>,
     /// Names bound to `new C(...)` / `C(...)` instances: `client` or `this.client`.
@@ -88,6 +94,8 @@ pub struct Model {
     pub syntax_errors: usize,
     /// True when nesting went deeper than the front end follows; facts below that depth are lost.
     pub depth_limited: bool,
+    /// Comments that hold a `faultline-ignore` directive (other comments are not kept).
+    pub comments: Vec<Comment>,
 }
 
 impl Model {
@@ -360,6 +368,19 @@ pub enum Export {
     All { source: String },
 }
 
+/// A comment and the code it speaks about, for inline suppressions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub span: Span,
+    /// The comment as written, markers included (`// ...`, `# ...`, `/* ... */`).
+    pub text: String,
+    /// Code precedes the comment on its line.
+    pub trailing: bool,
+    /// What the comment covers: trailing a line, the statement that ends on that line (from
+    /// its first line); alone on a line, the next statement. `None` when nothing follows.
+    pub covers: Option<Span>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Instance {
     /// `client`, `this.client`, `self.client`.
@@ -395,4 +416,48 @@ pub struct ParamType {
     pub name: String,
     /// The type as written: `httpx.AsyncClient`, `AxiosInstance`.
     pub class: String,
+}
+
+/// Whether something carries a description, as far as the front end can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Described {
+    Yes,
+    No,
+    /// The front end cannot tell: a variable, a spread, a computed value, a type it cannot see.
+    Unknown,
+}
+
+/// A tool as the client's `tools/list` shows it: declared by `server.tool(...)` /
+/// `server.registerTool(...)`, a decorated function (`@mcp.tool()`), or a tool definition in a
+/// list (`{ name, description, inputSchema }`, `Tool(name=..., inputSchema=...)`).
+#[derive(Debug, Clone)]
+pub struct ToolDeclaration {
+    /// The tool's name, or the expression that names it (`ToolName.Search`).
+    pub name: String,
+    /// The name as written, or the decorator of a decorated function.
+    pub span: Span,
+    pub description: Described,
+    /// The parameters the front end could read; a schema it cannot see adds none.
+    pub params: Vec<ToolParam>,
+    /// The function the declaration is written in.
+    pub func: FnId,
+}
+
+/// One parameter of a declared tool.
+#[derive(Debug, Clone)]
+pub struct ToolParam {
+    pub name: String,
+    /// The parameter's key or name.
+    pub span: Span,
+    pub description: Described,
+}
+
+/// An environment variable read or set by a literal name: `process.env.X`, `os.getenv("X")`,
+/// `os.environ["X"] = ...`.
+#[derive(Debug, Clone)]
+pub struct EnvAccess {
+    pub name: String,
+    /// The variable's name as written.
+    pub span: Span,
+    pub func: FnId,
 }

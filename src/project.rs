@@ -1,7 +1,7 @@
 //! The link stage: all file models together, with imports resolved inside the scanned tree
 //! and every function that a tool handler reaches marked with the tool that reaches it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
 mod external;
@@ -39,10 +39,15 @@ pub struct Project {
     indexes: Vec<UnitIndex>,
     by_path: HashMap<PathBuf, usize>,
     reach: Vec<Vec<Option<Reach>>>,
+    /// Functions whose exceptions reach the SDK: a tool handler, or a function called outside
+    /// any try region from one that escapes.
+    escapes: Vec<Vec<bool>>,
     /// For each function, the auth call it makes itself, if any (`jwt.verify`).
     auth: Vec<Vec<Option<String>>>,
     /// External calls, clients, breakers and deadlines (`project/external.rs`).
     external: external::ExternalFacts,
+    /// What the scanned tree's READMEs, docs and example env files mention.
+    pub documentation: Documentation,
 }
 
 #[derive(Debug, Default)]
@@ -80,8 +85,13 @@ impl Project {
                 .iter()
                 .map(|u| vec![None; u.model.functions.len()])
                 .collect(),
+            escapes: units
+                .iter()
+                .map(|u| vec![false; u.model.functions.len()])
+                .collect(),
             auth: Vec::new(),
             external: Default::default(),
+            documentation: Documentation::default(),
             units,
             indexes,
             by_path,
@@ -99,6 +109,11 @@ impl Project {
     /// The tool that reaches this function, if any.
     pub fn reach(&self, unit: usize, func: FnId) -> Option<&Reach> {
         self.reach[unit].get(func).and_then(|r| r.as_ref())
+    }
+
+    /// Whether an exception thrown in this function reaches the MCP SDK uncaught.
+    pub fn escapes(&self, unit: usize, func: FnId) -> bool {
+        self.escapes[unit].get(func).copied().unwrap_or(false)
     }
 
     /// The auth call a function makes directly, if any.
@@ -313,7 +328,9 @@ impl Project {
         }
         roots.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
         let mut queue: VecDeque<(FnRef, Reach)> = VecDeque::new();
+        let mut escaping: VecDeque<FnRef> = VecDeque::new();
         for (_, _, _, reach, target) in roots {
+            escaping.push_back(target);
             queue.push_back((target, reach));
         }
         while let Some((f, reach)) = queue.pop_front() {
@@ -321,32 +338,55 @@ impl Project {
                 continue;
             }
             self.reach[f.unit][f.func] = Some(reach.clone());
-            for next in self.callees(f) {
+            for (next, _) in self.callees(f) {
                 if self.reach[next.unit][next.func].is_none() {
                     queue.push_back((next, reach.clone()));
                 }
             }
         }
+        while let Some(f) = escaping.pop_front() {
+            if self.escapes[f.unit][f.func] {
+                continue;
+            }
+            self.escapes[f.unit][f.func] = true;
+            for (next, caught) in self.callees(f) {
+                if !caught && !self.escapes[next.unit][next.func] {
+                    escaping.push_back(next);
+                }
+            }
+        }
     }
 
-    /// The functions `f` may run: nested functions, resolved callees, and functions
-    /// passed by name as arguments.
-    fn callees(&self, f: FnRef) -> Vec<FnRef> {
+    /// The functions `f` may run — nested functions, resolved callees, and functions passed
+    /// by name as arguments — each with whether a try region in `f` catches what it throws.
+    fn callees(&self, f: FnRef) -> Vec<(FnRef, bool)> {
         let index = &self.indexes[f.unit];
         let model = &self.units[f.unit].model;
-        let mut out: Vec<FnRef> = index.children[f.func]
+        let in_try = |span: Span| {
+            model
+                .tries
+                .iter()
+                .any(|t| t.func == f.func && t.kind == TryKind::Statement && t.body.contains(span))
+        };
+        let mut out: Vec<(FnRef, bool)> = index.children[f.func]
             .iter()
-            .map(|&func| FnRef { unit: f.unit, func })
+            .map(|&func| {
+                (
+                    FnRef { unit: f.unit, func },
+                    in_try(model.functions[func].span),
+                )
+            })
             .collect();
         for &c in &index.calls_by_fn[f.func] {
             let call = &model.calls[c];
+            let caught = call.in_try.is_some();
             if let Some(target) = self.resolve_call(f.unit, call) {
-                out.push(target);
+                out.push((target, caught));
             }
             for arg in &call.args {
                 if let ArgValue::Name(name) = &arg.value {
                     if let Some(target) = self.resolve_callee(f.unit, call.func, name) {
-                        out.push(target);
+                        out.push((target, caught));
                     }
                 }
             }
@@ -438,4 +478,83 @@ pub fn normalize_path(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+impl Project {
+    /// Some file declares or registers an MCP tool: the tree is a server.
+    pub fn declares_tools(&self) -> bool {
+        self.units
+            .iter()
+            .any(|u| !u.model.tools.is_empty() || !u.model.tool_declarations.is_empty())
+    }
+}
+
+/// The words in the scanned tree's documentation (READMEs, `docs/`, example env files), to tell
+/// which environment variables it mentions.
+#[derive(Debug, Default)]
+pub struct Documentation {
+    /// How many documentation files were read.
+    pub files: usize,
+    words: HashSet<String>,
+    /// `DBT_` from a `DBT_*` wildcard.
+    prefixes: Vec<String>,
+}
+
+impl Documentation {
+    /// Reads the files; one that cannot be read, or is too large, mentions nothing.
+    pub fn read(paths: &[PathBuf]) -> Documentation {
+        let mut documentation = Documentation::default();
+        for path in paths {
+            let too_large = std::fs::metadata(path)
+                .map(|m| m.len() > crate::discover::MAX_FILE_BYTES)
+                .unwrap_or(true);
+            if too_large {
+                continue;
+            }
+            if let Ok(bytes) = std::fs::read(path) {
+                documentation.add_text(&String::from_utf8_lossy(&bytes));
+                documentation.files += 1;
+            }
+        }
+        documentation
+    }
+
+    pub fn add_text(&mut self, text: &str) {
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut rest = text;
+        while let Some(start) = rest.find(is_word) {
+            let tail = &rest[start..];
+            let end = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+            let word = &tail[..end];
+            if tail[end..].starts_with('*') && word.ends_with('_') {
+                self.prefixes.push(word.to_string());
+            } else if word.len() > 1 {
+                self.words.insert(word.to_string());
+            }
+            rest = &tail[end..];
+        }
+    }
+
+    /// The documentation names `name`, as a whole word or under a `PREFIX_*` wildcard.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.words.contains(name) || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::Documentation;
+
+    #[test]
+    fn words_and_wildcards_are_mentions() {
+        let mut docs = Documentation::default();
+        docs.add_text(
+            "Set `ZENDESK_API_TOKEN=...`; any DBT_* variable is passed on.\nexport PORT=3000",
+        );
+        assert!(docs.mentions("ZENDESK_API_TOKEN"));
+        assert!(docs.mentions("DBT_HOST"));
+        assert!(docs.mentions("PORT"));
+        assert!(!docs.mentions("ZENDESK"));
+        assert!(!docs.mentions("API_TOKEN"));
+    }
 }

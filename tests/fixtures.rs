@@ -68,6 +68,7 @@ fn check_rule(registry: &Registry, rule: &str) -> Vec<String> {
         threads: Some(2),
         respect_ignore_files: false,
         vocabulary: Default::default(),
+        ..Default::default()
     };
     let report = scan(&options, registry).expect("scan runs");
     assert!(
@@ -89,6 +90,7 @@ fn check_rule(registry: &Registry, rule: &str) -> Vec<String> {
     }
     let mut actual: Expectations = BTreeMap::new();
     let mut messages: BTreeMap<(String, usize, String), String> = BTreeMap::new();
+    let mut duplicates = Vec::new();
     for f in &report.findings {
         let key = Path::new(&f.path)
             .canonicalize()
@@ -99,15 +101,21 @@ fn check_rule(registry: &Registry, rule: &str) -> Vec<String> {
             .get(&key)
             .is_some_and(|rules| rules.contains(&f.rule))
         {
-            actual
+            let fresh = actual
                 .entry(key.clone())
                 .or_default()
                 .insert((f.start.line, f.rule.clone()));
+            if !fresh {
+                duplicates.push(format!(
+                    "twice   {} at {}:{}: {}",
+                    f.rule, f.path, f.start.line, f.message
+                ));
+            }
             messages.insert((key, f.start.line, f.rule.clone()), f.message.clone());
         }
     }
 
-    let mut problems = Vec::new();
+    let mut problems = duplicates;
     for (file, exp) in &expected {
         let got = actual.remove(file).unwrap_or_default();
         let short = file

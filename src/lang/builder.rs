@@ -39,6 +39,9 @@ pub(crate) struct Hit {
     pub via: Option<ViaCall>,
     /// The bare error object, not (yet) turned into text.
     pub raw: bool,
+    /// An error object built around error text (`new Error(e.message)`): thrown as is, it
+    /// carries the text to the client; stored in a variable, it stands for the error.
+    pub wrapped: bool,
 }
 
 impl Hit {
@@ -46,6 +49,7 @@ impl Hit {
     pub fn into_text(mut self, span: Span, text: &str) -> Hit {
         if self.raw {
             self.raw = false;
+            self.wrapped = false;
             self.span = span;
             self.text = short(text);
             if let Some(via) = &mut self.via {
@@ -249,6 +253,17 @@ impl<'s> Builder<'s> {
     /// `name = value`: the name now carries the value's error taint. Taint is never removed
     /// by a later clean assignment, so a message set on one branch is not lost.
     pub fn assign(&mut self, name: &str, hits: &[Hit]) {
+        // `e instanceof Error ? e : new Error(String(e))` normalises the error: an alias.
+        if let Some(object) = hits.iter().find(|h| h.raw && h.via.is_none()) {
+            if hits.iter().all(|h| h.raw) {
+                let origin = object.origin;
+                self.frame_mut()
+                    .env
+                    .entry(name.to_string())
+                    .or_insert(Taint::Object(origin));
+                return;
+            }
+        }
         let Some(first) = hits.iter().find(|h| !h.raw).or_else(|| hits.first()) else {
             return;
         };
@@ -280,7 +295,7 @@ impl<'s> Builder<'s> {
                 Origin::Caught(source) => {
                     // A bare error object is not text: returning or rethrowing it leaks no
                     // more than the SDK would without the try.
-                    if hit.raw && hit.via.is_none() {
+                    if hit.raw && !hit.wrapped && hit.via.is_none() {
                         continue;
                     }
                     leaks.push(Leak {
@@ -292,7 +307,7 @@ impl<'s> Builder<'s> {
                     });
                 }
                 Origin::Param(index) if statement == ExitStatement::Return => {
-                    let how = match (&hit.via, hit.raw) {
+                    let how = match (&hit.via, hit.raw && !hit.wrapped) {
                         (Some(via), _) if via.raw_object => continue,
                         (_, true) => Flow::Raw,
                         (_, false) => Flow::Text(hit.kind),
@@ -324,6 +339,7 @@ impl<'s> Builder<'s> {
                 origin: *origin,
                 via: None,
                 raw: true,
+                wrapped: false,
             },
             Taint::Text(kind, origin, via) => Hit {
                 span,
@@ -332,6 +348,7 @@ impl<'s> Builder<'s> {
                 origin: *origin,
                 via: via.clone(),
                 raw: false,
+                wrapped: false,
             },
         })
     }

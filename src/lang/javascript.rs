@@ -1,5 +1,7 @@
 //! The TypeScript / TSX / JavaScript front end: one walk of the tree into a [`Model`].
 
+use std::collections::HashMap;
+
 use tree_sitter::Node;
 
 use super::builder::{
@@ -14,6 +16,7 @@ pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
         b: Builder::new(src, node_span(root)),
         depth_limited: false,
         strings: Default::default(),
+        doc_consts: HashMap::new(),
     };
     lowerer.visit(root, 0);
     let depth_limited = lowerer.depth_limited;
@@ -27,7 +30,9 @@ struct Lowerer<'s> {
     depth_limited: bool,
     /// String constants seen so far (`const name = "search"`, `TOOLS.search` for
     /// `const TOOLS = { search: "search" }`), to name tools registered with them.
-    strings: std::collections::HashMap<String, String>,
+    strings: HashMap<String, String>,
+    /// What the `const`s declared so far hold, for tool schemas written apart from the tool.
+    doc_consts: HashMap<String, ConstValue>,
 }
 
 fn is_function(kind: &str) -> bool {
@@ -106,6 +111,15 @@ impl<'s> Lowerer<'s> {
             "import_statement" => self.import(node),
             "export_statement" => self.export(node, depth),
             "required_parameter" | "optional_parameter" => self.typed_parameter(node, depth),
+            "object" => {
+                self.tool_object(node);
+                self.env_object(node);
+                self.children(node, depth)
+            }
+            "member_expression" | "subscript_expression" => {
+                self.env_read(node);
+                self.children(node, depth)
+            }
             _ => self.children(node, depth),
         }
     }
@@ -267,6 +281,7 @@ impl<'s> Lowerer<'s> {
         let Some(value) = node.child_by_field_name("value") else {
             return;
         };
+        self.declaration_facts(name_node, value);
         if name_node.kind() == "identifier" {
             let name = self.text(name_node).to_string();
             self.remember_strings(&name, value);
@@ -437,6 +452,7 @@ impl<'s> Lowerer<'s> {
             });
         }
         if node.kind() == "assignment_expression" {
+            self.env_write(left);
             if unwrap(right).kind() == "new_expression" && target.starts_with("this.") {
                 if let Some(class) = unwrap(right).child_by_field_name("constructor") {
                     let class = path_of(class, self.b.src);
@@ -636,11 +652,16 @@ impl<'s> Lowerer<'s> {
             }
         }
 
-        if callee == "next" && arguments.is_empty() && self.b.in_handler() {
+        // `return next()` is recorded by the return itself.
+        let returned = node
+            .parent()
+            .is_some_and(|p| p.kind() == "return_statement");
+        if callee == "next" && arguments.is_empty() && self.b.in_handler() && !returned {
             self.b.handler_exit(node_span(node), ExitKind::CallsNext);
         }
         let span = node_span(node);
         self.tool_registration(&callee, node, &arguments, &args);
+        self.tool_declaration(&callee, &arguments);
         self.b.add_call(Call {
             callee,
             span,
@@ -660,6 +681,7 @@ impl<'s> Lowerer<'s> {
         match callee.kind() {
             "identifier" | "this" | "property_identifier" => {}
             "member_expression" => {
+                self.env_read(callee);
                 if let Some(object) = callee.child_by_field_name("object") {
                     self.visit_callee(object, depth + 1);
                 }
@@ -1271,12 +1293,10 @@ impl<'s> Lowerer<'s> {
             })
             .unwrap_or_default();
         let method = callee.rsplit('.').next().unwrap_or(&callee);
+        let constructs_error = method.ends_with("Error") || method.ends_with("Exception");
         let converts = is_text_conversion(&callee)
             .or_else(|| is_text_conversion(method).filter(|_| method == "stringify"))
-            .or_else(|| {
-                (method.ends_with("Error") || method.ends_with("Exception"))
-                    .then_some(LeakKind::Message)
-            });
+            .or_else(|| constructs_error.then_some(LeakKind::Message));
         let mut hits = Vec::new();
         for (index, arg) in args.iter().enumerate() {
             for hit in self.taint(*arg, depth + 1) {
@@ -1284,6 +1304,10 @@ impl<'s> Lowerer<'s> {
                     Some(kind) => {
                         let mut h = hit.into_text(span, text);
                         h.kind = h.kind.max(kind);
+                        if constructs_error {
+                            h.raw = true;
+                            h.wrapped = true;
+                        }
                         hits.push(h);
                     }
                     None => {
@@ -1457,5 +1481,619 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
                     .is_some_and(|f| path_of(f, src) == "process.exit")
         }),
         _ => false,
+    }
+}
+
+// ---- documentation facts: tool declarations and environment reads ----------------------------
+
+/// What a `const` holds, as far as tool documentation goes.
+#[derive(Debug, Clone)]
+enum ConstValue {
+    /// A tool input schema (a zod object or shape, a JSON schema) and its parameters.
+    Schema(Vec<ToolParam>),
+    /// One zod field (`z.string().describe("...")`).
+    Field(Described),
+    /// A string, such as a description kept in a constant.
+    Text,
+    /// Something else, or a name declared more than once.
+    Other,
+}
+
+/// Deepest chain of schemas through constants and conversions that is followed.
+const MAX_SCHEMA_HOPS: usize = 8;
+
+/// `zodToJsonSchema(s)`, `z.toJSONSchema(s)`, `toJsonSchema(s)`: the schema, converted.
+fn is_json_schema_conversion(method: &str) -> bool {
+    let lower = method.to_ascii_lowercase();
+    lower.ends_with("tojsonschema")
+}
+
+/// A string, a template or a concatenation of them (with names: `"Search " + SCOPE`).
+fn is_text(node: Node) -> bool {
+    let mut stack = vec![node];
+    let mut any_literal = false;
+    let mut visited = 0;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > 10_000 {
+            return false;
+        }
+        let node = unwrap(node);
+        match node.kind() {
+            "string" | "template_string" => any_literal = true,
+            "identifier" | "member_expression" => {}
+            "binary_expression"
+                if node.child_by_field_name("operator").map(|o| o.kind()) == Some("+") =>
+            {
+                stack.extend(
+                    ["left", "right"]
+                        .iter()
+                        .filter_map(|f| node.child_by_field_name(f)),
+                );
+            }
+            _ => return false,
+        }
+    }
+    any_literal
+}
+
+/// The key of a `pair` as a name: `q`, `"q"`, `'q'`.
+fn key_name(key: Node, src: &[u8]) -> Option<String> {
+    match key.kind() {
+        "property_identifier" | "shorthand_property_identifier" | "identifier" | "number" => {
+            Some(text_of(key, src))
+        }
+        "string" => string_content(key, src),
+        _ => None,
+    }
+}
+
+impl Lowerer<'_> {
+    /// `const X = ...` remembers schemas, zod fields and strings; `const { A } = process.env`
+    /// reads variables.
+    fn declaration_facts(&mut self, name_node: Node, value: Node) {
+        match name_node.kind() {
+            "identifier" => {
+                let name = self.text(name_node).to_string();
+                let held = self.const_value(value);
+                let entry = if self.doc_consts.contains_key(&name) {
+                    ConstValue::Other
+                } else {
+                    held
+                };
+                self.doc_consts.insert(name, entry);
+            }
+            "object_pattern" if self.text(unwrap(value)) == "process.env" => {
+                for part in named_children(name_node) {
+                    let key = match part.kind() {
+                        "shorthand_property_identifier_pattern" => Some(part),
+                        "pair_pattern" => part.child_by_field_name("key"),
+                        "object_assignment_pattern" => part.child_by_field_name("left"),
+                        _ => None,
+                    };
+                    let Some(key) = key else { continue };
+                    let name = match key.kind() {
+                        "string" => string_content(key, self.b.src),
+                        "shorthand_property_identifier_pattern" | "property_identifier" => {
+                            Some(self.text(key).to_string())
+                        }
+                        _ => None,
+                    };
+                    if let Some(name) = name {
+                        self.push_env_read(name, node_span(key));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn const_value(&self, value: Node) -> ConstValue {
+        let value = unwrap(value);
+        if let Some(params) = self.schema_params(value, 0) {
+            ConstValue::Schema(params)
+        } else if let Some(described) = self.zod_field(value) {
+            ConstValue::Field(described)
+        } else if is_text(value) {
+            ConstValue::Text
+        } else {
+            ConstValue::Other
+        }
+    }
+
+    /// `process.env.X` and `process.env["X"]`.
+    fn env_read(&mut self, node: Node) {
+        let Some(object) = node.child_by_field_name("object") else {
+            return;
+        };
+        if self.text(object) != "process.env" {
+            return;
+        }
+        match node.kind() {
+            "member_expression" => {
+                if let Some(property) = node.child_by_field_name("property") {
+                    let name = self.text(property).to_string();
+                    self.push_env_read(name, node_span(property));
+                }
+            }
+            "subscript_expression" => {
+                let Some(index) = node.child_by_field_name("index").map(unwrap) else {
+                    return;
+                };
+                if index.kind() != "string" {
+                    return;
+                }
+                let fragment = named_children(index).find(|c| c.kind() == "string_fragment");
+                if let (Some(name), Some(fragment)) = (string_content(index, self.b.src), fragment)
+                {
+                    self.push_env_read(name, node_span(fragment));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn push_env_read(&mut self, name: String, span: Span) {
+        let func = self.b.current();
+        self.b.model.env_reads.push(EnvAccess { name, span, func });
+    }
+
+    /// `{ ...process.env, X: value }`, the environment of a child process: the code sets `X`.
+    fn env_object(&mut self, object: Node) {
+        let copies_env = named_children(object).any(|c| {
+            c.kind() == "spread_element"
+                && c.named_child(0)
+                    .is_some_and(|e| self.text(unwrap(e)) == "process.env")
+        });
+        if !copies_env {
+            return;
+        }
+        for pair in named_children(object).filter(|p| p.kind() == "pair") {
+            let Some(key) = pair.child_by_field_name("key") else {
+                continue;
+            };
+            if let Some(name) = key_name(key, self.b.src) {
+                let func = self.b.current();
+                let span = node_span(key);
+                self.b.model.env_writes.push(EnvAccess { name, span, func });
+            }
+        }
+    }
+
+    /// `process.env.X = value` / `process.env["X"] = value`: the code sets the variable itself.
+    fn env_write(&mut self, target: Node) {
+        let Some(object) = target.child_by_field_name("object") else {
+            return;
+        };
+        if self.text(object) != "process.env" {
+            return;
+        }
+        let name = match target.kind() {
+            "member_expression" => target
+                .child_by_field_name("property")
+                .map(|p| self.text(p).to_string()),
+            "subscript_expression" => target
+                .child_by_field_name("index")
+                .and_then(|i| string_content(unwrap(i), self.b.src)),
+            _ => None,
+        };
+        if let Some(name) = name {
+            let func = self.b.current();
+            let span = node_span(target);
+            self.b.model.env_writes.push(EnvAccess { name, span, func });
+        }
+    }
+
+    /// `server.tool(name, [description], [schema], [annotations], handler)` and
+    /// `server.registerTool(name, { description, inputSchema }, handler)`.
+    fn tool_declaration(&mut self, callee: &str, arguments: &[Node]) {
+        let Some((receiver, method)) = callee.rsplit_once('.') else {
+            return;
+        };
+        if !matches!(method, "tool" | "registerTool")
+            || arguments.len() < 2
+            || !self.is_server(receiver)
+        {
+            return;
+        }
+        let name_node = unwrap(arguments[0]);
+        let (description, params) = if method == "tool" {
+            self.tool_call_documentation(&arguments[1..arguments.len() - 1])
+        } else {
+            let config = unwrap(arguments[1]);
+            if config.kind() != "object" {
+                return;
+            }
+            let params = self
+                .pair_value(config, "inputSchema")
+                .and_then(|s| self.schema_params(s, 0))
+                .unwrap_or_default();
+            (self.description_field(config), params)
+        };
+        let name =
+            string_content(name_node, self.b.src).unwrap_or_else(|| short(self.text(name_node)));
+        let func = self.b.current();
+        self.b.model.tool_declarations.push(ToolDeclaration {
+            name,
+            span: node_span(name_node),
+            description,
+            params,
+            func,
+        });
+    }
+
+    /// The description and parameters of `server.tool(...)`, from the arguments between the
+    /// name and the handler. The SDK tells a description (a string) from a schema or
+    /// annotations (an object); so does this.
+    fn tool_call_documentation(&self, middle: &[Node]) -> (Described, Vec<ToolParam>) {
+        let Some(first) = middle.first().map(|n| unwrap(*n)) else {
+            return (Described::No, Vec::new());
+        };
+        let schema_of = |node: Option<&Node>| {
+            node.and_then(|n| self.schema_params(*n, 0))
+                .unwrap_or_default()
+        };
+        if is_text(first) {
+            return (self.text_described(first), schema_of(middle.get(1)));
+        }
+        if first.kind() == "object" || self.schema_params(first, 0).is_some() {
+            return (Described::No, schema_of(middle.first()));
+        }
+        let described = match first.kind() {
+            "identifier" => match self.doc_consts.get(self.text(first)) {
+                Some(ConstValue::Text) => Described::Yes,
+                _ => Described::Unknown,
+            },
+            _ => Described::Unknown,
+        };
+        (described, schema_of(middle.get(1)))
+    }
+
+    /// `{ name: "search", description: "...", inputSchema: {...} }` in a tool list, and
+    /// `{ name, description, parameters, execute }` given to `addTool`.
+    fn tool_object(&mut self, node: Node) {
+        let schema_key = if self.has_key(node, "inputSchema") {
+            "inputSchema"
+        } else if self.has_key(node, "parameters") && self.has_key(node, "execute") {
+            "parameters"
+        } else {
+            return;
+        };
+        let Some(name_node) = self.pair_value(node, "name").map(unwrap) else {
+            return;
+        };
+        let name = match name_node.kind() {
+            "string" | "template_string" => match string_content(name_node, self.b.src) {
+                Some(name) => name,
+                None => return,
+            },
+            // A constant such as `ToolName.Search` or `SEARCH_TOOL`; `tool.name` copies a
+            // definition made elsewhere.
+            "identifier" | "member_expression"
+                if self
+                    .text(name_node)
+                    .starts_with(|c: char| c.is_ascii_uppercase()) =>
+            {
+                self.text(name_node).to_string()
+            }
+            _ => return,
+        };
+        let params = self
+            .pair_value(node, schema_key)
+            .and_then(|s| self.schema_params(s, 0))
+            .unwrap_or_default();
+        let description = self.description_field(node);
+        let func = self.b.current();
+        self.b.model.tool_declarations.push(ToolDeclaration {
+            name,
+            span: node_span(name_node),
+            description,
+            params,
+            func,
+        });
+    }
+
+    /// The value of `key: value` in an object literal.
+    fn pair_value<'t>(&self, object: Node<'t>, key: &str) -> Option<Node<'t>> {
+        named_children(object)
+            .filter(|p| p.kind() == "pair")
+            .find(|p| {
+                p.child_by_field_name("key")
+                    .and_then(|k| key_name(k, self.b.src))
+                    .is_some_and(|k| k == key)
+            })
+            .and_then(|p| p.child_by_field_name("value"))
+    }
+
+    /// The object literal has `key` as a pair, a shorthand property or a method.
+    fn has_key(&self, object: Node, key: &str) -> bool {
+        named_children(object).any(|entry| match entry.kind() {
+            "pair" | "method_definition" => entry
+                .child_by_field_name("key")
+                .or_else(|| entry.child_by_field_name("name"))
+                .and_then(|k| key_name(k, self.b.src))
+                .is_some_and(|k| k == key),
+            "shorthand_property_identifier" => self.text(entry) == key,
+            _ => false,
+        })
+    }
+
+    /// Whether an object literal (a tool definition, a registerTool config, a JSON-schema
+    /// property) has a `description`.
+    fn description_field(&self, object: Node) -> Described {
+        if let Some(value) = self.pair_value(object, "description").map(unwrap) {
+            return match value.kind() {
+                "undefined" | "null" => Described::No,
+                "identifier" if self.text(value) == "undefined" => Described::No,
+                _ if is_text(value) => self.text_described(value),
+                _ => Described::Yes,
+            };
+        }
+        if self.has_key(object, "description") {
+            return Described::Yes;
+        }
+        if named_children(object).any(|c| c.kind() == "spread_element") {
+            return Described::Unknown;
+        }
+        Described::No
+    }
+
+    /// An empty string describes nothing.
+    fn text_described(&self, node: Node) -> Described {
+        match string_content(node, self.b.src) {
+            Some(text) if text.trim().is_empty() => Described::No,
+            _ => Described::Yes,
+        }
+    }
+
+    /// The parameters of a tool input schema: a zod shape (`{ q: z.string() }`), a zod object
+    /// (`z.object({...})`, `Base.extend({...})`), a JSON schema with `properties`, a conversion
+    /// of one (`zodToJsonSchema(s)`), `s.shape`, or a constant holding one. `None` when the
+    /// value is not a schema the front end can read.
+    fn schema_params(&self, node: Node, hops: usize) -> Option<Vec<ToolParam>> {
+        if hops > MAX_SCHEMA_HOPS {
+            return None;
+        }
+        let node = unwrap(node);
+        match node.kind() {
+            "object" => {
+                if let Some(properties) = self.pair_value(node, "properties").map(unwrap) {
+                    return (properties.kind() == "object")
+                        .then(|| self.json_properties(properties));
+                }
+                self.zod_shape(node)
+            }
+            "call_expression" => {
+                let function = node.child_by_field_name("function")?;
+                let callee = path_of(function, self.b.src);
+                let method = callee.rsplit('.').next().unwrap_or(&callee);
+                if is_json_schema_conversion(method) {
+                    let arg = node
+                        .child_by_field_name("arguments")
+                        .and_then(|a| named_children(a).find(|n| n.kind() != "comment"))?;
+                    return self.schema_params(arg, hops + 1);
+                }
+                self.zod_object(node, hops)
+            }
+            "identifier" => match self.doc_consts.get(self.text(node)) {
+                Some(ConstValue::Schema(params)) => Some(params.clone()),
+                _ => None,
+            },
+            "member_expression" => {
+                let property = node.child_by_field_name("property")?;
+                if self.text(property) != "shape" {
+                    return None;
+                }
+                self.schema_params(node.child_by_field_name("object")?, hops + 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// `z.object({...})` with any chain of methods after it, or `Base.extend({...})`.
+    fn zod_object(&self, node: Node, hops: usize) -> Option<Vec<ToolParam>> {
+        let mut params = Vec::new();
+        let mut current = node;
+        for _ in 0..64 {
+            match current.kind() {
+                "call_expression" => {
+                    let function = current.child_by_field_name("function")?;
+                    if function.kind() != "member_expression" {
+                        return None;
+                    }
+                    let method = function
+                        .child_by_field_name("property")
+                        .map(|p| self.text(p))
+                        .unwrap_or("");
+                    let object = function.child_by_field_name("object")?;
+                    let first_arg = current
+                        .child_by_field_name("arguments")
+                        .and_then(|a| named_children(a).find(|n| n.kind() != "comment"));
+                    match method {
+                        "object" | "strictObject" | "looseObject"
+                            if object.kind() == "identifier" && self.is_zod(self.text(object)) =>
+                        {
+                            let shape = first_arg.map(unwrap)?;
+                            if shape.kind() != "object" {
+                                return None;
+                            }
+                            let mut all = self.zod_shape(shape).unwrap_or_default();
+                            all.extend(params);
+                            return Some(all);
+                        }
+                        "extend" => {
+                            if let Some(shape) = first_arg.map(unwrap) {
+                                if shape.kind() == "object" {
+                                    params.extend(self.zod_shape(shape).unwrap_or_default());
+                                }
+                            }
+                        }
+                        // These change which keys the schema has.
+                        "pick" | "omit" | "keyof" | "array" | "or" | "and" | "transform"
+                        | "pipe" => return None,
+                        _ => {}
+                    }
+                    current = unwrap(object);
+                }
+                "identifier" => {
+                    let mut base = self.schema_params(current, hops + 1)?;
+                    base.extend(params);
+                    return Some(base);
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The fields of a zod shape, `{ q: z.string().describe("...") }`. `None` when no value is
+    /// a zod field: the object is something else (annotations, say).
+    fn zod_shape(&self, object: Node) -> Option<Vec<ToolParam>> {
+        let mut params = Vec::new();
+        let mut any_zod = false;
+        for entry in named_children(object) {
+            let (key, value) = match entry.kind() {
+                "pair" => match (
+                    entry.child_by_field_name("key"),
+                    entry.child_by_field_name("value"),
+                ) {
+                    (Some(k), Some(v)) => (k, v),
+                    _ => continue,
+                },
+                "shorthand_property_identifier" => (entry, entry),
+                _ => continue,
+            };
+            let Some(name) = key_name(key, self.b.src) else {
+                continue;
+            };
+            let value = unwrap(value);
+            let described = match value.kind() {
+                "identifier" | "shorthand_property_identifier" => {
+                    match self.doc_consts.get(self.text(value)) {
+                        Some(ConstValue::Field(d)) => Some(*d),
+                        _ => None,
+                    }
+                }
+                _ => self.zod_field(value),
+            };
+            if let Some(described) = described {
+                any_zod = true;
+                params.push(ToolParam {
+                    name,
+                    span: node_span(key),
+                    description: described,
+                });
+            }
+        }
+        any_zod.then_some(params)
+    }
+
+    /// A zod field (a call chain that starts at `z`): whether it is described, by
+    /// `.describe("...")`, `.meta({ description })` or `z.string({ description })`.
+    fn zod_field(&self, node: Node) -> Option<Described> {
+        let mut described = false;
+        let mut current = unwrap(node);
+        if current.kind() != "call_expression" {
+            return None;
+        }
+        for _ in 0..64 {
+            match current.kind() {
+                "call_expression" => {
+                    let function = current.child_by_field_name("function")?;
+                    if function.kind() != "member_expression" {
+                        return None;
+                    }
+                    let method = function
+                        .child_by_field_name("property")
+                        .map(|p| self.text(p))
+                        .unwrap_or("");
+                    let args = current.child_by_field_name("arguments");
+                    if method == "describe" {
+                        described |= args
+                            .and_then(|a| named_children(a).find(|n| n.kind() != "comment"))
+                            .is_some_and(|a| {
+                                !is_text(unwrap(a))
+                                    || self.text_described(unwrap(a)) == Described::Yes
+                            });
+                    }
+                    for arg in args.iter().flat_map(|a| named_children(*a)) {
+                        let arg = unwrap(arg);
+                        if arg.kind() == "object" {
+                            if let Some(value) = self.pair_value(arg, "description").map(unwrap) {
+                                if is_text(value) || value.kind() == "identifier" {
+                                    described = true;
+                                }
+                            }
+                        }
+                    }
+                    current = unwrap(function.child_by_field_name("object")?);
+                }
+                "member_expression" => current = unwrap(current.child_by_field_name("object")?),
+                "identifier" => {
+                    return self.is_zod(self.text(current)).then_some(if described {
+                        Described::Yes
+                    } else {
+                        Described::No
+                    });
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// `z`, or a name imported from `zod`.
+    fn is_zod(&self, name: &str) -> bool {
+        name == "z"
+            || self
+                .b
+                .model
+                .imports
+                .iter()
+                .any(|i| i.local == name && (i.source == "zod" || i.source.starts_with("zod/")))
+    }
+
+    /// The entries of a JSON schema's `properties`.
+    fn json_properties(&self, properties: Node) -> Vec<ToolParam> {
+        let mut params = Vec::new();
+        for pair in named_children(properties).filter(|p| p.kind() == "pair") {
+            let (Some(key), Some(value)) = (
+                pair.child_by_field_name("key"),
+                pair.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            let Some(name) = key_name(key, self.b.src) else {
+                continue;
+            };
+            let value = unwrap(value);
+            let description = if value.kind() != "object" || self.has_key(value, "$ref") {
+                Described::Unknown
+            } else {
+                self.description_field(value)
+            };
+            params.push(ToolParam {
+                name,
+                span: node_span(key),
+                description,
+            });
+        }
+        params
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use crate::lang::lower_source;
+    use crate::model::{Described, Language};
+
+    #[test]
+    fn a_long_concatenated_description_is_read_in_linear_time() {
+        let parts = vec!["\"part \""; 400].join(" + ");
+        let source = format!("server.tool(\"t\", {parts}, {{ q: z.string() }}, async () => 1);");
+        let model = lower_source(Language::TypeScript, source.as_bytes()).unwrap();
+        let tool = &model.tool_declarations[0];
+        assert_eq!(tool.description, Described::Yes);
+        assert_eq!(tool.params[0].description, Described::No);
     }
 }

@@ -4,6 +4,7 @@
 //! into a [`Model`] and drops the tree.
 
 mod builder;
+mod comments;
 mod javascript;
 mod python;
 
@@ -55,10 +56,11 @@ pub fn parse(language: Language, source: &[u8]) -> Option<Tree> {
 pub fn lower_source(language: Language, source: &[u8]) -> Option<Model> {
     let tree = parse(language, source)?;
     let root = tree.root_node();
-    let model = match language {
+    let mut model = match language {
         Language::Python => python::lower(root, source),
         _ => javascript::lower(root, source),
     };
+    model.comments = comments::collect(root, source);
     Some(model)
 }
 

@@ -1,5 +1,7 @@
 //! The Python front end: one walk of the tree into a [`Model`].
 
+use std::collections::HashMap;
+
 use tree_sitter::Node;
 
 use super::builder::{
@@ -13,6 +15,7 @@ pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
     let mut lowerer = Lowerer {
         b: Builder::new(src, node_span(root)),
         depth_limited: false,
+        doc_consts: HashMap::new(),
     };
     lowerer.visit(root, 0);
     let depth_limited = lowerer.depth_limited;
@@ -24,6 +27,8 @@ pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
 struct Lowerer<'s> {
     b: Builder<'s>,
     depth_limited: bool,
+    /// JSON schemas kept in module names (`None`: the name is bound more than once).
+    doc_consts: HashMap<String, Option<Vec<ToolParam>>>,
 }
 
 fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
@@ -90,6 +95,14 @@ impl<'s> Lowerer<'s> {
             }
             "raise_statement" => self.raise(node, depth),
             "with_statement" => self.with_statement(node, depth),
+            "subscript" => {
+                self.env_subscript(node);
+                self.children(node, depth)
+            }
+            "dictionary" => {
+                self.env_dictionary(node);
+                self.children(node, depth)
+            }
             "import_statement" => self.import(node),
             "import_from_statement" => self.import_from(node),
             _ => self.children(node, depth),
@@ -119,6 +132,7 @@ impl<'s> Lowerer<'s> {
         }
         let id = self.function(definition, &decorators, depth);
         let docstring = self.docstring(definition);
+        self.decorated_tool_declaration(&decorators, definition, docstring.as_deref());
         for decorator in decorators {
             self.tool_decorator(decorator, id, docstring.clone());
         }
@@ -323,6 +337,10 @@ impl<'s> Lowerer<'s> {
             return self.children(node, depth);
         };
         let target = path_of(left, self.b.src);
+        self.remember_schema(&target, right);
+        if node.kind() == "assignment" {
+            self.env_write(left);
+        }
         let inner = unwrap(right);
         if node.kind() == "assignment" && target.contains('.') {
             self.b.model.assignments.push(Assignment {
@@ -485,6 +503,8 @@ impl<'s> Lowerer<'s> {
         }
         // `mcp.tool()(handler)` and `mcp.add_tool(handler, ...)` register a tool too.
         self.tool_call(&callee, node, &args);
+        self.env_call(&callee, node);
+        self.tool_definition_call(&callee, node);
         self.b.add_call(Call {
             callee,
             span: node_span(node),
@@ -924,6 +944,7 @@ impl<'s> Lowerer<'s> {
                 origin: Origin::Caught(span),
                 via: None,
                 raw: false,
+                wrapped: false,
             }];
         }
         if is_opaque_call(&callee) {
@@ -961,10 +982,10 @@ impl<'s> Lowerer<'s> {
             }
         }
         let last = callee.rsplit('.').next().unwrap_or(&callee);
-        let converts = is_text_conversion(&callee).or_else(|| {
-            (last.ends_with("Error") || last.ends_with("Exception") || last == "McpError")
-                .then_some(LeakKind::Message)
-        });
+        let constructs_error = is_text_conversion(&callee).is_none()
+            && (last.ends_with("Error") || last.ends_with("Exception"));
+        let converts =
+            is_text_conversion(&callee).or_else(|| constructs_error.then_some(LeakKind::Message));
         let mut hits = Vec::new();
         for (index, arg) in arguments.iter().enumerate() {
             for hit in self.taint(*arg, depth + 1) {
@@ -972,6 +993,10 @@ impl<'s> Lowerer<'s> {
                     Some(kind) => {
                         let mut h = hit.into_text(span, text);
                         h.kind = h.kind.max(kind);
+                        if constructs_error {
+                            h.raw = true;
+                            h.wrapped = true;
+                        }
                         hits.push(h);
                     }
                     None => {
@@ -1129,5 +1154,558 @@ impl Lowerer<'_> {
             return None;
         }
         string_content(string, self.b.src)
+    }
+}
+
+// ---- documentation facts: tool declarations and environment reads ----------------------------
+
+/// A type written as a bare name that is not a builtin or standard type: a model class whose
+/// own fields carry the descriptions (`address: Address`), or an alias that may hold an
+/// `Annotated[..., Field(description=...)]` (`object_type: object_type_annotation`). A parameter
+/// typed with one is not judged.
+fn is_unseen_type(type_text: &str) -> bool {
+    let bare = type_text.trim();
+    if bare.is_empty() || bare.contains(['[', '|', ' ', '"', '\'']) {
+        return false;
+    }
+    let last = bare.rsplit('.').next().unwrap_or(bare);
+    !matches!(
+        last,
+        "str"
+            | "int"
+            | "float"
+            | "bool"
+            | "bytes"
+            | "list"
+            | "dict"
+            | "tuple"
+            | "set"
+            | "frozenset"
+            | "object"
+            | "complex"
+            | "None"
+            | "Any"
+            | "List"
+            | "Dict"
+            | "Tuple"
+            | "Set"
+            | "Sequence"
+            | "Mapping"
+            | "Path"
+            | "PurePath"
+            | "Decimal"
+            | "UUID"
+            | "datetime"
+            | "date"
+            | "time"
+            | "timedelta"
+            | "AnyUrl"
+            | "HttpUrl"
+    )
+}
+
+/// The docstring documents `name`: a line such as `name: ...`, `name (int): ...`,
+/// `name : int`, `- name - ...` or `:param name: ...`, or the name anywhere after an `Args:` /
+/// `Parameters` heading (`Args: filename (str), position ('before' or 'after')` on one line).
+fn docstring_documents(docstring: &str, name: &str) -> bool {
+    let section = ["Args:", "Arguments:", "Parameters", "Params:"]
+        .iter()
+        .filter_map(|heading| docstring.find(heading))
+        .min();
+    if let Some(start) = section {
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        let rest = &docstring[start..];
+        let mentioned = rest.match_indices(name).any(|(at, _)| {
+            let before = rest[..at].chars().next_back();
+            let after = rest[at + name.len()..].chars().next();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        });
+        if mentioned {
+            return true;
+        }
+    }
+    docstring.lines().any(|line| {
+        let line = line
+            .trim_start()
+            .trim_start_matches(['-', '*', '•'])
+            .trim_start();
+        if let Some(rest) = line
+            .strip_prefix(":param")
+            .or_else(|| line.strip_prefix(":arg"))
+        {
+            let head = rest.split(':').next().unwrap_or("");
+            return head.split_whitespace().last() == Some(name);
+        }
+        let line = line.trim_start_matches(['`', '*']);
+        let Some(rest) = line.strip_prefix(name) else {
+            return false;
+        };
+        let rest = rest.trim_start_matches(['`', '*']).trim_start();
+        rest.starts_with([':', '(', '-', '–', '—'])
+    })
+}
+
+impl Lowerer<'_> {
+    /// A string literal with nothing but white space in it; an f-string, or a concatenation
+    /// holding one, is text.
+    fn is_empty_text(&self, node: Node) -> bool {
+        match node.kind() {
+            "string" => {
+                !named_children(node).any(|c| c.kind() == "interpolation")
+                    && string_content(node, self.b.src).is_some_and(|t| t.trim().is_empty())
+            }
+            "concatenated_string" => named_children(node).all(|c| self.is_empty_text(c)),
+            _ => false,
+        }
+    }
+
+    /// A keyword argument's value: `name=value`.
+    fn keyword_value<'t>(&self, arguments: Node<'t>, name: &str) -> Option<Node<'t>> {
+        named_children(arguments)
+            .filter(|a| a.kind() == "keyword_argument")
+            .find(|a| {
+                a.child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == name)
+            })
+            .and_then(|a| a.child_by_field_name("value"))
+    }
+
+    fn push_env_read(&mut self, name: String, span: Span) {
+        let func = self.b.current();
+        self.b.model.env_reads.push(EnvAccess { name, span, func });
+    }
+
+    /// `{**os.environ, "X": value}`, the environment of a child process: the code sets `X`.
+    fn env_dictionary(&mut self, dict: Node) {
+        let copies_env = named_children(dict).any(|c| {
+            c.kind() == "dictionary_splat" && c.named_child(0).is_some_and(|e| self.is_environ(e))
+        });
+        if !copies_env {
+            return;
+        }
+        for pair in named_children(dict).filter(|p| p.kind() == "pair") {
+            let key = pair.child_by_field_name("key");
+            if let Some((name, span)) = key.and_then(|k| self.literal_name(k)) {
+                let func = self.b.current();
+                self.b.model.env_writes.push(EnvAccess { name, span, func });
+            }
+        }
+    }
+
+    /// `os.environ`, or `environ` imported from `os`.
+    fn is_environ(&self, node: Node) -> bool {
+        let path = path_of(unwrap(node), self.b.src);
+        path == "os.environ" || (path == "environ" && self.imported_from_os("environ"))
+    }
+
+    /// `os.environ["X"] = value`: the code sets the variable itself.
+    fn env_write(&mut self, target: Node) {
+        if target.kind() != "subscript" {
+            return;
+        }
+        let Some(value) = target.child_by_field_name("value") else {
+            return;
+        };
+        let path = path_of(value, self.b.src);
+        if path != "os.environ" && !(path == "environ" && self.imported_from_os("environ")) {
+            return;
+        }
+        let subscript = target.child_by_field_name("subscript");
+        if let Some((name, span)) = subscript.and_then(|s| self.literal_name(s)) {
+            let func = self.b.current();
+            self.b.model.env_writes.push(EnvAccess { name, span, func });
+        }
+    }
+
+    /// The local name is bound by `from os import <name>`.
+    fn imported_from_os(&self, local: &str) -> bool {
+        self.b
+            .model
+            .imports
+            .iter()
+            .any(|i| i.local == local && i.source == "os")
+    }
+
+    /// A string literal's text and the span of that text, without the quotes.
+    fn literal_name(&self, node: Node) -> Option<(String, Span)> {
+        let node = unwrap(node);
+        if node.kind() != "string" {
+            return None;
+        }
+        let content = named_children(node).find(|c| c.kind() == "string_content")?;
+        let name = string_content(node, self.b.src)?;
+        Some((name, node_span(content)))
+    }
+
+    /// `os.getenv("X")`, `os.environ.get("X")`, and `getenv` / `environ` imported from `os`.
+    fn env_call(&mut self, callee: &str, node: Node) {
+        let arguments = node.child_by_field_name("arguments");
+        // `dict(os.environ, X="1")`: the environment of a child process sets `X`.
+        if callee == "dict"
+            && arguments
+                .and_then(|a| named_children(a).next())
+                .is_some_and(|first| self.is_environ(first))
+        {
+            for kw in arguments
+                .iter()
+                .flat_map(|a| named_children(*a))
+                .filter(|a| a.kind() == "keyword_argument")
+            {
+                if let Some(name_node) = kw.child_by_field_name("name") {
+                    let name = self.text(name_node).to_string();
+                    let func = self.b.current();
+                    let span = node_span(name_node);
+                    self.b.model.env_writes.push(EnvAccess { name, span, func });
+                }
+            }
+            return;
+        }
+        let reads = match callee {
+            "os.getenv" | "os.environ.get" => true,
+            "getenv" => self.imported_from_os("getenv"),
+            "environ.get" => self.imported_from_os("environ"),
+            _ => false,
+        };
+        if !reads {
+            return;
+        }
+        let first = node
+            .child_by_field_name("arguments")
+            .and_then(|a| named_children(a).find(|n| n.kind() != "comment"));
+        if let Some((name, span)) = first.and_then(|f| self.literal_name(f)) {
+            self.push_env_read(name, span);
+        }
+    }
+
+    /// `os.environ["X"]` read (an assignment's target is never visited; `del` is not a read).
+    fn env_subscript(&mut self, node: Node) {
+        let Some(value) = node.child_by_field_name("value") else {
+            return;
+        };
+        let target = path_of(value, self.b.src);
+        let environ =
+            target == "os.environ" || target == "environ" && self.imported_from_os("environ");
+        if !environ
+            || node
+                .parent()
+                .is_some_and(|p| p.kind() == "delete_statement")
+        {
+            return;
+        }
+        let subscript = node.child_by_field_name("subscript");
+        if let Some((name, span)) = subscript.and_then(|s| self.literal_name(s)) {
+            self.push_env_read(name, span);
+        }
+    }
+
+    /// `SCHEMA = {"type": "object", "properties": {...}}`, used later as `inputSchema=SCHEMA`.
+    fn remember_schema(&mut self, target: &str, value: Node) {
+        if target.contains(['.', '[']) {
+            return;
+        }
+        let schema = self.schema_params(value);
+        let entry = match self.doc_consts.get(target) {
+            Some(_) => None,
+            None => schema,
+        };
+        if entry.is_some() || self.doc_consts.contains_key(target) {
+            self.doc_consts.insert(target.to_string(), entry);
+        }
+    }
+
+    /// A function decorated `@mcp.tool()` / `@mcp.tool(description=...)`: its description is
+    /// the `description=` argument or the docstring; its parameters are the function's.
+    fn decorated_tool_declaration(
+        &mut self,
+        decorators: &[Node],
+        definition: Node,
+        docstring: Option<&str>,
+    ) {
+        let tool = decorators.iter().find_map(|d| {
+            let expression = d.named_child(0)?;
+            let (target, call) = if expression.kind() == "call" {
+                (
+                    expression.child_by_field_name("function")?,
+                    Some(expression),
+                )
+            } else {
+                (expression, None)
+            };
+            let path = path_of(target, self.b.src);
+            let (receiver, method) = path.rsplit_once('.')?;
+            (method == "tool" && self.is_server(receiver)).then_some((*d, call))
+        });
+        let Some((decorator, call)) = tool else {
+            return;
+        };
+        let arguments = call.and_then(|c| c.child_by_field_name("arguments"));
+        let keyword = |name: &str| arguments.and_then(|a| self.keyword_value(a, name));
+        let has_doc = docstring.is_some_and(|d| !d.trim().is_empty());
+        let description = match keyword("description").map(unwrap) {
+            Some(value) if value.kind() != "none" => {
+                if self.is_empty_text(value) && !has_doc {
+                    Described::No
+                } else {
+                    Described::Yes
+                }
+            }
+            _ if has_doc => Described::Yes,
+            _ if arguments
+                .is_some_and(|a| named_children(a).any(|c| c.kind() == "dictionary_splat")) =>
+            {
+                Described::Unknown
+            }
+            _ => Described::No,
+        };
+        let name = keyword("name")
+            .or_else(|| {
+                arguments
+                    .and_then(|a| named_children(a).next())
+                    .filter(|a| a.kind() == "string")
+            })
+            .and_then(|n| string_content(n, self.b.src))
+            .or_else(|| {
+                definition
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n).to_string())
+            })
+            .unwrap_or_default();
+        let wrapped = decorators.len() > 1;
+        let params = self.function_params(definition, docstring.unwrap_or(""), wrapped);
+        let func = self.b.current();
+        self.b.model.tool_declarations.push(ToolDeclaration {
+            name,
+            span: node_span(decorator),
+            description,
+            params,
+            func,
+        });
+    }
+
+    /// The parameters a tool function shows the client, without `self`, the injected
+    /// `Context`, `*args` / `**kwargs`, and (under another decorator, which may inject
+    /// arguments) parameters with no type or typed `Any`.
+    fn function_params(&self, definition: Node, docstring: &str, wrapped: bool) -> Vec<ToolParam> {
+        let Some(list) = definition.child_by_field_name("parameters") else {
+            return Vec::new();
+        };
+        let mut params = Vec::new();
+        for p in named_children(list) {
+            let (name_node, type_node, default) = match p.kind() {
+                "identifier" => (Some(p), None, None),
+                "typed_parameter" => (
+                    p.named_child(0).filter(|n| n.kind() == "identifier"),
+                    p.child_by_field_name("type"),
+                    None,
+                ),
+                "default_parameter" => (
+                    p.child_by_field_name("name"),
+                    None,
+                    p.child_by_field_name("value"),
+                ),
+                "typed_default_parameter" => (
+                    p.child_by_field_name("name"),
+                    p.child_by_field_name("type"),
+                    p.child_by_field_name("value"),
+                ),
+                _ => continue,
+            };
+            let Some(name_node) = name_node else { continue };
+            let name = self.text(name_node);
+            let type_text = type_node.map(|t| self.text(t)).unwrap_or("");
+            if matches!(name, "self" | "cls" | "ctx" | "context") || type_text.contains("Context") {
+                continue;
+            }
+            // Wrappers inject clients as untyped or `Any` parameters (`service: Any`).
+            let loosely_typed = matches!(type_text.trim(), "" | "Any" | "typing.Any" | "object");
+            if loosely_typed && wrapped {
+                continue;
+            }
+            let description = if default.is_some_and(|d| self.is_described_field(d))
+                || type_node.is_some_and(|t| self.annotated_described(t))
+                || docstring_documents(docstring, name)
+            {
+                Described::Yes
+            } else if is_unseen_type(type_text) {
+                Described::Unknown
+            } else {
+                Described::No
+            };
+            params.push(ToolParam {
+                name: name.to_string(),
+                span: node_span(name_node),
+                description,
+            });
+        }
+        params
+    }
+
+    /// `Field(..., description="...")` (pydantic) or `Doc("...")`.
+    fn is_described_field(&self, node: Node) -> bool {
+        let node = unwrap(node);
+        if node.kind() != "call" {
+            return false;
+        }
+        let Some(function) = node.child_by_field_name("function") else {
+            return false;
+        };
+        let callee = path_of(function, self.b.src);
+        let last = callee.rsplit('.').next().unwrap_or(&callee);
+        let Some(arguments) = node.child_by_field_name("arguments") else {
+            return false;
+        };
+        match last {
+            "Field" => self
+                .keyword_value(arguments, "description")
+                .is_some_and(|v| v.kind() != "none"),
+            "Doc" => named_children(arguments).next().is_some(),
+            _ => false,
+        }
+    }
+
+    /// `Annotated[T, "..."]`, `Annotated[T, Field(description=...)]`, `Annotated[T, Doc(...)]`.
+    fn annotated_described(&self, type_node: Node) -> bool {
+        let Some(generic) = named_children(type_node)
+            .chain(std::iter::once(type_node))
+            .find(|n| n.kind() == "generic_type")
+        else {
+            return false;
+        };
+        let is_annotated = generic
+            .named_child(0)
+            .is_some_and(|n| self.text(n).rsplit('.').next() == Some("Annotated"));
+        if !is_annotated {
+            return false;
+        }
+        let Some(parameters) = named_children(generic).find(|n| n.kind() == "type_parameter")
+        else {
+            return false;
+        };
+        named_children(parameters).skip(1).any(|metadata| {
+            let inner = if metadata.kind() == "type" {
+                metadata.named_child(0).unwrap_or(metadata)
+            } else {
+                metadata
+            };
+            match inner.kind() {
+                "string" => string_content(inner, self.b.src).is_none_or(|t| !t.trim().is_empty()),
+                _ => self.is_described_field(inner),
+            }
+        })
+    }
+
+    /// `Tool(name="search", description="...", inputSchema={...})` (`mcp.types.Tool`).
+    fn tool_definition_call(&mut self, callee: &str, node: Node) {
+        if callee.rsplit('.').next() != Some("Tool") {
+            return;
+        }
+        let Some(arguments) = node.child_by_field_name("arguments") else {
+            return;
+        };
+        let Some(schema) = self
+            .keyword_value(arguments, "inputSchema")
+            .or_else(|| self.keyword_value(arguments, "input_schema"))
+        else {
+            return;
+        };
+        let Some(name_node) = self.keyword_value(arguments, "name").map(unwrap) else {
+            return;
+        };
+        let name = match name_node.kind() {
+            "string" => match string_content(name_node, self.b.src) {
+                Some(name) => name,
+                None => return,
+            },
+            // A constant such as `GitTools.STATUS` or `GitTools.STATUS.value`; `tool.name`
+            // copies a definition made elsewhere.
+            "identifier" | "attribute"
+                if self
+                    .text(name_node)
+                    .starts_with(|c: char| c.is_ascii_uppercase()) =>
+            {
+                self.text(name_node).to_string()
+            }
+            _ => return,
+        };
+        let description = match self.keyword_value(arguments, "description").map(unwrap) {
+            Some(value) if value.kind() == "none" || self.is_empty_text(value) => Described::No,
+            Some(_) => Described::Yes,
+            None if named_children(arguments).any(|c| c.kind() == "dictionary_splat") => {
+                Described::Unknown
+            }
+            None => Described::No,
+        };
+        let params = self.schema_params(schema).unwrap_or_default();
+        let func = self.b.current();
+        self.b.model.tool_declarations.push(ToolDeclaration {
+            name,
+            span: node_span(name_node),
+            description,
+            params,
+            func,
+        });
+    }
+
+    /// The parameters of a JSON schema: a dict literal with `"properties"`, or a name bound
+    /// to one.
+    fn schema_params(&self, node: Node) -> Option<Vec<ToolParam>> {
+        let node = unwrap(node);
+        match node.kind() {
+            "identifier" => self.doc_consts.get(self.text(node)).cloned().flatten(),
+            "dictionary" => {
+                let properties = self.dict_value(node, "properties").map(unwrap)?;
+                if properties.kind() != "dictionary" {
+                    return None;
+                }
+                let mut params = Vec::new();
+                for pair in named_children(properties).filter(|p| p.kind() == "pair") {
+                    let (Some(key), Some(value)) = (
+                        pair.child_by_field_name("key"),
+                        pair.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    let Some((name, span)) = self.literal_name(key) else {
+                        continue;
+                    };
+                    let value = unwrap(value);
+                    let description = if value.kind() != "dictionary"
+                        || self.dict_value(value, "$ref").is_some()
+                    {
+                        Described::Unknown
+                    } else {
+                        match self.dict_value(value, "description").map(unwrap) {
+                            Some(v) if v.kind() == "none" || self.is_empty_text(v) => Described::No,
+                            Some(_) => Described::Yes,
+                            None if named_children(value)
+                                .any(|c| c.kind() == "dictionary_splat") =>
+                            {
+                                Described::Unknown
+                            }
+                            None => Described::No,
+                        }
+                    };
+                    params.push(ToolParam {
+                        name,
+                        span,
+                        description,
+                    });
+                }
+                Some(params)
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of `"key": value` in a dict literal.
+    fn dict_value<'t>(&self, dict: Node<'t>, key: &str) -> Option<Node<'t>> {
+        named_children(dict)
+            .filter(|p| p.kind() == "pair")
+            .find(|p| {
+                p.child_by_field_name("key")
+                    .and_then(|k| string_content(k, self.b.src))
+                    .is_some_and(|k| k == key)
+            })
+            .and_then(|p| p.child_by_field_name("value"))
     }
 }

@@ -1388,6 +1388,7 @@ mod tests {
                         path,
                         language,
                         surface: Surface::Production,
+                        contents: None,
                     },
                 }
             })

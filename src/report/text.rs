@@ -26,10 +26,14 @@ pub fn render(report: &Report, options: &TextOptions) -> String {
         .with_width(100)
         .with_context_lines(1);
     let mut out = String::new();
-    for finding in &report.findings {
+    // Suppressed and baselined findings are in the JSON report only.
+    for finding in report.active() {
         out.push_str(&diagnostic(&handler, finding));
         out.push('\n');
     }
+    out.push_str(&crate::suppress::render_problems(
+        &report.suppression_problems,
+    ));
     if !options.quiet {
         out.push_str(&summary(report));
     }
@@ -91,6 +95,7 @@ fn summary(report: &Report) -> String {
         ));
     }
     out.push_str(&super::summary_line(report));
-    out.push('\n');
+    out.push_str("\n\n");
+    out.push_str(&super::grade_card(&report.scores));
     out
 }

@@ -14,6 +14,11 @@ impl Rule for ErrorLeak {
             let Some(reach) = cx.project.reach(unit, exit.func) else {
                 continue;
             };
+            // A throw reaches the client only if no try region between it and the tool
+            // handler catches it; a caller that catches and returns the text is flagged there.
+            if exit.statement == ExitStatement::Throw && !cx.project.escapes(unit, exit.func) {
+                continue;
+            }
             let mut confirmed: Vec<(&Leak, LeakKind, Option<String>)> = exit
                 .leaks
                 .iter()

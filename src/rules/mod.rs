@@ -5,6 +5,9 @@ mod call_without_breaker;
 mod call_without_timeout;
 mod error_leak;
 mod fail_open_auth;
+mod param_without_description;
+mod tool_without_description;
+mod undocumented_env;
 
 use serde::Deserialize;
 
@@ -66,6 +69,18 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
         (
             include_str!("../../rules/REL003.toml"),
             Box::new(all_or_nothing_aggregation::AllOrNothingAggregation),
+        ),
+        (
+            include_str!("../../rules/DOC001.toml"),
+            Box::new(tool_without_description::ToolWithoutDescription),
+        ),
+        (
+            include_str!("../../rules/DOC002.toml"),
+            Box::new(param_without_description::ParamWithoutDescription),
+        ),
+        (
+            include_str!("../../rules/DOC003.toml"),
+            Box::new(undocumented_env::UndocumentedEnv),
         ),
     ]
 }

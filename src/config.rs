@@ -1,0 +1,604 @@
+//! `faultline.toml`: discovery, the file's keys, and their merge with the command line.
+//!
+//! The configuration is `faultline.toml`, `.faultline.toml`, or the `[tool.faultline]` section
+//! of `pyproject.toml` (only when that section exists), looked for from the scan root upward
+//! and no further than the repository root (the directory holding `.git`). `--config FILE`
+//! names one instead and `--isolated` uses none. Unknown keys are errors that name the key and
+//! the file. Paths in `exclude` and `per-file-ignores` are globs relative to the directory of
+//! the file that sets them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Severity;
+use crate::knowledge::VocabularyExtension;
+use crate::rules::Registry;
+
+/// File names looked for in each directory, in order.
+pub const FILE_NAMES: &[&str] = &["faultline.toml", ".faultline.toml", "pyproject.toml"];
+
+/// The lowest severity that makes the exit code 1, or `never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    High,
+    #[default]
+    Medium,
+    Low,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::High => "high",
+            FailOn::Medium => "medium",
+            FailOn::Low => "low",
+            FailOn::Info => "info",
+            FailOn::Never => "never",
+        }
+    }
+}
+
+/// The keys of a configuration file, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    pub select: Option<Vec<String>>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub extend_select: Vec<String>,
+    pub fail_on: Option<FailOn>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Rule id or name -> severity.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    #[serde(default)]
+    pub vocabulary: Vocabulary,
+    /// Path glob -> rules not reported in matching files.
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+}
+
+/// `[vocabulary]`: names that teach faultline the project's own code.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Vocabulary {
+    #[serde(default)]
+    pub auth_calls: Vec<String>,
+    #[serde(default)]
+    pub external_calls: Vec<String>,
+    #[serde(default)]
+    pub breakers: Vec<String>,
+    #[serde(default)]
+    pub timeouts: Vec<String>,
+    #[serde(default)]
+    pub tool_registrations: Vec<String>,
+}
+
+impl Vocabulary {
+    pub fn extension(&self) -> VocabularyExtension {
+        VocabularyExtension {
+            auth_calls: self.auth_calls.clone(),
+            breakers: self.breakers.clone(),
+            external_calls: self.external_calls.clone(),
+            timeouts: self.timeouts.clone(),
+            tool_registrations: self.tool_registrations.clone(),
+        }
+    }
+}
+
+/// A configuration file found or named, and its keys.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub config: ConfigFile,
+}
+
+/// Where to look for a configuration.
+#[derive(Debug, Clone, Default)]
+pub enum Source {
+    /// Discover it from the scan root upward.
+    #[default]
+    Discover,
+    /// `--config FILE`.
+    File(PathBuf),
+    /// `--isolated`: none.
+    Isolated,
+}
+
+/// Finds and reads the configuration for a scan rooted at `start` (a directory).
+pub fn load(source: &Source, start: &Path) -> Result<Option<Loaded>, String> {
+    match source {
+        Source::Isolated => Ok(None),
+        Source::File(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+            let config = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+                from_pyproject(&text, path)?.unwrap_or_default()
+            } else {
+                parse(&text, path)?
+            };
+            Ok(Some(Loaded {
+                path: path.clone(),
+                config,
+            }))
+        }
+        Source::Discover => discover(start),
+    }
+}
+
+fn discover(start: &Path) -> Result<Option<Loaded>, String> {
+    let mut dir = Some(absolute(start));
+    while let Some(d) = dir {
+        for name in FILE_NAMES {
+            let path = d.join(name);
+            if !path.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+            let config = if *name == "pyproject.toml" {
+                match from_pyproject(&text, &path)? {
+                    Some(config) => config,
+                    None => continue,
+                }
+            } else {
+                parse(&text, &path)?
+            };
+            return Ok(Some(Loaded { path, config }));
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        dir = d.parent().map(Path::to_path_buf);
+    }
+    Ok(None)
+}
+
+fn parse(text: &str, path: &Path) -> Result<ConfigFile, String> {
+    toml::from_str(text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
+}
+
+/// The `[tool.faultline]` section of a pyproject.toml, if it has one.
+fn from_pyproject(text: &str, path: &Path) -> Result<Option<ConfigFile>, String> {
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+    let Some(section) = table.get("tool").and_then(|t| t.get("faultline")).cloned() else {
+        return Ok(None);
+    };
+    ConfigFile::deserialize(section)
+        .map(Some)
+        .map_err(|e| format!("{} [tool.faultline]: {e}", path.display()))
+}
+
+/// What the command line says about the same settings; flags win over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--select`: replaces the file's `select`, `extend-select` and `ignore`.
+    pub select: Option<Vec<String>>,
+    /// `--extend-select`: added to the selection.
+    pub extend_select: Vec<String>,
+    /// `--ignore`: taken out of the selection.
+    pub ignore: Vec<String>,
+    pub fail_on: Option<FailOn>,
+}
+
+/// The settings a scan runs with, after the file and the flags are merged.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The configuration file used, if any.
+    pub file: Option<PathBuf>,
+    /// The directory globs are relative to: the configuration's, else the working directory.
+    pub root: PathBuf,
+    /// Ids of the rules to run, sorted.
+    pub rules: Vec<String>,
+    pub fail_on: FailOn,
+    pub exclude: Vec<String>,
+    /// Rule id -> severity.
+    pub severity: BTreeMap<String, Severity>,
+    pub vocabulary: Vocabulary,
+    /// Path glob -> rule ids.
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
+}
+
+impl Settings {
+    pub fn resolve(
+        loaded: Option<&Loaded>,
+        overrides: &Overrides,
+        registry: &Registry,
+    ) -> Result<Settings, String> {
+        let empty = ConfigFile::default();
+        let config = loaded.map_or(&empty, |l| &l.config);
+        let origin = loaded.map_or_else(String::new, |l| format!("{}: ", l.path.display()));
+        let expand = |selectors: &[String], key: &str| -> Result<Vec<String>, String> {
+            expand_all(registry, selectors).map_err(|s| {
+                format!("{origin}unknown rule or prefix `{s}` in `{key}` (see `faultline rules`)")
+            })
+        };
+        let all = || registry.rules.iter().map(|r| r.meta.id.clone()).collect();
+        let mut rules: Vec<String> = match &config.select {
+            Some(select) => expand(select, "select")?,
+            None => all(),
+        };
+        rules.extend(expand(&config.extend_select, "extend-select")?);
+        let ignored = expand(&config.ignore, "ignore")?;
+        rules.retain(|id| !ignored.contains(id));
+        let flags = |selectors: &[String], flag: &str| {
+            expand_all(registry, selectors).map_err(|s| {
+                format!("unknown rule or prefix `{s}` in {flag} (see `faultline rules`)")
+            })
+        };
+        if let Some(select) = &overrides.select {
+            rules = flags(select, "--select")?;
+        }
+        rules.extend(flags(&overrides.extend_select, "--extend-select")?);
+        let ignored = flags(&overrides.ignore, "--ignore")?;
+        rules.retain(|id| !ignored.contains(id));
+        rules.sort();
+        rules.dedup();
+
+        let mut severity = BTreeMap::new();
+        for (key, level) in &config.severity {
+            let meta = registry.find(key).ok_or_else(|| {
+                format!("{origin}unknown rule `{key}` in `[severity]` (see `faultline rules`)")
+            })?;
+            severity.insert(meta.id.clone(), *level);
+        }
+        let mut per_file_ignores = Vec::new();
+        for (glob, selectors) in &config.per_file_ignores {
+            let ids = expand(selectors, &format!("[per-file-ignores] \"{glob}\""))?;
+            per_file_ignores.push((glob.clone(), ids));
+        }
+        let root = match loaded.and_then(|l| l.path.parent()) {
+            Some(dir) if !dir.as_os_str().is_empty() => absolute(dir),
+            _ => absolute(Path::new(".")),
+        };
+        let settings = Settings {
+            file: loaded.map(|l| l.path.clone()),
+            root,
+            rules,
+            fail_on: overrides.fail_on.or(config.fail_on).unwrap_or_default(),
+            exclude: config.exclude.clone(),
+            severity,
+            vocabulary: config.vocabulary.clone(),
+            per_file_ignores,
+        };
+        // Bad globs are configuration errors too.
+        settings.filters().map_err(|e| format!("{origin}{e}"))?;
+        Ok(settings)
+    }
+
+    /// The compiled path filters the scan applies.
+    pub fn filters(&self) -> Result<Filters, String> {
+        let exclude = if self.exclude.is_empty() {
+            None
+        } else {
+            Some(PathGlobs::new(&self.root, &self.exclude, "exclude")?)
+        };
+        let mut per_file_ignores = Vec::new();
+        for (glob, ids) in &self.per_file_ignores {
+            let globs = PathGlobs::new(&self.root, std::slice::from_ref(glob), "per-file-ignores")?;
+            per_file_ignores.push((globs, ids.clone()));
+        }
+        Ok(Filters {
+            exclude,
+            per_file_ignores,
+            severity: self.severity.clone(),
+        })
+    }
+
+    /// The effective settings as TOML, for `faultline config`.
+    pub fn render(&self) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        struct Effective<'a> {
+            select: &'a [String],
+            fail_on: &'a str,
+            exclude: &'a [String],
+            severity: &'a BTreeMap<String, Severity>,
+            vocabulary: &'a Vocabulary,
+            per_file_ignores: BTreeMap<&'a str, &'a [String]>,
+        }
+        let effective = Effective {
+            select: &self.rules,
+            fail_on: self.fail_on.as_str(),
+            exclude: &self.exclude,
+            severity: &self.severity,
+            vocabulary: &self.vocabulary,
+            per_file_ignores: self
+                .per_file_ignores
+                .iter()
+                .map(|(g, ids)| (g.as_str(), ids.as_slice()))
+                .collect(),
+        };
+        let source = match &self.file {
+            Some(path) => format!("# settings from {}\n", path.display()),
+            None => "# no configuration file: built-in defaults\n".to_string(),
+        };
+        let body = toml::to_string_pretty(&effective).expect("settings serialize");
+        format!(
+            "{source}# paths are relative to {}\n{body}",
+            self.root.display()
+        )
+    }
+}
+
+/// Rule ids for selectors: ids, names, axis prefixes (`SEC`, `REL`, `DOC`, even when this
+/// build has no rule on that axis) and `ALL`. The error is the first unknown selector.
+pub fn expand_all(registry: &Registry, selectors: &[String]) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    for s in selectors.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match registry.expand(s) {
+            Some(found) => ids.extend(found),
+            None if ["SEC", "REL", "DOC"]
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(s)) => {}
+            None => return Err(s.to_string()),
+        }
+    }
+    Ok(ids)
+}
+
+/// What the configuration filters, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Files and folders not scanned at all.
+    pub exclude: Option<PathGlobs>,
+    /// Rules not reported in the files matching each glob set.
+    pub per_file_ignores: Vec<(PathGlobs, Vec<String>)>,
+    /// Severity overrides by rule id.
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl Filters {
+    /// Whether rule `id` is ignored in the file at `path`.
+    pub fn ignores(&self, path: &Path, id: &str) -> bool {
+        self.per_file_ignores
+            .iter()
+            .any(|(globs, ids)| ids.iter().any(|i| i == id) && globs.matches(path))
+    }
+}
+
+/// Path globs relative to a directory, matched with globset. A pattern with a `/` matches the
+/// path from that directory (`vendor/**`, `src/gen/*.ts`); one without matches a file or
+/// folder name at any depth (`*.generated.ts`, `fixtures`). A folder matches everything in it.
+#[derive(Debug, Clone)]
+pub struct PathGlobs {
+    root: PathBuf,
+    set: GlobSet,
+}
+
+impl PathGlobs {
+    pub fn new(root: &Path, patterns: &[String], key: &str) -> Result<PathGlobs, String> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+            let anchored = trimmed.trim_start_matches('/');
+            let bases: Vec<String> = if trimmed.contains('/') {
+                vec![anchored.to_string()]
+            } else {
+                vec![format!("**/{anchored}")]
+            };
+            for base in bases {
+                for glob in [base.clone(), format!("{base}/**")] {
+                    builder.add(
+                        GlobBuilder::new(&glob)
+                            .literal_separator(true)
+                            .build()
+                            .map_err(|e| format!("bad glob `{pattern}` in `{key}`: {e}"))?,
+                    );
+                }
+            }
+        }
+        Ok(PathGlobs {
+            root: root.to_path_buf(),
+            set: builder
+                .build()
+                .map_err(|e| format!("bad globs in `{key}`: {e}"))?,
+        })
+    }
+
+    /// Whether a path (relative to the working directory, or absolute) matches.
+    pub fn matches(&self, path: &Path) -> bool {
+        let full = absolute(path);
+        let relative = full.strip_prefix(&self.root).unwrap_or(&full);
+        let text = relative.to_string_lossy().replace('\\', "/");
+        self.set.is_match(text.trim_start_matches('/'))
+    }
+}
+
+/// `path` made absolute against the working directory, without `.` and `..` parts.
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    crate::project::normalize_path(&joined)
+}
+
+/// The directory holding `.git` at or above `path`, if any.
+pub fn repository_root(path: &Path) -> Option<PathBuf> {
+    let full = absolute(path);
+    let mut dir = if full.is_dir() {
+        Some(full.as_path())
+    } else {
+        full.parent()
+    };
+    while let Some(d) = dir {
+        if d.join(".git").exists() {
+            return Some(d.to_path_buf());
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// The directory configuration discovery starts from: the deepest directory holding every
+/// scanned path.
+pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
+    let dirs: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| {
+            let full = absolute(p);
+            if full.is_dir() {
+                full
+            } else {
+                full.parent().map(Path::to_path_buf).unwrap_or(full)
+            }
+        })
+        .collect();
+    let Some(first) = dirs.first() else {
+        return absolute(Path::new("."));
+    };
+    let mut common = first.clone();
+    for dir in &dirs[1..] {
+        while !dir.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
+}
+
+/// What `faultline init` writes: every key, commented, with its default.
+pub const TEMPLATE: &str = r#"# faultline configuration. Every key is optional; the values shown are the defaults.
+# Flags on the command line win over this file. Paths are relative to this file.
+
+# Rules to run: ids (SEC001), names (fail-open-auth), axis prefixes (SEC, REL, DOC) or ALL.
+# select = ["ALL"]
+# extend-select = []
+# ignore = []
+
+# Lowest severity that fails the run: high, medium, low, info or never.
+# fail-on = "medium"
+
+# Files and folders not scanned (globs; a name without "/" matches at any depth).
+# exclude = ["vendor/**", "**/*.generated.ts"]
+
+# Per-rule severity overrides.
+[severity]
+# SEC004 = "low"
+
+# Teach faultline your own code: names are dotted paths matched against the end of a callee,
+# with * wildcards; case and underscores do not matter (verify_session == verifySession).
+[vocabulary]
+# auth-calls = ["verifySession", "acme_auth.check"]   # calls that decide access
+# external-calls = ["acmeClient.request"]             # calls that leave the process
+# breakers = ["resilient"]                            # wrappers/decorators that are circuit breakers
+# timeouts = ["withDeadline"]                         # wrappers that put a deadline on a call
+# tool-registrations = ["registerAcmeTool"]           # calls that register an MCP tool
+
+# Rules not reported in some files.
+[per-file-ignores]
+# "scripts/**" = ["REL"]
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_parses_and_gives_the_defaults() {
+        let config: ConfigFile = toml::from_str(TEMPLATE).unwrap();
+        let registry = Registry::builtin();
+        let loaded = Loaded {
+            path: PathBuf::from("faultline.toml"),
+            config,
+        };
+        let settings = Settings::resolve(Some(&loaded), &Overrides::default(), &registry).unwrap();
+        let defaults = Settings::resolve(None, &Overrides::default(), &registry).unwrap();
+        assert_eq!(settings.rules, defaults.rules);
+        assert_eq!(settings.fail_on, FailOn::Medium);
+        assert!(settings.exclude.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_file() {
+        let err = parse("sellect = []\n", Path::new("x/faultline.toml")).unwrap_err();
+        assert!(err.contains("x/faultline.toml"), "{err}");
+        assert!(err.contains("sellect"), "{err}");
+        let err = parse("[vocabulary]\nauth = []\n", Path::new("f.toml")).unwrap_err();
+        assert!(err.contains("`auth`"), "{err}");
+        let err = from_pyproject(
+            "[tool.faultline]\nfail_on = \"high\"\n",
+            Path::new("pyproject.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("pyproject.toml") && err.contains("fail_on"),
+            "{err}"
+        );
+        assert!(
+            from_pyproject("[tool.ruff]\nx = 1\n", Path::new("pyproject.toml"))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let registry = Registry::builtin();
+        let config: ConfigFile =
+            toml::from_str("select = [\"SEC004\"]\nfail-on = \"high\"\n").unwrap();
+        let loaded = Loaded {
+            path: PathBuf::from("faultline.toml"),
+            config,
+        };
+        let from_file = Settings::resolve(Some(&loaded), &Overrides::default(), &registry).unwrap();
+        assert_eq!(from_file.rules, vec!["SEC004"]);
+        assert_eq!(from_file.fail_on, FailOn::High);
+        let overridden = Settings::resolve(
+            Some(&loaded),
+            &Overrides {
+                select: Some(vec!["SEC".into()]),
+                ignore: vec!["error-leak".into()],
+                fail_on: Some(FailOn::Low),
+                ..Overrides::default()
+            },
+            &registry,
+        )
+        .unwrap();
+        assert_eq!(overridden.rules, vec!["SEC001"]);
+        assert_eq!(overridden.fail_on, FailOn::Low);
+    }
+
+    #[test]
+    fn globs_match_from_the_config_directory_and_names_at_any_depth() {
+        let root = PathBuf::from("/repo");
+        let globs = PathGlobs::new(
+            &root,
+            &[
+                "vendor/**".into(),
+                "*.generated.ts".into(),
+                "fixtures".into(),
+            ],
+            "exclude",
+        )
+        .unwrap();
+        assert!(globs.matches(Path::new("/repo/vendor/a/b.ts")));
+        assert!(globs.matches(Path::new("/repo/src/api.generated.ts")));
+        assert!(globs.matches(Path::new("/repo/tests/fixtures/x.py")));
+        assert!(globs.matches(Path::new("/repo/fixtures")));
+        assert!(!globs.matches(Path::new("/repo/src/vendor.ts")));
+        assert!(!globs.matches(Path::new("/repo/src/api.ts")));
+    }
+}
