@@ -777,9 +777,17 @@ impl ExternalFacts {
         let libraries = &knowledge.external_calls.libraries;
         let mut out = Vec::new();
         for index in 0..model.calls.len() {
+            // Names from the configuration also match the callee as written: an in-house
+            // client is often a local name (`const acmeHttp = createClient()`).
+            let raw = &model.calls[index].callee;
             let direct = self.canonical[unit][index]
                 .as_deref()
-                .and_then(|c| libraries.iter().position(|l| l.is_call(c)));
+                .and_then(|c| libraries.iter().position(|l| l.is_call(c)))
+                .or_else(|| {
+                    libraries
+                        .iter()
+                        .position(|l| l.tail_match && l.is_call(raw))
+                });
             let (library, client, client_timeout) = match direct {
                 Some(library) if !is_sent(model, index, &libraries[library].sent_by) => continue,
                 Some(library) => (library, None, ClientTimeout::Missing),
@@ -1536,6 +1544,32 @@ def f(url, requests):
         assert!(
             got.iter().all(|(_, t)| matches!(t, Timeout::Set(_))),
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn configured_external_calls_match_local_names() {
+        let knowledge = Knowledge::load(&crate::knowledge::VocabularyExtension {
+            external_calls: vec!["acmeHttp.get".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        let text = "const acmeHttp = makeClient();\nexport async function go() { await acmeHttp.get(\"/a\"); }";
+        let model = crate::lang::lower_source(Language::TypeScript, text.as_bytes()).unwrap();
+        let unit = Unit {
+            model,
+            file: SourceFile {
+                display: "a.ts".into(),
+                path: "a.ts".into(),
+                language: Language::TypeScript,
+                surface: Surface::Production,
+                contents: None,
+            },
+        };
+        let p = Project::link(vec![unit], &knowledge);
+        assert_eq!(
+            externals(&p, 0),
+            vec![("acmeHttp.get".into(), Timeout::Unchecked)]
         );
     }
 
