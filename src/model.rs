@@ -267,6 +267,9 @@ pub enum Value {
     /// An object that says it is a degraded answer (`{ degraded: true }`) and has no allow or
     /// deny key.
     Degraded,
+    /// An expression that is a boolean by construction: a comparison, a negation,
+    /// `Boolean(x)` / `bool(x)` / `any(...)`, or `&&` / `and` over one of those.
+    Boolean,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

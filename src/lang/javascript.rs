@@ -927,6 +927,57 @@ impl<'s> Lowerer<'s> {
         match node.kind() {
             "true" => Value::True,
             "false" => Value::False,
+            "binary_expression" => {
+                let operator = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                match operator {
+                    "===" | "!==" | "==" | "!=" | "<" | ">" | "<=" | ">=" | "instanceof" | "in" => {
+                        Value::Boolean
+                    }
+                    "&&" | "||" => {
+                        let boolean = ["left", "right"].iter().any(|f| {
+                            node.child_by_field_name(f).is_some_and(|side| {
+                                matches!(
+                                    self.value_of(unwrap(side)),
+                                    Value::True | Value::False | Value::Boolean
+                                )
+                            })
+                        });
+                        if boolean {
+                            Value::Boolean
+                        } else {
+                            Value::Other
+                        }
+                    }
+                    _ => Value::Other,
+                }
+            }
+            "unary_expression"
+                if node
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "!") =>
+            {
+                Value::Boolean
+            }
+            "call_expression" => {
+                let callee = node
+                    .child_by_field_name("function")
+                    .map(|f| path_of(f, self.b.src))
+                    .unwrap_or_default();
+                let method = callee.rsplit('.').next().unwrap_or(&callee);
+                let boolean = matches!(callee.as_str(), "Boolean" | "Array.isArray" | "isNaN")
+                    || matches!(
+                        method,
+                        "includes" | "startsWith" | "endsWith" | "test" | "some" | "every" | "has"
+                    );
+                if boolean {
+                    Value::Boolean
+                } else {
+                    Value::Other
+                }
+            }
             "null" | "undefined" => Value::Null,
             "identifier" if self.text(node) == "undefined" => Value::Null,
             "string" => string_decision(&string_content(node, self.b.src).unwrap_or_default()),

@@ -639,6 +639,42 @@ impl<'s> Lowerer<'s> {
         match node.kind() {
             "true" => Value::True,
             "false" => Value::False,
+            "comparison_operator" | "not_operator" => Value::Boolean,
+            "boolean_operator" => {
+                let boolean = ["left", "right"].iter().any(|f| {
+                    node.child_by_field_name(f).is_some_and(|side| {
+                        matches!(
+                            self.value_of(unwrap(side)),
+                            Value::True | Value::False | Value::Boolean
+                        )
+                    })
+                });
+                if boolean {
+                    Value::Boolean
+                } else {
+                    Value::Other
+                }
+            }
+            "call"
+                if node
+                    .child_by_field_name("function")
+                    .map(|f| path_of(f, self.b.src))
+                    .is_some_and(|callee| {
+                        let method = callee.rsplit('.').next().unwrap_or(&callee).to_string();
+                        matches!(
+                            callee.as_str(),
+                            "bool"
+                                | "any"
+                                | "all"
+                                | "isinstance"
+                                | "issubclass"
+                                | "callable"
+                                | "hasattr"
+                        ) || matches!(method.as_str(), "startswith" | "endswith")
+                    }) =>
+            {
+                Value::Boolean
+            }
             "none" => Value::Null,
             "string" => match string_content(node, self.b.src) {
                 Some(s) => string_decision(&s),

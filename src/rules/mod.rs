@@ -2,6 +2,7 @@
 
 mod error_leak;
 mod fail_open_auth;
+mod truthy_auth_decision;
 
 use serde::Deserialize;
 
@@ -51,6 +52,10 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
         (
             include_str!("../../rules/SEC004.toml"),
             Box::new(error_leak::ErrorLeak),
+        ),
+        (
+            include_str!("../../rules/SEC005.toml"),
+            Box::new(truthy_auth_decision::TruthyAuthDecision),
         ),
     ]
 }
