@@ -1,7 +1,10 @@
 //! The rule registry. A rule is one file here plus its documentation in `rules/<ID>.toml`.
 
+mod breaker_sites;
 mod error_leak;
 mod fail_open_auth;
+mod fail_open_breaker;
+mod half_open_real_probe;
 mod truthy_auth_decision;
 
 use serde::Deserialize;
@@ -52,6 +55,14 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
         (
             include_str!("../../rules/SEC004.toml"),
             Box::new(error_leak::ErrorLeak),
+        ),
+        (
+            include_str!("../../rules/SEC002.toml"),
+            Box::new(fail_open_breaker::FailOpenBreaker),
+        ),
+        (
+            include_str!("../../rules/SEC003.toml"),
+            Box::new(half_open_real_probe::HalfOpenRealProbe),
         ),
         (
             include_str!("../../rules/SEC005.toml"),
