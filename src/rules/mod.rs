@@ -5,6 +5,7 @@ mod error_leak;
 mod fail_open_auth;
 mod fail_open_breaker;
 mod half_open_real_probe;
+mod heavy_open_path;
 mod truthy_auth_decision;
 
 use serde::Deserialize;
@@ -48,6 +49,10 @@ pub struct RegisteredRule {
 /// Every rule faultline has, with its documentation: (TOML text, implementation).
 fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
     vec![
+        (
+            include_str!("../../rules/REL004.toml"),
+            Box::new(heavy_open_path::HeavyOpenPath),
+        ),
         (
             include_str!("../../rules/SEC001.toml"),
             Box::new(fail_open_auth::FailOpenAuth),
