@@ -114,10 +114,7 @@ fn run(
     }
 
     let project = Project::link(units, knowledge);
-    let cx = Context {
-        project: &project,
-        knowledge,
-    };
+    let cx = Context::new(&project, knowledge);
     let selected: Vec<&rules::RegisteredRule> = registry
         .rules
         .iter()

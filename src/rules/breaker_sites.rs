@@ -158,18 +158,19 @@ pub(super) struct ClassRef {
     pub index: usize,
 }
 
-/// Every breaker-shaped class of the project.
-pub(super) fn breaker_classes(cx: &Context) -> Vec<ClassRef> {
-    let mut out = Vec::new();
-    for (unit, u) in cx.project.units.iter().enumerate() {
-        for index in 0..u.model.breaker_classes.len() {
-            let class = ClassRef { unit, index };
-            if ClassView::new(cx, class).is_breaker(cx) {
-                out.push(class);
+/// Every breaker-shaped class of the project (computed once per scan).
+pub(super) fn breaker_classes<'c>(cx: &'c Context) -> &'c [ClassRef] {
+    cx.memo.breaker_classes.get_or_init(|| {
+        let mut out = Vec::new();
+        for (unit, u) in cx.project.units.iter().enumerate() {
+            for (index, class) in u.model.breaker_classes.iter().enumerate() {
+                if is_breaker(cx, class) {
+                    out.push(ClassRef { unit, index });
+                }
             }
         }
-    }
-    out
+        out
+    })
 }
 
 /// The breakers built in `unit`.
@@ -615,29 +616,6 @@ impl<'m> ClassView<'m> {
             .or_else(|| cx.knowledge.breakers.state_of(&write.value))
     }
 
-    /// An open state, and either a half-open state or a class named like a breaker: a
-    /// connection or ticket class with `"open"` / `"closed"` states is not a breaker.
-    pub fn is_breaker(&self, cx: &Context) -> bool {
-        let states: Vec<BreakerState> = self
-            .class
-            .writes
-            .iter()
-            .filter_map(|w| self.write_state(cx, w))
-            .chain(
-                self.class
-                    .tests
-                    .iter()
-                    .filter_map(|t| self.test_state(cx, t)),
-            )
-            .collect();
-        let name = normalize(&self.class.name);
-        let breaker_name = ["breaker", "circuit", "fuse"]
-            .iter()
-            .any(|w| name.contains(w));
-        states.contains(&BreakerState::Open)
-            && (states.contains(&BreakerState::HalfOpen) || breaker_name)
-    }
-
     pub fn half_open_writes(&self, cx: &Context) -> Vec<&'m StateWrite> {
         self.class
             .writes
@@ -740,6 +718,25 @@ impl<'m> ClassView<'m> {
         }
         false
     }
+}
+
+/// An open state, and either a half-open state or a class named like a breaker: a
+/// connection or ticket class with `"open"` / `"closed"` states is not a breaker.
+fn is_breaker(cx: &Context, class: &BreakerClass) -> bool {
+    let breakers = &cx.knowledge.breakers;
+    let states: Vec<BreakerState> = class
+        .writes
+        .iter()
+        .map(|w| (&w.field, &w.value))
+        .chain(class.tests.iter().map(|t| (&t.field, &t.value)))
+        .filter_map(|(field, value)| flag_state(field, value).or_else(|| breakers.state_of(value)))
+        .collect();
+    let name = normalize(&class.name);
+    let breaker_name = ["breaker", "circuit", "fuse"]
+        .iter()
+        .any(|w| name.contains(w));
+    states.contains(&BreakerState::Open)
+        && (states.contains(&BreakerState::HalfOpen) || breaker_name)
 }
 
 /// Flag-like fields: `isOpen = true`, `halfOpen = true`, tested as `this.isOpen()`.

@@ -20,7 +20,7 @@ impl Rule for FailOpenBreaker {
                 out.push(finding);
             }
         };
-        let sites = breaker_sites(cx, unit, &classes);
+        let sites = breaker_sites(cx, unit, classes);
         for site in &sites {
             let Some(guarded) = guarded_by_site(cx, site) else {
                 continue;
@@ -64,7 +64,7 @@ impl Rule for FailOpenBreaker {
         }
         caught_open_circuit(cx, unit, &sites, &mut push);
         for class in classes.iter().filter(|c| c.unit == unit) {
-            open_branch_allows(cx, *class, &classes, &mut push);
+            open_branch_allows(cx, *class, classes, &mut push);
         }
     }
 }

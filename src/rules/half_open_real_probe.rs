@@ -31,7 +31,7 @@ impl Rule for HalfOpenRealProbe {
                     continue;
                 };
                 let guarded = guarded
-                    .get_or_insert_with(|| guarded_by_class(cx, class, &classes))
+                    .get_or_insert_with(|| guarded_by_class(cx, class, classes))
                     .clone();
                 let (severity, around) = match &guarded {
                     Some(g) if g.auth => (Severity::High, format!(" around {}", g.what)),

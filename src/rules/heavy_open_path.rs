@@ -14,7 +14,7 @@ pub struct HeavyOpenPath;
 impl Rule for HeavyOpenPath {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
         let classes = breaker_classes(cx);
-        let sites = breaker_sites(cx, unit, &classes);
+        let sites = breaker_sites(cx, unit, classes);
         let mut flagged: HashSet<Span> = HashSet::new();
         let mut report = |call: &Call, through: Option<String>, place: String| {
             if !flagged.insert(call.span) {

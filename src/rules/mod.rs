@@ -18,6 +18,24 @@ use crate::project::Project;
 pub struct Context<'a> {
     pub project: &'a Project,
     pub knowledge: &'a Knowledge,
+    /// Project-wide facts that several files' checks need, computed once per scan.
+    pub memo: Memo,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(project: &'a Project, knowledge: &'a Knowledge) -> Context<'a> {
+        Context {
+            project,
+            knowledge,
+            memo: Memo::default(),
+        }
+    }
+}
+
+/// Project-wide facts computed on first use by whichever rule needs them.
+#[derive(Default)]
+pub struct Memo {
+    breaker_classes: std::sync::OnceLock<Vec<breaker_sites::ClassRef>>,
 }
 
 pub trait Rule: Send + Sync {
