@@ -752,23 +752,30 @@ fn flag_state(field: &str, value: &str) -> Option<BreakerState> {
     }
 }
 
-/// A health check, probe or fallback: calling it is not running the caller's request.
+/// A health check, probe, fallback, listener or clock: calling it is not running the caller's
+/// request.
 pub(super) fn is_synthetic_or_fallback(name: &str) -> bool {
     let n = normalize(name);
-    [
-        "health",
-        "ping",
-        "probe",
-        "canary",
-        "heartbeat",
-        "fallback",
-        "listener",
-        "logger",
-        "notify",
-        "emit",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
+    let clock = matches!(
+        n.as_str(),
+        "now" | "time" | "sleep" | "delay" | "random" | "uuid"
+    ) || n.contains("clock")
+        || n.contains("timer");
+    clock
+        || [
+            "health",
+            "ping",
+            "probe",
+            "canary",
+            "heartbeat",
+            "fallback",
+            "listener",
+            "logger",
+            "notify",
+            "emit",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
         || (n.starts_with("on") && n.len() > 2)
 }
 

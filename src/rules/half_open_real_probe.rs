@@ -117,8 +117,9 @@ fn reaches(
     if denied {
         return false;
     }
-    if view.method_of(write.func) != run_method {
-        return true;
+    let transition_method = view.method_of(write.func);
+    if transition_method != run_method {
+        return run_method.is_some_and(|r| transition_reaches(view, write, r));
     }
     if write.span.end > call.span.start {
         return false;
@@ -131,4 +132,56 @@ fn reaches(
                 }))
     });
     !branch_exits_first
+}
+
+/// A transition in another method than the one that runs the caller's function still sets the
+/// state that method sees: when the run method calls it (`this.toHalfOpen()`, also through
+/// other methods), reads it as a property (`get state()`, `@property def state`), or when it
+/// happens in a callback (`setTimeout(() => { this.state = "half_open" })`).
+fn transition_reaches(view: &ClassView, write: &StateWrite, run_method: FnId) -> bool {
+    let Some(transition_method) = view.method_of(write.func) else {
+        return false;
+    };
+    if write.func != transition_method {
+        return true;
+    }
+    let Some(name) = view.model.functions[transition_method].name.as_deref() else {
+        return false;
+    };
+    // Methods the run method reaches through `this.m()` / `self.m()`, a few calls deep.
+    let mut reached = vec![run_method];
+    let mut i = 0;
+    while i < reached.len() && reached.len() < 16 {
+        let from = reached[i];
+        for call in &view.model.calls {
+            if view.method_of(call.func) != Some(from) {
+                continue;
+            }
+            let Some(method) = call
+                .callee
+                .strip_prefix("this.")
+                .or_else(|| call.callee.strip_prefix("self."))
+            else {
+                continue;
+            };
+            let target = view
+                .functions
+                .iter()
+                .find(|(f, m)| f == m && view.model.functions[*f].name.as_deref() == Some(method));
+            if let Some(&(target, _)) = target {
+                if target == transition_method {
+                    return true;
+                }
+                if !reached.contains(&target) {
+                    reached.push(target);
+                }
+            }
+        }
+        i += 1;
+    }
+    // A property or getter named like the field the run method tests.
+    view.class
+        .tests
+        .iter()
+        .any(|t| reached.contains(&view.method_of(t.func).unwrap_or(usize::MAX)) && t.field == name)
 }
