@@ -115,6 +115,11 @@ pub(super) fn guarded_arg(
 ) -> Option<Guarded> {
     match value {
         ArgValue::Function(id) => guarded_function(cx, FnRef { unit, func: *id }),
+        // `this.verifyToken.bind(this)`
+        ArgValue::Call(callee) if callee.ends_with(".bind") => {
+            let name = callee.trim_end_matches(".bind").to_string();
+            guarded_arg(cx, unit, from, &ArgValue::Name(name))
+        }
         ArgValue::Name(name) => match cx.project.resolve_callee(unit, from, name) {
             Some(target) => guarded_function(cx, target),
             None => check_by_name(cx, name).map(|auth| Guarded {
