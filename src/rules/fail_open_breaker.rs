@@ -281,6 +281,10 @@ fn guard_call_check(
 
 fn first_arg_check(cx: &Context, unit: usize, call: &Call) -> Option<Guarded> {
     let first = call.args.iter().find(|a| a.keyword.is_none())?;
+    // `fire(...)` passes the guarded function's arguments (`breaker.fire(apiKey)`).
+    if call.method() == "fire" && !matches!(first.value, ArgValue::Function(_)) {
+        return None;
+    }
     guarded_arg(cx, unit, call.func, &first.value)
 }
 
