@@ -789,9 +789,10 @@ impl<'s> Lowerer<'s> {
         };
         let registration = match method {
             "tool" | "registerTool" if self.is_server(receiver) && arguments.len() >= 2 => {
-                let Some(name) = string_content(arguments[0], self.b.src) else {
-                    return;
-                };
+                // A name held in a constant (`TOOLS.search`, `metadata.name`) registers a
+                // tool as surely as a literal does.
+                let name = string_content(arguments[0], self.b.src)
+                    .unwrap_or_else(|| short(self.text(arguments[0])));
                 let description = if method == "tool" {
                     (arguments.len() >= 3)
                         .then(|| string_content(arguments[1], self.b.src))
