@@ -577,7 +577,10 @@ mod tests {
             &registry,
         )
         .unwrap();
-        assert_eq!(overridden.rules, vec!["SEC001"]);
+        assert_eq!(
+            overridden.rules,
+            vec!["SEC001", "SEC002", "SEC003", "SEC005"]
+        );
         assert_eq!(overridden.fail_on, FailOn::Low);
     }
 

@@ -30,6 +30,49 @@ pub struct Breakers {
     pub fail_open_options: Vec<(String, String)>,
     pub open_states: Vec<String>,
     pub half_open_states: Vec<String>,
+    pub closed_states: Vec<String>,
+    /// Option keys and keyword arguments that name a fallback function.
+    pub fallback_options: Vec<String>,
+    /// Methods that attach a fallback to a breaker instance.
+    pub fallback_methods: Vec<String>,
+    /// Calls that build a fallback policy (cockatiel).
+    pub fallback_policies: NameSet,
+    /// Rate-limit, quota and URL-allowlist checks: security checks besides auth calls.
+    pub security_checks: NameSet,
+}
+
+impl Breakers {
+    /// The state a constant names (`"open"`, `CircuitState.HALF_OPEN`, `State.Closed`),
+    /// compared without case, `_` and `-`, by its last dotted segment.
+    pub fn state_of(&self, constant: &str) -> Option<BreakerState> {
+        let key = state_key(constant);
+        let named = |list: &[String]| list.iter().any(|s| state_key(s) == key);
+        if named(&self.half_open_states) {
+            Some(BreakerState::HalfOpen)
+        } else if named(&self.open_states) {
+            Some(BreakerState::Open)
+        } else if named(&self.closed_states) {
+            Some(BreakerState::Closed)
+        } else {
+            None
+        }
+    }
+}
+
+/// The states of a circuit breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakerState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+fn state_key(constant: &str) -> String {
+    let last = constant.rsplit('.').next().unwrap_or(constant);
+    last.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Extra vocabulary from the user's configuration.
@@ -56,6 +99,11 @@ struct BreakerFile {
     fail_open_options: Vec<String>,
     open_states: Vec<String>,
     half_open_states: Vec<String>,
+    closed_states: Vec<String>,
+    fallback_options: Vec<String>,
+    fallback_methods: Vec<String>,
+    fallback_policies: Vec<String>,
+    security_checks: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +143,11 @@ impl Knowledge {
                 fail_open_options,
                 open_states: breakers.open_states,
                 half_open_states: breakers.half_open_states,
+                closed_states: breakers.closed_states,
+                fallback_options: breakers.fallback_options,
+                fallback_methods: breakers.fallback_methods,
+                fallback_policies: NameSet::new(&breakers.fallback_policies, &[])?,
+                security_checks: NameSet::new(&breakers.security_checks, &[])?,
             },
             external_calls: ExternalCalls::load(extension)?,
         })
@@ -522,6 +575,30 @@ mod tests {
                 .matches_whole("Promise.allSettled")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn breaker_states_and_security_checks() {
+        let b = Knowledge::builtin().breakers;
+        assert_eq!(b.state_of("open"), Some(BreakerState::Open));
+        assert_eq!(b.state_of("CircuitState.OPEN"), Some(BreakerState::Open));
+        assert_eq!(
+            b.state_of("BreakerState.HALF_OPEN"),
+            Some(BreakerState::HalfOpen)
+        );
+        assert_eq!(b.state_of("half-open"), Some(BreakerState::HalfOpen));
+        assert_eq!(b.state_of("State.Closed"), Some(BreakerState::Closed));
+        assert_eq!(b.state_of("idle"), None);
+        assert!(b.security_checks.matches("checkRateLimit").is_some());
+        assert!(b.security_checks.matches("enforce_quota").is_some());
+        assert!(
+            b.security_checks
+                .matches("this.rateLimiter.consume")
+                .is_some()
+        );
+        assert!(b.security_checks.matches("isAllowedUrl").is_some());
+        assert!(b.security_checks.matches("fetchWeather").is_none());
+        assert!(b.fallback_policies.matches("fallback").is_some());
     }
 
     #[test]

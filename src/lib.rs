@@ -166,10 +166,7 @@ fn run(
 
     let mut project = Project::link(units, knowledge);
     project.documentation = project::Documentation::read(&docs);
-    let cx = Context {
-        project: &project,
-        knowledge,
-    };
+    let cx = Context::new(&project, knowledge);
     let selected: Vec<&rules::RegisteredRule> = registry
         .rules
         .iter()

@@ -96,6 +96,18 @@ pub struct Model {
     pub depth_limited: bool,
     /// Comments that hold a `faultline-ignore` directive (other comments are not kept).
     pub comments: Vec<Comment>,
+    /// Expressions whose truthiness decides a branch: `if (x)`, `!x`, `x && y`, `not x`.
+    pub conditions: Vec<Condition>,
+    /// How often each local name that holds a call's result is read afterwards.
+    pub result_reads: Vec<ResultReads>,
+    /// Classes that keep a state in a field: the candidates for home-grown circuit breakers.
+    pub breaker_classes: Vec<BreakerClass>,
+    /// Literal values given to calls: `true` as an argument, `{ failClosed: false }`,
+    /// `fail_open=True`.
+    pub arg_literals: Vec<ArgLiteral>,
+    /// Decorators written as calls (`@circuit(fallback_function=f)`) and the function they
+    /// decorate.
+    pub decorator_calls: Vec<DecoratorCall>,
 }
 
 impl Model {
@@ -271,6 +283,12 @@ pub enum Value {
     /// Any other literal object, string or number: a made-up value such as a guest identity.
     Literal,
     Other,
+    /// An object that says it is a degraded answer (`{ degraded: true }`) and has no allow or
+    /// deny key.
+    Degraded,
+    /// An expression that is a boolean by construction: a comparison, a negation,
+    /// `Boolean(x)` / `bool(x)` / `any(...)`, or `&&` / `and` over one of those.
+    Boolean,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,6 +305,8 @@ pub struct Exit {
     pub func: FnId,
     /// Error text the returned or thrown value carries.
     pub leaks: Vec<Leak>,
+    /// What the returned value means as an access decision ([`Value::Other`] for a throw).
+    pub value: Value,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -460,4 +480,119 @@ pub struct EnvAccess {
     /// The variable's name as written.
     pub span: Span,
     pub func: FnId,
+}
+
+/// An expression tested for truthiness.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub func: FnId,
+    /// The tested expression without parentheses and `await`; for a call, the call's span.
+    pub span: Span,
+    /// The name or field path tested (`ok`, `decision.allowed`, `this.ok`); `None` for a call
+    /// or another expression.
+    pub name: Option<String>,
+    /// Whether the tested expression is a call.
+    pub is_call: bool,
+    pub how: TestedBy,
+}
+
+/// The construct that tests a value for truthiness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestedBy {
+    /// `if`, `elif`, `while`, a loop condition.
+    If,
+    /// `c ? a : b`, `a if c else b`.
+    Ternary,
+    /// `!x`, `not x`.
+    Not,
+    /// `x && y`, `x and y`.
+    And,
+    /// `x || y`, `x or y`.
+    Or,
+}
+
+/// A local name that holds a call's result (`const ok = await verify(t)`) and how many times
+/// the function reads it afterwards, conditions included.
+#[derive(Debug, Clone)]
+pub struct ResultReads {
+    pub func: FnId,
+    pub name: String,
+    pub reads: u32,
+}
+
+/// A class that writes constants to fields (`this.state = "open"`), with the facts a rule
+/// needs to tell whether it is a circuit breaker and how it behaves.
+#[derive(Debug, Clone)]
+pub struct BreakerClass {
+    pub name: String,
+    pub span: Span,
+    pub name_span: Span,
+    /// Constant writes to a field: `this.state = "half_open"`, `self._state = State.OPEN`.
+    pub writes: Vec<StateWrite>,
+    /// Branches taken on a field's value: `if (this.state === "open") { ... }`.
+    pub tests: Vec<StateTest>,
+    /// Fields that hold a function given to the class: `this.action = action`,
+    /// `constructor(private readonly action: ...)`, `self._func = func`.
+    pub callable_fields: Vec<String>,
+}
+
+/// `<object>.<field> = <constant>` inside a method of the class.
+#[derive(Debug, Clone)]
+pub struct StateWrite {
+    pub func: FnId,
+    /// The field's name, without the object: `state` for `this.state` or `circuit.state`.
+    pub field: String,
+    /// The constant as written: `open` for `"open"`, `CircuitState.HALF_OPEN`, `true`.
+    pub value: String,
+    /// The whole assignment.
+    pub span: Span,
+}
+
+/// A branch on a field's value: `if (this.state === "open")`, `if self.state != "closed":`,
+/// `case "open":`, `if (this.isOpen())` (as field `isOpen`, value `true`).
+#[derive(Debug, Clone)]
+pub struct StateTest {
+    pub func: FnId,
+    pub field: String,
+    pub value: String,
+    /// `==` / `===` / `is` / `in` (true) or `!=` / `!==` / `is not` (false).
+    pub equal: bool,
+    /// How the test is joined to others in the same condition.
+    pub joined: Joined,
+    /// The branch taken when the condition holds.
+    pub body: Span,
+    /// The branch returns or throws at its end, so control never leaves it forwards.
+    pub body_exits: bool,
+    /// A plain `else` branch (not an `else if` / `elif` chain).
+    pub alternative: Option<Span>,
+    pub alternative_exits: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    Single,
+    And,
+    Or,
+}
+
+/// A literal value given to a call, as a positional argument or as a key of an object literal
+/// argument / a keyword argument.
+#[derive(Debug, Clone)]
+pub struct ArgLiteral {
+    /// Index in [`Model::calls`].
+    pub call: usize,
+    /// `failClosed` in `{ failClosed: false }`, `fail_open` in `fail_open=True`; `None` for a
+    /// positional argument.
+    pub key: Option<String>,
+    /// `true`, `false`, `True`, `False`, or the decision a literal object stands for.
+    pub value: Value,
+    pub span: Span,
+}
+
+/// `@name(...)` above a function definition.
+#[derive(Debug, Clone)]
+pub struct DecoratorCall {
+    pub func: FnId,
+    /// Index in [`Model::calls`].
+    pub call: usize,
 }

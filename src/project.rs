@@ -6,7 +6,10 @@ use std::path::{Component, Path, PathBuf};
 
 mod external;
 
-pub use external::{BreakerClass, Cover, ExternalCall, Timeout, breaker_classes};
+pub use external::{
+    Cover, ExternalCall, HomeGrownBreaker, Timeout, breaker_classes, breaker_state,
+    is_breaker_class,
+};
 
 use crate::discover::SourceFile;
 use crate::knowledge::Knowledge;
@@ -316,13 +319,27 @@ impl Project {
                         HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
                         HandlerRef::Name(name) => self.resolve_callee(unit, MODULE, name),
                     };
-                    if let Some(target) = target {
-                        let reach = Reach {
-                            tool: tool.name.clone(),
-                            kind: tool.kind,
-                        };
-                        roots.push((u.file.display.clone(), unit, tool.span, reach, target));
+                    let Some(target) = target else { continue };
+                    let reach = Reach {
+                        tool: tool.name.clone(),
+                        kind: tool.kind,
+                    };
+                    // A decorator of ours around the handler (`@handle_errors`) runs on every
+                    // call of the tool: its wrapper is the code the client reaches first.
+                    for decorator in &self.function(target).decorators {
+                        if let Some(wrapper) = self.resolve_callee(target.unit, MODULE, decorator) {
+                            if wrapper != target {
+                                roots.push((
+                                    u.file.display.clone(),
+                                    unit,
+                                    tool.span,
+                                    reach.clone(),
+                                    wrapper,
+                                ));
+                            }
+                        }
                     }
+                    roots.push((u.file.display.clone(), unit, tool.span, reach, target));
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! (which function a call is in, which try protects it, which handler an exit belongs to)
 //! in one place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::*;
 
@@ -77,6 +77,8 @@ struct Frame {
     open_tries: Vec<TryId>,
     /// Handlers whose body is being lowered, innermost last.
     open_handlers: Vec<(TryId, usize)>,
+    /// Local names that hold a call's result, and how often they have been read since.
+    results: Vec<(String, u32)>,
 }
 
 pub(crate) struct Builder<'s> {
@@ -85,6 +87,10 @@ pub(crate) struct Builder<'s> {
     frames: Vec<Frame>,
     /// Class or object names whose members are being lowered, innermost last.
     owners: Vec<Option<String>>,
+    /// Classes whose bodies are being lowered, innermost last.
+    classes: Vec<BreakerClass>,
+    /// Spans already recorded as conditions: an operand of `&&` inside an `if` is tested once.
+    tested: HashSet<Span>,
 }
 
 /// Deepest nesting of syntax nodes a front end follows. Generated code can nest further; the
@@ -113,8 +119,11 @@ impl<'s> Builder<'s> {
                 env: HashMap::new(),
                 open_tries: Vec::new(),
                 open_handlers: Vec::new(),
+                results: Vec::new(),
             }],
             owners: Vec::new(),
+            classes: Vec::new(),
+            tested: HashSet::new(),
         }
     }
 
@@ -167,21 +176,143 @@ impl<'s> Builder<'s> {
             env,
             open_tries: Vec::new(),
             open_handlers: Vec::new(),
+            results: Vec::new(),
         });
         id
     }
 
     pub fn leave_function(&mut self) {
         if self.frames.len() > 1 {
-            self.frames.pop();
+            if let Some(frame) = self.frames.pop() {
+                self.flush_results(frame);
+            }
+        }
+    }
+
+    fn flush_results(&mut self, frame: Frame) {
+        for (name, reads) in frame.results {
+            self.model.result_reads.push(ResultReads {
+                func: frame.id,
+                name,
+                reads,
+            });
         }
     }
 
     pub fn add_call(&mut self, mut call: Call) -> usize {
         call.func = self.current();
         call.in_try = self.frame().open_tries.last().copied();
+        if let Some(name) = &call.assigned_to {
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+            let results = &mut self.frame_mut().results;
+            if plain && !results.iter().any(|(n, _)| n == name) {
+                results.push((name.clone(), 0));
+            }
+        }
         self.model.calls.push(call);
         self.model.calls.len() - 1
+    }
+
+    /// A read of a local name: counted when the name holds a call's result.
+    pub fn note_read(&mut self, name: &str) {
+        if let Some((_, reads)) = self.frame_mut().results.iter_mut().find(|(n, _)| n == name) {
+            *reads += 1;
+        }
+    }
+
+    /// An expression tested for truthiness; each expression is recorded once.
+    pub fn add_condition(
+        &mut self,
+        span: Span,
+        name: Option<String>,
+        is_call: bool,
+        how: TestedBy,
+    ) {
+        if !self.tested.insert(span) {
+            return;
+        }
+        let func = self.current();
+        self.model.conditions.push(Condition {
+            func,
+            span,
+            name,
+            is_call,
+            how,
+        });
+    }
+
+    pub fn add_arg_literal(&mut self, call: usize, key: Option<String>, value: Value, span: Span) {
+        self.model.arg_literals.push(ArgLiteral {
+            call,
+            key,
+            value,
+            span,
+        });
+    }
+
+    // ---- classes -------------------------------------------------------------------------
+
+    pub fn begin_class(&mut self, name: String, span: Span, name_span: Span) {
+        self.classes.push(BreakerClass {
+            name,
+            span,
+            name_span,
+            writes: Vec::new(),
+            tests: Vec::new(),
+            callable_fields: Vec::new(),
+        });
+    }
+
+    /// Ends the innermost class; it enters the model when it writes a constant to a field.
+    pub fn end_class(&mut self) {
+        if let Some(class) = self.classes.pop() {
+            if !class.writes.is_empty() {
+                self.model.breaker_classes.push(class);
+            }
+        }
+    }
+
+    pub fn in_class(&self) -> bool {
+        !self.classes.is_empty()
+    }
+
+    pub fn add_state_write(&mut self, field: String, value: String, span: Span) {
+        let func = self.current();
+        if let Some(class) = self.classes.last_mut() {
+            class.writes.push(StateWrite {
+                func,
+                field,
+                value,
+                span,
+            });
+        }
+    }
+
+    pub fn add_state_test(&mut self, mut test: StateTest) {
+        test.func = self.current();
+        if let Some(class) = self.classes.last_mut() {
+            class.tests.push(test);
+        }
+    }
+
+    /// `this.<field> = <param>`: the field holds a function or value given to the class.
+    pub fn add_callable_field(&mut self, field: String) {
+        if let Some(class) = self.classes.last_mut() {
+            if !class.callable_fields.contains(&field) {
+                class.callable_fields.push(field);
+            }
+        }
+    }
+
+    /// Whether `name` is a parameter of the function being lowered.
+    pub fn is_param(&self, name: &str) -> bool {
+        self.model.functions[self.current()]
+            .params
+            .iter()
+            .any(|p| p == name)
     }
 
     pub fn begin_try(&mut self, kind: TryKind, body: Span) -> TryId {
@@ -286,8 +417,8 @@ impl<'s> Builder<'s> {
         }
     }
 
-    /// A `return` or `throw` whose value has the given hits.
-    pub fn exit(&mut self, statement: ExitStatement, span: Span, hits: Vec<Hit>) {
+    /// A `return` or `throw` whose value has the given hits and means `value` as a decision.
+    pub fn exit(&mut self, statement: ExitStatement, span: Span, hits: Vec<Hit>, value: Value) {
         let func = self.current();
         let mut leaks = Vec::new();
         for hit in hits {
@@ -326,6 +457,7 @@ impl<'s> Builder<'s> {
             span,
             func,
             leaks,
+            value,
         });
     }
 
@@ -353,7 +485,13 @@ impl<'s> Builder<'s> {
         })
     }
 
-    pub fn finish(self) -> Model {
+    pub fn finish(mut self) -> Model {
+        while self.frames.len() > 1 {
+            self.leave_function();
+        }
+        if let Some(module) = self.frames.pop() {
+            self.flush_results(module);
+        }
         self.model
     }
 }
@@ -479,6 +617,35 @@ pub(crate) fn is_allow_key(key: &str) -> bool {
             | "verified"
             | "active"
     )
+}
+
+/// Keys of an object that, set to true, say the answer is a degraded stand-in.
+pub(crate) fn is_degraded_key(key: &str) -> bool {
+    matches!(
+        crate::knowledge::normalize(key).as_str(),
+        "degraded" | "failopen" | "failedopen" | "isdegraded"
+    )
+}
+
+/// A constant that can stand for a state: a string, a dotted constant, `true` / `false`.
+/// Returns the constant as the model records it.
+pub(crate) fn state_constant(kind: &str, text: &str, string: Option<String>) -> Option<String> {
+    match kind {
+        "string" => string,
+        "true" | "false" => Some(text.to_ascii_lowercase()),
+        "identifier" | "member_expression" | "attribute" => {
+            let last = text.rsplit('.').next().unwrap_or(text);
+            // `OPEN`, `State.HALF_OPEN`, `CircuitState.Open`: a constant, not a variable.
+            let constant = last.chars().any(|c| c.is_ascii_alphabetic())
+                && (last.chars().all(|c| !c.is_ascii_lowercase())
+                    || (text.contains('.') && last.starts_with(|c: char| c.is_ascii_uppercase())));
+            let plain = text
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '$');
+            (constant && plain).then(|| text.to_string())
+        }
+        _ => None,
+    }
 }
 
 pub(crate) fn string_decision(content: &str) -> Value {

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use super::builder::{
-    Builder, Hit, MAX_DEPTH, is_allow_key, is_logging_call, is_opaque_call, is_safe_error_property,
-    is_text_conversion, short, string_decision,
+    Builder, Hit, MAX_DEPTH, is_allow_key, is_degraded_key, is_logging_call, is_opaque_call,
+    is_safe_error_property, is_text_conversion, short, state_constant, string_decision,
 };
 use super::{named_children, node_span};
 use crate::model::*;
@@ -85,12 +85,67 @@ impl<'s> Lowerer<'s> {
                 self.function(node, None, depth);
             }
             "class_declaration" | "class" | "abstract_class_declaration" => {
-                let name = node
-                    .child_by_field_name("name")
-                    .map(|n| self.text(n).to_string());
-                self.b.push_owner(name);
+                let name_node = node.child_by_field_name("name");
+                let name = name_node.map(|n| self.text(n).to_string());
+                if let (Some(name), Some(name_node)) = (&name, name_node) {
+                    self.b
+                        .begin_class(name.clone(), node_span(node), node_span(name_node));
+                }
+                self.b.push_owner(name.clone());
                 self.children(node, depth);
                 self.b.pop_owner();
+                if name.is_some() && name_node.is_some() {
+                    self.b.end_class();
+                }
+            }
+            "identifier" | "shorthand_property_identifier" => {
+                let name = self.text(node);
+                self.b.note_read(name);
+            }
+            "if_statement" | "while_statement" | "do_statement" => {
+                if let Some(condition) = node.child_by_field_name("condition") {
+                    self.truthy(condition, TestedBy::If);
+                    if kind == "if_statement" && self.b.in_class() {
+                        self.state_tests(node, condition);
+                    }
+                }
+                self.children(node, depth);
+            }
+            "ternary_expression" => {
+                if let Some(condition) = node.child_by_field_name("condition") {
+                    self.truthy(condition, TestedBy::Ternary);
+                }
+                self.children(node, depth);
+            }
+            "unary_expression" => {
+                let not = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "!");
+                if let (true, Some(argument)) = (not, node.child_by_field_name("argument")) {
+                    self.truthy(argument, TestedBy::Not);
+                }
+                self.children(node, depth);
+            }
+            "binary_expression" => {
+                let operator = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                let how = match operator {
+                    "&&" => Some(TestedBy::And),
+                    "||" => Some(TestedBy::Or),
+                    _ => None,
+                };
+                if let (Some(how), Some(left)) = (how, node.child_by_field_name("left")) {
+                    self.truthy(left, how);
+                }
+                self.children(node, depth);
+            }
+            "switch_statement" => {
+                if self.b.in_class() {
+                    self.switch_state_tests(node);
+                }
+                self.children(node, depth);
             }
             "variable_declarator" => self.declarator(node, depth),
             "assignment_expression" | "augmented_assignment_expression" => {
@@ -239,20 +294,26 @@ impl<'s> Lowerer<'s> {
 
     /// `constructor(private client: ApiClient)` and `server: McpServer` tell what a name holds.
     fn typed_parameter(&mut self, node: Node, depth: usize) {
-        let pattern = node.child_by_field_name("pattern");
+        let pattern = node
+            .child_by_field_name("pattern")
+            .filter(|p| p.kind() == "identifier");
         let type_name = node
             .child_by_field_name("type")
             .and_then(|t| t.named_child(0))
             .filter(|t| t.kind() == "type_identifier")
             .map(|t| self.text(t).to_string());
-        if let (Some(pattern), Some(class)) = (pattern, type_name) {
-            if pattern.kind() == "identifier" {
-                let name = self.text(pattern).to_string();
-                let has_modifier = {
-                    let mut cursor = node.walk();
-                    node.children(&mut cursor)
-                        .any(|c| c.kind() == "accessibility_modifier" || c.kind() == "readonly")
-                };
+        let has_modifier = {
+            let mut cursor = node.walk();
+            node.children(&mut cursor)
+                .any(|c| c.kind() == "accessibility_modifier" || c.kind() == "readonly")
+        };
+        if let Some(pattern) = pattern {
+            let name = self.text(pattern).to_string();
+            // A parameter property is a field that holds what the caller gave.
+            if has_modifier && self.b.in_class() {
+                self.b.add_callable_field(name.clone());
+            }
+            if let Some(class) = type_name {
                 if has_modifier {
                     self.b.model.instances.push(Instance {
                         name: format!("this.{name}"),
@@ -450,6 +511,9 @@ impl<'s> Lowerer<'s> {
                 value: self.simple_value(right),
                 span: node_span(node),
             });
+        }
+        if node.kind() == "assignment_expression" && self.b.in_class() {
+            self.class_field_write(left, right, node);
         }
         if node.kind() == "assignment_expression" {
             self.env_write(left);
@@ -662,7 +726,8 @@ impl<'s> Lowerer<'s> {
         let span = node_span(node);
         self.tool_registration(&callee, node, &arguments, &args);
         self.tool_declaration(&callee, &arguments);
-        self.b.add_call(Call {
+        let literals = self.arg_literals(&arguments);
+        let index = self.b.add_call(Call {
             callee,
             span,
             callee_span: node_span(callee_node),
@@ -674,12 +739,54 @@ impl<'s> Lowerer<'s> {
             result_used: used,
             assigned_to,
         });
+        for (key, value, literal_span) in literals {
+            self.b.add_arg_literal(index, key, value, literal_span);
+        }
+    }
+
+    /// Literal decisions among a call's arguments: `true`, `{ allowed: true }`, and the
+    /// boolean entries of object literals (`{ failClosed: false }`).
+    fn arg_literals(&self, arguments: &[Node]) -> Vec<(Option<String>, Value, Span)> {
+        let mut out = Vec::new();
+        for arg in arguments {
+            let inner = unwrap(*arg);
+            let value = self.value_of(inner);
+            if matches!(
+                value,
+                Value::True | Value::False | Value::Allow | Value::Deny | Value::Degraded
+            ) {
+                out.push((None, value, node_span(inner)));
+            }
+            if inner.kind() != "object" {
+                continue;
+            }
+            for pair in named_children(inner).filter(|p| p.kind() == "pair") {
+                let (Some(key), Some(v)) = (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                let value = match unwrap(v).kind() {
+                    "true" => Value::True,
+                    "false" => Value::False,
+                    _ => continue,
+                };
+                let key = string_content(key, self.b.src).unwrap_or_else(|| self.text(key).into());
+                out.push((Some(key), value, node_span(pair)));
+            }
+        }
+        out
     }
 
     /// Lowers what a callee expression contains (`fetch(url).then` holds a call).
     fn visit_callee(&mut self, callee: Node, depth: usize) {
         match callee.kind() {
-            "identifier" | "this" | "property_identifier" => {}
+            "identifier" => {
+                let name = self.text(callee);
+                self.b.note_read(name);
+            }
+            "this" | "property_identifier" => {}
             "member_expression" => {
                 self.env_read(callee);
                 if let Some(object) = callee.child_by_field_name("object") {
@@ -775,18 +882,15 @@ impl<'s> Lowerer<'s> {
         };
         let registration = match method {
             "tool" | "registerTool" if self.is_server(receiver) && arguments.len() >= 2 => {
-                // `server.tool(TOOLS.search_code, ...)`: the constant's value, else the name
-                // as written.
-                let name = string_content(arguments[0], self.b.src).or_else(|| {
+                // A name held in a constant (`TOOLS.search`, `metadata.name`) registers a
+                // tool as surely as a literal does; a string constant of this file names it.
+                let name = string_content(arguments[0], self.b.src).unwrap_or_else(|| {
                     let first = unwrap(arguments[0]);
-                    matches!(first.kind(), "identifier" | "member_expression").then(|| {
-                        let path = path_of(first, self.b.src);
-                        self.strings.get(&path).cloned().unwrap_or(path)
-                    })
+                    let path = matches!(first.kind(), "identifier" | "member_expression")
+                        .then(|| path_of(first, self.b.src));
+                    path.and_then(|p| self.strings.get(&p).cloned())
+                        .unwrap_or_else(|| short(self.text(arguments[0])))
                 });
-                let Some(name) = name else {
-                    return;
-                };
                 let description = if method == "tool" {
                     (arguments.len() >= 3)
                         .then(|| string_content(arguments[1], self.b.src))
@@ -915,7 +1019,7 @@ impl<'s> Lowerer<'s> {
         }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         self.b
-            .exit(ExitStatement::Return, node_span(statement), hits);
+            .exit(ExitStatement::Return, node_span(statement), hits, decision);
         if let Some(value) = value {
             match unwrap(value).kind() {
                 "call_expression" | "new_expression" => {
@@ -932,7 +1036,8 @@ impl<'s> Lowerer<'s> {
         }
         let value = node.named_child(0);
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
-        self.b.exit(ExitStatement::Throw, node_span(node), hits);
+        self.b
+            .exit(ExitStatement::Throw, node_span(node), hits, Value::Other);
         if let Some(value) = value {
             self.visit(value, depth + 1);
         }
@@ -943,11 +1048,63 @@ impl<'s> Lowerer<'s> {
         match node.kind() {
             "true" => Value::True,
             "false" => Value::False,
+            "binary_expression" => {
+                let operator = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                match operator {
+                    "===" | "!==" | "==" | "!=" | "<" | ">" | "<=" | ">=" | "instanceof" | "in" => {
+                        Value::Boolean
+                    }
+                    "&&" | "||" => {
+                        let boolean = ["left", "right"].iter().any(|f| {
+                            node.child_by_field_name(f).is_some_and(|side| {
+                                matches!(
+                                    self.value_of(unwrap(side)),
+                                    Value::True | Value::False | Value::Boolean
+                                )
+                            })
+                        });
+                        if boolean {
+                            Value::Boolean
+                        } else {
+                            Value::Other
+                        }
+                    }
+                    _ => Value::Other,
+                }
+            }
+            "unary_expression"
+                if node
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "!") =>
+            {
+                Value::Boolean
+            }
+            "call_expression" => {
+                let callee = node
+                    .child_by_field_name("function")
+                    .map(|f| path_of(f, self.b.src))
+                    .unwrap_or_default();
+                let method = callee.rsplit('.').next().unwrap_or(&callee);
+                let boolean = matches!(callee.as_str(), "Boolean" | "Array.isArray" | "isNaN")
+                    || matches!(
+                        method,
+                        "includes" | "startsWith" | "endsWith" | "test" | "some" | "every" | "has"
+                    );
+                if boolean {
+                    Value::Boolean
+                } else {
+                    Value::Other
+                }
+            }
             "null" | "undefined" => Value::Null,
             "identifier" if self.text(node) == "undefined" => Value::Null,
             "string" => string_decision(&string_content(node, self.b.src).unwrap_or_default()),
             "number" | "template_string" | "array" => Value::Literal,
             "object" => {
+                let mut degraded = false;
                 for pair in named_children(node).filter(|p| p.kind() == "pair") {
                     let (Some(key), Some(value)) = (
                         pair.child_by_field_name("key"),
@@ -964,8 +1121,13 @@ impl<'s> Lowerer<'s> {
                             _ => {}
                         }
                     }
+                    degraded |= is_degraded_key(&key) && unwrap(value).kind() == "true";
                 }
-                Value::Literal
+                if degraded {
+                    Value::Degraded
+                } else {
+                    Value::Literal
+                }
             }
             _ => Value::Other,
         }
@@ -982,6 +1144,266 @@ impl<'s> Lowerer<'s> {
             }),
             _ => false,
         })
+    }
+
+    // ---- conditions and breaker state -----------------------------------------------------
+
+    /// Records the parts of `node` whose truthiness decides: the expression itself, or both
+    /// sides of `&&` / `||`, through parentheses, `await` and `!`.
+    fn truthy(&mut self, node: Node, how: TestedBy) {
+        self.truthy_at(node, how, 0);
+    }
+
+    fn truthy_at(&mut self, node: Node, how: TestedBy, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        let inner = unwrap(node);
+        match inner.kind() {
+            "call_expression" => self.b.add_condition(node_span(inner), None, true, how),
+            "identifier" | "member_expression" | "subscript_expression" => {
+                let name = path_of(inner, self.b.src);
+                self.b
+                    .add_condition(node_span(inner), Some(name), false, how);
+            }
+            "unary_expression" => {
+                let not = inner
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "!");
+                if let (true, Some(argument)) = (not, inner.child_by_field_name("argument")) {
+                    self.truthy_at(argument, TestedBy::Not, depth + 1);
+                }
+            }
+            "binary_expression" => {
+                let operator = inner
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                if matches!(operator, "&&" | "||") {
+                    for side in ["left", "right"] {
+                        if let Some(operand) = inner.child_by_field_name(side) {
+                            self.truthy_at(operand, how, depth + 1);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `this.state = "open"` and `this.action = action` inside a class.
+    fn class_field_write(&mut self, left: Node, right: Node, assignment: Node) {
+        if left.kind() != "member_expression" {
+            return;
+        }
+        let Some(property) = left.child_by_field_name("property") else {
+            return;
+        };
+        let field = self.text(property).trim_start_matches('#').to_string();
+        let value = unwrap(right);
+        let string = string_content(value, self.b.src);
+        let value_text = if value.kind() == "member_expression" {
+            path_of(value, self.b.src)
+        } else {
+            self.text(value).to_string()
+        };
+        if let Some(constant) = state_constant(value.kind(), &value_text, string) {
+            self.b
+                .add_state_write(field.clone(), constant, node_span(assignment));
+        }
+        let on_this = left
+            .child_by_field_name("object")
+            .is_some_and(|o| o.kind() == "this");
+        if on_this && value.kind() == "identifier" && self.b.is_param(self.text(value)) {
+            self.b.add_callable_field(field);
+        }
+    }
+
+    /// The field comparisons in an `if` condition, each with the branches it selects.
+    fn state_tests(&mut self, statement: Node, condition: Node) {
+        let Some(consequence) = statement.child_by_field_name("consequence") else {
+            return;
+        };
+        let alternative = statement
+            .child_by_field_name("alternative")
+            .and_then(|a| named_children(a).find(|c| c.kind() != "comment"))
+            .filter(|a| a.kind() != "if_statement");
+        let mut found = Vec::new();
+        let joined = self.comparisons(unwrap(condition), &mut found, 0);
+        for (field, value, equal) in found {
+            self.b.add_state_test(StateTest {
+                func: MODULE,
+                field,
+                value,
+                equal,
+                joined,
+                body: node_span(consequence),
+                body_exits: exits_function(consequence, 0),
+                alternative: alternative.map(node_span),
+                alternative_exits: alternative.is_some_and(|a| exits_function(a, 0)),
+            });
+        }
+    }
+
+    /// Collects `<x>.<field> === <constant>` tests (and `x.isOpen()` / `x.isOpen` as
+    /// `isOpen === true`) joined by one kind of `&&` / `||`.
+    fn comparisons(
+        &self,
+        node: Node,
+        out: &mut Vec<(String, String, bool)>,
+        depth: usize,
+    ) -> Joined {
+        if depth > 16 {
+            return Joined::Single;
+        }
+        let node = unwrap(node);
+        match node.kind() {
+            "binary_expression" => {
+                let operator = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) else {
+                    return Joined::Single;
+                };
+                match operator {
+                    "&&" | "||" => {
+                        let joined = if operator == "&&" {
+                            Joined::And
+                        } else {
+                            Joined::Or
+                        };
+                        let mut inner = Vec::new();
+                        let a = self.comparisons(left, &mut inner, depth + 1);
+                        let b = self.comparisons(right, &mut inner, depth + 1);
+                        // A mix of `&&` and `||` selects nothing simple.
+                        if [a, b].iter().all(|j| *j == Joined::Single || *j == joined) {
+                            out.extend(inner);
+                        }
+                        joined
+                    }
+                    "===" | "==" | "!==" | "!=" => {
+                        let equal = operator.starts_with('=');
+                        if let Some((field, value)) = self
+                            .field_and_constant(left, right)
+                            .or_else(|| self.field_and_constant(right, left))
+                        {
+                            out.push((field, value, equal));
+                        }
+                        Joined::Single
+                    }
+                    _ => Joined::Single,
+                }
+            }
+            "unary_expression" => {
+                let not = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "!");
+                if let (true, Some(argument)) = (not, node.child_by_field_name("argument")) {
+                    if let Some(field) = self.flag_field(argument) {
+                        out.push((field, "true".into(), false));
+                    }
+                }
+                Joined::Single
+            }
+            _ => {
+                if let Some(field) = self.flag_field(node) {
+                    out.push((field, "true".into(), true));
+                }
+                Joined::Single
+            }
+        }
+    }
+
+    /// `x.isOpen()` or `x.isOpen`: the field or method name, for a flag-like test.
+    fn flag_field(&self, node: Node) -> Option<String> {
+        let node = unwrap(node);
+        let target = match node.kind() {
+            "call_expression" => {
+                let arguments = node.child_by_field_name("arguments")?;
+                if arguments.named_child_count() > 0 {
+                    return None;
+                }
+                node.child_by_field_name("function")?
+            }
+            _ => node,
+        };
+        if target.kind() != "member_expression" {
+            return None;
+        }
+        let property = target.child_by_field_name("property")?;
+        Some(self.text(property).trim_start_matches('#').to_string())
+    }
+
+    /// `this.state` against `"open"` / `CircuitState.OPEN` / `OPEN`.
+    fn field_and_constant(&self, field: Node, constant: Node) -> Option<(String, String)> {
+        let field = unwrap(field);
+        if field.kind() != "member_expression" {
+            return None;
+        }
+        let property = field.child_by_field_name("property")?;
+        let constant = unwrap(constant);
+        let text = if constant.kind() == "member_expression" {
+            path_of(constant, self.b.src)
+        } else {
+            self.text(constant).to_string()
+        };
+        let value = state_constant(constant.kind(), &text, string_content(constant, self.b.src))?;
+        Some((
+            self.text(property).trim_start_matches('#').to_string(),
+            value,
+        ))
+    }
+
+    /// `switch (this.state) { case "open": ... }`: one test per case.
+    fn switch_state_tests(&mut self, statement: Node) {
+        let Some(value) = statement.child_by_field_name("value") else {
+            return;
+        };
+        let subject = unwrap(value);
+        if subject.kind() != "member_expression" {
+            return;
+        }
+        let Some(property) = subject.child_by_field_name("property") else {
+            return;
+        };
+        let field = self.text(property).trim_start_matches('#').to_string();
+        let Some(body) = statement.child_by_field_name("body") else {
+            return;
+        };
+        for case in named_children(body).filter(|c| c.kind() == "switch_case") {
+            let Some(constant) = case.child_by_field_name("value") else {
+                continue;
+            };
+            let constant = unwrap(constant);
+            let text = if constant.kind() == "member_expression" {
+                path_of(constant, self.b.src)
+            } else {
+                self.text(constant).to_string()
+            };
+            let Some(value) =
+                state_constant(constant.kind(), &text, string_content(constant, self.b.src))
+            else {
+                continue;
+            };
+            let exits = named_children(case)
+                .filter(|c| Some(*c) != case.child_by_field_name("value"))
+                .any(|c| exits_function(c, 0));
+            self.b.add_state_test(StateTest {
+                func: MODULE,
+                field: field.clone(),
+                value,
+                equal: true,
+                joined: Joined::Single,
+                body: node_span(case),
+                body_exits: exits,
+                alternative: None,
+                alternative_exits: false,
+            });
+        }
     }
 
     // ---- imports and exports -------------------------------------------------------------
@@ -1447,6 +1869,29 @@ fn head_span(node: Node) -> Span {
         .map_or(node.end_byte(), |b| b.start_byte())
         .max(start);
     Span::new(start, end)
+}
+
+/// The statement returns or throws on every path: control never continues after it in the
+/// function (`break` and `continue` do not count).
+fn exits_function(statement: Node, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match statement.kind() {
+        "return_statement" | "throw_statement" => true,
+        "statement_block" => named_children(statement).any(|s| exits_function(s, depth + 1)),
+        "if_statement" => {
+            let consequence = statement.child_by_field_name("consequence");
+            let alternative = statement
+                .child_by_field_name("alternative")
+                .and_then(|a| a.named_child(0));
+            matches!(
+                (consequence, alternative),
+                (Some(c), Some(a)) if exits_function(c, depth + 1) && exits_function(a, depth + 1)
+            )
+        }
+        _ => false,
+    }
 }
 
 /// Control cannot reach the end of the block.

@@ -72,3 +72,159 @@ pub(crate) fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t
     let count = node.named_child_count();
     (0..count).filter_map(move |i| node.named_child(i as u32))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn lower(language: Language, src: &str) -> Model {
+        lower_source(language, src.as_bytes()).expect("parses")
+    }
+
+    fn text(src: &str, span: Span) -> &str {
+        &src[span.start as usize..span.end as usize]
+    }
+
+    #[test]
+    fn conditions_and_result_reads_typescript() {
+        let src = r#"
+async function f(t: string, u: string) {
+  if (!(await authz.check(u, "x"))) throw new Error("no");
+  const ok = await verifyToken(t);
+  if (!ok) return;
+  const user = await authenticate(t);
+  if (user && user.admin) audit(user);
+  return ok ? 1 : 2;
+}
+"#;
+        let m = lower(Language::TypeScript, src);
+        let tested: Vec<(&str, TestedBy)> = m
+            .conditions
+            .iter()
+            .map(|c| (text(src, c.span), c.how))
+            .collect();
+        assert!(tested.contains(&("authz.check(u, \"x\")", TestedBy::Not)));
+        assert!(tested.contains(&("ok", TestedBy::Not)));
+        assert!(tested.contains(&("ok", TestedBy::Ternary)));
+        assert!(tested.contains(&("user.admin", TestedBy::If)));
+        let reads = |n: &str| m.result_reads.iter().find(|r| r.name == n).map(|r| r.reads);
+        assert_eq!(reads("ok"), Some(2));
+        assert_eq!(reads("user"), Some(3));
+    }
+
+    #[test]
+    fn conditions_and_result_reads_python() {
+        let src = r#"
+def f(t, u):
+    if not verify_token(t):
+        raise PermissionError()
+    ok = check_permission(u, "x")
+    if ok and u:
+        pass
+    decision = authorize(u)
+    return decision.get("allowed") is True
+"#;
+        let m = lower(Language::Python, src);
+        let tested: Vec<(&str, TestedBy)> = m
+            .conditions
+            .iter()
+            .map(|c| (text(src, c.span), c.how))
+            .collect();
+        assert!(tested.contains(&("verify_token(t)", TestedBy::Not)));
+        assert!(tested.contains(&("ok", TestedBy::If)));
+        let reads = |n: &str| m.result_reads.iter().find(|r| r.name == n).map(|r| r.reads);
+        assert_eq!(reads("ok"), Some(1));
+        assert_eq!(reads("decision"), Some(1));
+    }
+
+    #[test]
+    fn breaker_class_facts_typescript() {
+        let src = r#"
+class Breaker {
+  private state: "closed" | "open" | "half_open" = "closed";
+  constructor(private readonly action: (...a: unknown[]) => Promise<unknown>, opts: Opts) {}
+  async fire(...args: unknown[]) {
+    if (this.state === "open" && Date.now() < this.next) {
+      return true;
+    } else {
+      this.state = CircuitState.HALF_OPEN;
+    }
+    switch (this.state) { case "closed": break; }
+    return this.action(...args);
+  }
+}
+"#;
+        let m = lower(Language::TypeScript, src);
+        let class = &m.breaker_classes[0];
+        assert_eq!(class.name, "Breaker");
+        assert_eq!(class.callable_fields, vec!["action".to_string()]);
+        assert_eq!(class.writes[0].value, "CircuitState.HALF_OPEN");
+        let test = &class.tests[0];
+        assert_eq!(
+            (test.field.as_str(), test.value.as_str(), test.equal),
+            ("state", "open", true)
+        );
+        assert_eq!(test.joined, Joined::And);
+        assert!(test.body_exits && !test.alternative_exits);
+        assert!(class.tests.iter().any(|t| t.value == "closed"));
+        let exit = m
+            .exits
+            .iter()
+            .find(|e| text(src, e.span) == "return true;")
+            .unwrap();
+        assert_eq!(exit.value, Value::True);
+    }
+
+    #[test]
+    fn breaker_class_facts_python() {
+        let src = r#"
+class Breaker:
+    def __init__(self, func):
+        self._func = func
+        self.state = "closed"
+
+    def call(self, *args):
+        if self.state in (State.OPEN, State.HALF_OPEN):
+            return {"degraded": True}
+        elif self.is_open():
+            raise Open()
+        return self._func(*args)
+"#;
+        let m = lower(Language::Python, src);
+        let class = &m.breaker_classes[0];
+        assert_eq!(class.callable_fields, vec!["_func".to_string()]);
+        assert_eq!(class.writes[0].value, "closed");
+        let values: Vec<&str> = class.tests.iter().map(|t| t.value.as_str()).collect();
+        assert_eq!(values, vec!["State.OPEN", "State.HALF_OPEN", "true"]);
+        assert_eq!(class.tests[0].joined, Joined::Or);
+        assert!(class.tests[2].body_exits);
+        assert!(m.exits.iter().any(|e| e.value == Value::Degraded));
+    }
+
+    #[test]
+    fn literals_and_decorator_calls() {
+        let js = "const b = new CircuitBreaker(check, { failClosed: false, timeout: 3 });\nb.fallback(true);";
+        let m = lower(Language::JavaScript, js);
+        let keyed: Vec<(Option<&str>, Value)> = m
+            .arg_literals
+            .iter()
+            .map(|l| (l.key.as_deref(), l.value))
+            .collect();
+        assert_eq!(
+            keyed,
+            vec![(Some("failClosed"), Value::False), (None, Value::True)]
+        );
+
+        let py = "@circuit(failure_threshold=3, fallback_function=allow)\ndef verify(t):\n    pass\nb = CircuitBreaker(fail_open=True)\n";
+        let m = lower(Language::Python, py);
+        let d = &m.decorator_calls[0];
+        assert_eq!(m.calls[d.call].callee, "circuit");
+        assert_eq!(m.functions[d.func].name.as_deref(), Some("verify"));
+        assert!(
+            m.arg_literals
+                .iter()
+                .any(|l| l.key.as_deref() == Some("fail_open") && l.value == Value::True)
+        );
+    }
+}

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use super::builder::{
-    Builder, Hit, MAX_DEPTH, Origin, is_allow_key, is_logging_call, is_opaque_call,
-    is_safe_error_property, is_text_conversion, short, string_decision,
+    Builder, Hit, MAX_DEPTH, Origin, is_allow_key, is_degraded_key, is_logging_call,
+    is_opaque_call, is_safe_error_property, is_text_conversion, short, state_constant,
+    string_decision,
 };
 use super::{named_children, node_span};
 use crate::model::*;
@@ -73,17 +74,69 @@ impl<'s> Lowerer<'s> {
                 self.lambda(node, depth);
             }
             "class_definition" => {
-                let name = node
-                    .child_by_field_name("name")
-                    .map(|n| self.text(n).to_string());
+                let name_node = node.child_by_field_name("name");
+                let name = name_node.map(|n| self.text(n).to_string());
                 if let Some(bases) = node.child_by_field_name("superclasses") {
                     self.visit(bases, depth + 1);
                 }
-                self.b.push_owner(name);
+                if let (Some(name), Some(name_node)) = (&name, name_node) {
+                    self.b
+                        .begin_class(name.clone(), node_span(node), node_span(name_node));
+                }
+                self.b.push_owner(name.clone());
                 if let Some(body) = node.child_by_field_name("body") {
                     self.children(body, depth);
                 }
                 self.b.pop_owner();
+                if name.is_some() && name_node.is_some() {
+                    self.b.end_class();
+                }
+            }
+            "identifier" => {
+                let name = self.text(node);
+                self.b.note_read(name);
+            }
+            // `x.attr`: the attribute's name is not a read of a local of that name.
+            "attribute" => {
+                if let Some(object) = node.child_by_field_name("object") {
+                    self.visit(object, depth + 1);
+                }
+            }
+            "keyword_argument" => {
+                if let Some(value) = node.child_by_field_name("value") {
+                    self.visit(value, depth + 1);
+                }
+            }
+            "if_statement" | "elif_clause" | "while_statement" => {
+                if let Some(condition) = node.child_by_field_name("condition") {
+                    self.truthy(condition, TestedBy::If);
+                    if node.kind() != "while_statement" && self.b.in_class() {
+                        self.state_tests(node, condition);
+                    }
+                }
+                self.children(node, depth);
+            }
+            "conditional_expression" => {
+                if let Some(condition) = node.named_child(1) {
+                    self.truthy(condition, TestedBy::Ternary);
+                }
+                self.children(node, depth);
+            }
+            "not_operator" => {
+                if let Some(argument) = node.child_by_field_name("argument") {
+                    self.truthy(argument, TestedBy::Not);
+                }
+                self.children(node, depth);
+            }
+            "boolean_operator" => {
+                let how = match node.child_by_field_name("operator").map(|o| o.kind()) {
+                    Some("and") => TestedBy::And,
+                    _ => TestedBy::Or,
+                };
+                if let Some(left) = node.child_by_field_name("left") {
+                    self.truthy(left, how);
+                }
+                self.children(node, depth);
             }
             "assignment" | "augmented_assignment" => self.assignment(node, depth),
             "call" => self.call(node, depth, true, None),
@@ -121,8 +174,15 @@ impl<'s> Lowerer<'s> {
         let decorators: Vec<Node> = named_children(node)
             .filter(|c| c.kind() == "decorator")
             .collect();
+        let mut decorator_calls = Vec::new();
         for decorator in &decorators {
+            let first = self.b.model.calls.len();
             self.visit(*decorator, depth + 1);
+            let expression = decorator.named_child(0).map(node_span);
+            decorator_calls.extend(
+                (first..self.b.model.calls.len())
+                    .filter(|&i| Some(self.b.model.calls[i].span) == expression),
+            );
         }
         let Some(definition) = node.child_by_field_name("definition") else {
             return;
@@ -131,6 +191,12 @@ impl<'s> Lowerer<'s> {
             return self.visit(definition, depth + 1);
         }
         let id = self.function(definition, &decorators, depth);
+        for call in decorator_calls {
+            self.b
+                .model
+                .decorator_calls
+                .push(DecoratorCall { func: id, call });
+        }
         let docstring = self.docstring(definition);
         self.decorated_tool_declaration(&decorators, definition, docstring.as_deref());
         for decorator in decorators {
@@ -350,6 +416,9 @@ impl<'s> Lowerer<'s> {
                 span: node_span(node),
             });
         }
+        if node.kind() == "assignment" && self.b.in_class() {
+            self.class_field_write(left, inner, node);
+        }
         if node.kind() == "assignment" && self.b.in_handler() {
             let decision = self.value_of(inner);
             self.b.handler_exit(
@@ -476,10 +545,16 @@ impl<'s> Lowerer<'s> {
             if let Some(object) = function.child_by_field_name("object") {
                 if object.kind() != "identifier" {
                     self.visit(object, depth + 1);
+                } else {
+                    let name = self.text(object);
+                    self.b.note_read(name);
                 }
             }
         } else if function.kind() != "identifier" {
             self.visit(function, depth + 1);
+        } else {
+            let name = self.text(function);
+            self.b.note_read(name);
         }
         let mut args = Vec::new();
         if let Some(list) = node.child_by_field_name("arguments") {
@@ -505,7 +580,8 @@ impl<'s> Lowerer<'s> {
         self.tool_call(&callee, node, &args);
         self.env_call(&callee, node);
         self.tool_definition_call(&callee, node);
-        self.b.add_call(Call {
+        let literals = self.arg_literals(node);
+        let index = self.b.add_call(Call {
             callee,
             span: node_span(node),
             callee_span: node_span(function),
@@ -517,6 +593,40 @@ impl<'s> Lowerer<'s> {
             result_used: used,
             assigned_to,
         });
+        for (key, value, span) in literals {
+            self.b.add_arg_literal(index, key, value, span);
+        }
+    }
+
+    /// Literal decisions among a call's arguments: `True`, `{"allowed": True}`,
+    /// `fail_open=True`.
+    fn arg_literals(&self, call: Node) -> Vec<(Option<String>, Value, Span)> {
+        let Some(list) = call.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for arg in named_children(list) {
+            let (key, value_node) = if arg.kind() == "keyword_argument" {
+                let Some(value) = arg.child_by_field_name("value") else {
+                    continue;
+                };
+                (
+                    arg.child_by_field_name("name")
+                        .map(|n| self.text(n).to_string()),
+                    value,
+                )
+            } else {
+                (None, arg)
+            };
+            let value = self.value_of(unwrap(value_node));
+            if matches!(
+                value,
+                Value::True | Value::False | Value::Allow | Value::Deny | Value::Degraded
+            ) {
+                out.push((key, value, node_span(arg)));
+            }
+        }
+        out
     }
 
     fn tool_call(&mut self, callee: &str, node: Node, args: &[Arg]) {
@@ -663,8 +773,9 @@ impl<'s> Lowerer<'s> {
                 .handler_exit(node_span(statement), ExitKind::Return(decision));
         }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
+        let decision = value.map_or(Value::Null, |v| self.value_of(unwrap(v)));
         self.b
-            .exit(ExitStatement::Return, node_span(statement), hits);
+            .exit(ExitStatement::Return, node_span(statement), hits, decision);
         if let Some(value) = value {
             self.visit(value, depth + 1);
         }
@@ -677,7 +788,8 @@ impl<'s> Lowerer<'s> {
         let cause = node.child_by_field_name("cause");
         let value = named_children(node).find(|c| Some(*c) != cause && c.kind() != "comment");
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
-        self.b.exit(ExitStatement::Throw, node_span(node), hits);
+        self.b
+            .exit(ExitStatement::Throw, node_span(node), hits, Value::Other);
         self.children(node, depth);
     }
 
@@ -685,6 +797,42 @@ impl<'s> Lowerer<'s> {
         match node.kind() {
             "true" => Value::True,
             "false" => Value::False,
+            "comparison_operator" | "not_operator" => Value::Boolean,
+            "boolean_operator" => {
+                let boolean = ["left", "right"].iter().any(|f| {
+                    node.child_by_field_name(f).is_some_and(|side| {
+                        matches!(
+                            self.value_of(unwrap(side)),
+                            Value::True | Value::False | Value::Boolean
+                        )
+                    })
+                });
+                if boolean {
+                    Value::Boolean
+                } else {
+                    Value::Other
+                }
+            }
+            "call"
+                if node
+                    .child_by_field_name("function")
+                    .map(|f| path_of(f, self.b.src))
+                    .is_some_and(|callee| {
+                        let method = callee.rsplit('.').next().unwrap_or(&callee).to_string();
+                        matches!(
+                            callee.as_str(),
+                            "bool"
+                                | "any"
+                                | "all"
+                                | "isinstance"
+                                | "issubclass"
+                                | "callable"
+                                | "hasattr"
+                        ) || matches!(method.as_str(), "startswith" | "endswith")
+                    }) =>
+            {
+                Value::Boolean
+            }
             "none" => Value::Null,
             "string" => match string_content(node, self.b.src) {
                 Some(s) => string_decision(&s),
@@ -692,6 +840,7 @@ impl<'s> Lowerer<'s> {
             },
             "integer" | "float" | "list" | "tuple" => Value::Literal,
             "dictionary" => {
+                let mut degraded = false;
                 for pair in named_children(node).filter(|p| p.kind() == "pair") {
                     let (Some(key), Some(value)) = (
                         pair.child_by_field_name("key"),
@@ -709,8 +858,13 @@ impl<'s> Lowerer<'s> {
                             _ => {}
                         }
                     }
+                    degraded |= is_degraded_key(&key) && value.kind() == "true";
                 }
-                Value::Literal
+                if degraded {
+                    Value::Degraded
+                } else {
+                    Value::Literal
+                }
             }
             "call" => {
                 // `dict(allowed=True)`, `AuthResult(valid=True)`.
@@ -1022,6 +1176,251 @@ impl<'s> Lowerer<'s> {
             }
         }
         hits
+    }
+}
+
+impl Lowerer<'_> {
+    /// Records the parts of `node` whose truthiness decides: the expression itself, or both
+    /// sides of `and` / `or`, through parentheses, `await` and `not`.
+    fn truthy(&mut self, node: Node, how: TestedBy) {
+        self.truthy_at(node, how, 0);
+    }
+
+    fn truthy_at(&mut self, node: Node, how: TestedBy, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        let inner = unwrap(node);
+        match inner.kind() {
+            "call" => self.b.add_condition(node_span(inner), None, true, how),
+            "identifier" | "attribute" | "subscript" => {
+                let name = path_of(inner, self.b.src);
+                self.b
+                    .add_condition(node_span(inner), Some(name), false, how);
+            }
+            "not_operator" => {
+                if let Some(argument) = inner.child_by_field_name("argument") {
+                    self.truthy_at(argument, TestedBy::Not, depth + 1);
+                }
+            }
+            "boolean_operator" => {
+                for side in ["left", "right"] {
+                    if let Some(operand) = inner.child_by_field_name(side) {
+                        self.truthy_at(operand, how, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `self.state = "open"` and `self._func = func` inside a class.
+    fn class_field_write(&mut self, left: Node, value: Node, assignment: Node) {
+        if left.kind() != "attribute" {
+            return;
+        }
+        let Some(attribute) = left.child_by_field_name("attribute") else {
+            return;
+        };
+        let field = self.text(attribute).to_string();
+        let text = if value.kind() == "attribute" {
+            path_of(value, self.b.src)
+        } else {
+            self.text(value).to_string()
+        };
+        if let Some(constant) =
+            state_constant(value.kind(), &text, string_content(value, self.b.src))
+        {
+            self.b
+                .add_state_write(field.clone(), constant, node_span(assignment));
+        }
+        let on_self = left
+            .child_by_field_name("object")
+            .is_some_and(|o| o.kind() == "identifier" && self.text(o) == "self");
+        if on_self && value.kind() == "identifier" && self.b.is_param(self.text(value)) {
+            self.b.add_callable_field(field);
+        }
+    }
+
+    /// The field comparisons in an `if` / `elif` condition, each with the branches it selects.
+    fn state_tests(&mut self, statement: Node, condition: Node) {
+        let Some(consequence) = statement.child_by_field_name("consequence") else {
+            return;
+        };
+        let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
+        let alternative = named_children(statement)
+            .find(|c| c.kind() == "else_clause")
+            .filter(|_| !has_elif)
+            .and_then(|e| e.child_by_field_name("body"));
+        let mut found = Vec::new();
+        let joined = self.comparisons(unwrap(condition), &mut found, 0);
+        for (field, value, equal, in_list) in found {
+            self.b.add_state_test(StateTest {
+                func: MODULE,
+                field,
+                value,
+                equal,
+                joined: if in_list && joined == Joined::Single {
+                    Joined::Or
+                } else {
+                    joined
+                },
+                body: node_span(consequence),
+                body_exits: exits_function(consequence, 0),
+                alternative: alternative.map(node_span),
+                alternative_exits: alternative.is_some_and(|a| exits_function(a, 0)),
+            });
+        }
+    }
+
+    /// Collects `<x>.<field> == <constant>` tests (`is`, `!=`, `is not`, `in (...)`, and
+    /// `x.is_open` / `x.is_open()` as `is_open == True`) joined by one kind of `and` / `or`.
+    fn comparisons(
+        &self,
+        node: Node,
+        out: &mut Vec<(String, String, bool, bool)>,
+        depth: usize,
+    ) -> Joined {
+        if depth > 16 {
+            return Joined::Single;
+        }
+        let node = unwrap(node);
+        match node.kind() {
+            "boolean_operator" => {
+                let joined = match node.child_by_field_name("operator").map(|o| o.kind()) {
+                    Some("and") => Joined::And,
+                    _ => Joined::Or,
+                };
+                let mut inner = Vec::new();
+                let a = node
+                    .child_by_field_name("left")
+                    .map_or(Joined::Single, |l| {
+                        self.comparisons(l, &mut inner, depth + 1)
+                    });
+                let b = node
+                    .child_by_field_name("right")
+                    .map_or(Joined::Single, |r| {
+                        self.comparisons(r, &mut inner, depth + 1)
+                    });
+                if [a, b].iter().all(|j| *j == Joined::Single || *j == joined) {
+                    out.extend(inner);
+                }
+                joined
+            }
+            "comparison_operator" => {
+                let operands: Vec<Node> = named_children(node).collect();
+                let mut cursor = node.walk();
+                let operators: Vec<&str> = node
+                    .children(&mut cursor)
+                    .filter(|c| !c.is_named())
+                    .map(|c| c.kind())
+                    .collect();
+                if operands.len() != 2 || operators.len() != 1 {
+                    return Joined::Single;
+                }
+                let (equal, membership) = match operators[0] {
+                    "==" | "is" => (true, false),
+                    "!=" | "is not" => (false, false),
+                    "in" => (true, true),
+                    _ => return Joined::Single,
+                };
+                if membership {
+                    if let (Some(field), true) = (
+                        self.field_name(operands[0]),
+                        matches!(operands[1].kind(), "tuple" | "list" | "set"),
+                    ) {
+                        for item in named_children(operands[1]) {
+                            if let Some(value) = self.constant(item) {
+                                out.push((field.clone(), value, true, true));
+                            }
+                        }
+                    }
+                    return Joined::Single;
+                }
+                let pair = self
+                    .field_name(operands[0])
+                    .zip(self.constant(operands[1]))
+                    .or_else(|| self.field_name(operands[1]).zip(self.constant(operands[0])));
+                if let Some((field, value)) = pair {
+                    out.push((field, value, equal, false));
+                }
+                Joined::Single
+            }
+            "not_operator" => {
+                if let Some(field) = node
+                    .child_by_field_name("argument")
+                    .and_then(|a| self.flag_field(a))
+                {
+                    out.push((field, "true".into(), false, false));
+                }
+                Joined::Single
+            }
+            _ => {
+                if let Some(field) = self.flag_field(node) {
+                    out.push((field, "true".into(), true, false));
+                }
+                Joined::Single
+            }
+        }
+    }
+
+    /// `x.is_open()` or `x.is_open`: the attribute's name, for a flag-like test.
+    fn flag_field(&self, node: Node) -> Option<String> {
+        let node = unwrap(node);
+        let target = match node.kind() {
+            "call" => {
+                let arguments = node.child_by_field_name("arguments")?;
+                if arguments.named_child_count() > 0 {
+                    return None;
+                }
+                node.child_by_field_name("function")?
+            }
+            _ => node,
+        };
+        self.field_name(target)
+    }
+
+    fn field_name(&self, node: Node) -> Option<String> {
+        let node = unwrap(node);
+        if node.kind() != "attribute" {
+            return None;
+        }
+        node.child_by_field_name("attribute")
+            .map(|a| self.text(a).to_string())
+    }
+
+    fn constant(&self, node: Node) -> Option<String> {
+        let node = unwrap(node);
+        let text = if node.kind() == "attribute" {
+            path_of(node, self.b.src)
+        } else {
+            self.text(node).to_string()
+        };
+        state_constant(node.kind(), &text, string_content(node, self.b.src))
+    }
+}
+
+/// The statement returns or raises on every path: control never continues after it in the
+/// function (`break` and `continue` do not count).
+fn exits_function(statement: Node, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match statement.kind() {
+        "return_statement" | "raise_statement" => true,
+        "block" => named_children(statement).any(|s| exits_function(s, depth + 1)),
+        "if_statement" => {
+            let consequence = statement.child_by_field_name("consequence");
+            let else_clause = named_children(statement).find(|c| c.kind() == "else_clause");
+            let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
+            let alternative = else_clause.and_then(|e| e.child_by_field_name("body"));
+            !has_elif
+                && matches!(
+                    (consequence, alternative),
+                    (Some(c), Some(a)) if exits_function(c, depth + 1) && exits_function(a, depth + 1)
+                )
+        }
+        _ => false,
     }
 }
 

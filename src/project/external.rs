@@ -10,7 +10,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::{FnRef, Project, Reach, Target, enclosing_owner};
-use crate::knowledge::{DefaultTimeout, Knowledge, Library, normalize};
+use crate::knowledge::{BreakerState, Breakers, DefaultTimeout, Knowledge, Library, normalize};
 use crate::model::*;
 
 /// A call that leaves the process: an HTTP request, a database or cache command, a cloud SDK
@@ -57,71 +57,105 @@ impl Cover {
     }
 }
 
-/// A class shaped like a circuit breaker: a state field that takes an open and a half-open
-/// value, and methods that run a function they are given.
+/// A home-grown circuit breaker: a class [`is_breaker_class`] accepts, with the methods that run
+/// the caller's function.
 #[derive(Debug, Clone)]
-pub struct BreakerClass {
+pub struct HomeGrownBreaker {
     pub name: String,
-    /// Names of the methods that call a function passed to them (`execute(fn)`).
+    /// Methods that call a function passed to them (`execute(fn)`) or kept by the class
+    /// (`fire()` calling `this.action`).
     pub runners: Vec<String>,
+    /// The class keeps a function it is given (`new Breaker(fetchQuote)`): its runners run
+    /// the constructor's function arguments.
+    pub wraps_constructor_args: bool,
 }
 
-/// The home-grown circuit breakers of one file, recognised from their shape: a class whose
-/// methods assign its state field both an open value (`'open'`, `State.OPEN`) and a half-open
-/// value (`'HALF_OPEN'`, `CircuitState.HalfOpen`), and that has a method calling one of its
-/// own parameters (`async execute(fn) { ... return await fn() }`). The state names come from
-/// `rules/breakers.toml`. This is the one place that decides what a home-grown breaker is.
-pub fn breaker_classes(model: &Model, knowledge: &Knowledge) -> Vec<BreakerClass> {
-    let state = |value: &str, states: &[String]| {
-        let last = normalize(value.rsplit('.').next().unwrap_or(value));
-        states
-            .iter()
-            .any(|s| normalize(s.rsplit('.').next().unwrap_or(s)) == last)
-    };
-    let mut owners: Vec<&str> = model
-        .functions
+/// Whether a class the front end saw writing and testing constants on its fields
+/// ([`crate::model::BreakerClass`]) is a circuit breaker: it has an open state and either a
+/// half-open state or a name that says breaker (`CircuitBreaker`, `ServiceFuse`); a connection
+/// or ticket class with `"open"` / `"closed"` states is not one. States come from
+/// `rules/breakers.toml` and from flag fields (`isOpen = true`).
+///
+/// This is the one place that decides what a home-grown breaker is: REL001 asks it through
+/// [`breaker_classes`], SEC002, SEC003 and REL004 through `rules/breaker_sites.rs`.
+pub fn is_breaker_class(class: &crate::model::BreakerClass, breakers: &Breakers) -> bool {
+    let states: Vec<BreakerState> = class
+        .writes
         .iter()
-        .filter_map(|f| f.owner.as_deref())
+        .map(|w| (&w.field, &w.value))
+        .chain(class.tests.iter().map(|t| (&t.field, &t.value)))
+        .filter_map(|(field, value)| breaker_state(field, value, breakers))
         .collect();
-    owners.sort_unstable();
-    owners.dedup();
-    let mut out = Vec::new();
-    for owner in owners {
-        let writes = model.assignments.iter().filter(|a| {
-            (a.target.starts_with("this.") || a.target.starts_with("self."))
-                && enclosing_owner(model, a.func).as_deref() == Some(owner)
-        });
-        let (mut open, mut half_open) = (false, false);
-        for write in writes {
-            let Some(value) = &write.value else { continue };
-            open |= state(value, &knowledge.breakers.open_states);
-            half_open |= state(value, &knowledge.breakers.half_open_states);
+    let name = normalize(&class.name);
+    let breaker_name = ["breaker", "circuit", "fuse"]
+        .iter()
+        .any(|w| name.contains(w));
+    states.contains(&BreakerState::Open)
+        && (states.contains(&BreakerState::HalfOpen) || breaker_name)
+}
+
+/// The breaker state a field's constant names: a flag field (`isOpen = true`, `halfOpen =
+/// true`, tested as `this.isOpen()`) or a state constant (`"open"`, `State.HALF_OPEN`).
+pub fn breaker_state(field: &str, value: &str, breakers: &Breakers) -> Option<BreakerState> {
+    let flag = if value == "true" {
+        match normalize(field).as_str() {
+            "isopen" | "open" | "opened" | "tripped" | "istripped" => Some(BreakerState::Open),
+            "ishalfopen" | "halfopen" => Some(BreakerState::HalfOpen),
+            "isclosed" | "closed" => Some(BreakerState::Closed),
+            _ => None,
         }
-        if !(open && half_open) {
+    } else {
+        None
+    };
+    flag.or_else(|| breakers.state_of(value))
+}
+
+/// The home-grown circuit breakers of one file: classes [`is_breaker_class`] accepts that have a
+/// method running a function it is given (`async execute(fn) { ... return await fn() }`) or one
+/// the class keeps (`fire(...args) { return this.action(...args) }`).
+pub fn breaker_classes(model: &Model, knowledge: &Knowledge) -> Vec<HomeGrownBreaker> {
+    let mut out = Vec::new();
+    for class in &model.breaker_classes {
+        if !is_breaker_class(class, &knowledge.breakers) {
             continue;
         }
+        let owner = class.name.as_str();
         let mut runners: Vec<String> = Vec::new();
+        let mut keeps = false;
         for (id, method) in model.functions.iter().enumerate() {
-            if method.owner.as_deref() != Some(owner) || method.params.is_empty() {
+            if method.owner.as_deref() != Some(owner) {
                 continue;
             }
             let Some(name) = &method.name else { continue };
-            let runs_a_param = model.calls.iter().any(|c| {
-                let head = c
-                    .callee
-                    .strip_suffix(".apply")
-                    .or_else(|| c.callee.strip_suffix(".call"))
-                    .unwrap_or(&c.callee);
-                method.params.iter().any(|p| p == head) && is_within(model, c.func, id)
-            });
-            if runs_a_param && !runners.contains(name) {
+            let runs = model
+                .calls
+                .iter()
+                .filter(|c| is_within(model, c.func, id))
+                .any(|c| {
+                    let head = c
+                        .callee
+                        .strip_suffix(".apply")
+                        .or_else(|| c.callee.strip_suffix(".call"))
+                        .unwrap_or(&c.callee);
+                    if let Some(field) = head
+                        .strip_prefix("this.")
+                        .or_else(|| head.strip_prefix("self."))
+                    {
+                        let kept = class.callable_fields.iter().any(|f| f == field);
+                        keeps |= kept;
+                        return kept;
+                    }
+                    method.params.iter().any(|p| p == head)
+                });
+            if runs && !runners.contains(name) {
                 runners.push(name.clone());
             }
         }
         if !runners.is_empty() {
-            out.push(BreakerClass {
+            out.push(HomeGrownBreaker {
                 name: owner.to_string(),
                 runners,
+                wraps_constructor_args: keeps,
             });
         }
     }
@@ -438,10 +472,10 @@ impl ExternalFacts {
                             timeout: ClientTimeout::Unknown,
                         }),
                         None => breaker_class_of(project, knowledge, unit, &instance.class).map(
-                            |runners| Held::Breaker {
+                            |class| Held::Breaker {
                                 wrapped: Vec::new(),
                                 deadline: false,
-                                runners,
+                                runners: class.runners,
                             },
                         ),
                     };
@@ -493,7 +527,7 @@ impl ExternalFacts {
         knowledge: &Knowledge,
         unit: usize,
         index: usize,
-        classes: &[BreakerClass],
+        classes: &[HomeGrownBreaker],
     ) -> Option<Held> {
         let model = &project.units[unit].model;
         let call = &model.calls[index];
@@ -526,17 +560,26 @@ impl ExternalFacts {
                 runners: Vec::new(),
             });
         }
-        let local = classes
-            .iter()
-            .find(|c| c.name == call.callee)
-            .map(|c| c.runners.clone());
-        local
-            .or_else(|| breaker_class_of(project, knowledge, unit, &call.callee))
-            .map(|runners| Held::Breaker {
-                wrapped: Vec::new(),
-                deadline: false,
-                runners,
-            })
+        let local = classes.iter().find(|c| c.name == call.callee).cloned();
+        let class = local.or_else(|| breaker_class_of(project, knowledge, unit, &call.callee))?;
+        // `new QuoteBreaker(fetchQuote)`: the runners run the function it keeps.
+        let wrapped = if class.wraps_constructor_args {
+            call.args
+                .iter()
+                .filter_map(|a| match &a.value {
+                    ArgValue::Function(id) => Some(FnRef { unit, func: *id }),
+                    ArgValue::Name(name) => project.resolve_callee(unit, call.func, name),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(Held::Breaker {
+            wrapped,
+            deadline: false,
+            runners: class.runners,
+        })
     }
 
     /// The binding a name (`client`, `this.http`, `api`) refers to from function `from`: the
@@ -1158,13 +1201,13 @@ fn is_guard_method(knowledge: &Knowledge, runners: &[String], method: &str) -> b
             .is_some()
 }
 
-/// The runner methods of a breaker-shaped class a name refers to, in this file or imported.
+/// The breaker-shaped class a name refers to, in this file or imported.
 fn breaker_class_of(
     project: &Project,
     knowledge: &Knowledge,
     unit: usize,
     class: &str,
-) -> Option<Vec<String>> {
+) -> Option<HomeGrownBreaker> {
     let name = class.rsplit('.').next().unwrap_or(class);
     let (target, name) = match project.resolve_name(unit, class, 0) {
         Some(Target::Class(u, c)) => (u, c),
@@ -1173,7 +1216,6 @@ fn breaker_class_of(
     breaker_classes(&project.units[target].model, knowledge)
         .into_iter()
         .find(|c| c.name == name)
-        .map(|c| c.runners)
 }
 
 /// Whether a client factory call gives the client an in-process transport

@@ -1,12 +1,17 @@
 //! The rule registry. A rule is one file here plus its documentation in `rules/<ID>.toml`.
 
 mod all_or_nothing_aggregation;
+mod breaker_sites;
 mod call_without_breaker;
 mod call_without_timeout;
 mod error_leak;
 mod fail_open_auth;
+mod fail_open_breaker;
+mod half_open_real_probe;
+mod heavy_open_path;
 mod param_without_description;
 mod tool_without_description;
+mod truthy_auth_decision;
 mod undocumented_env;
 
 use serde::Deserialize;
@@ -19,6 +24,24 @@ use crate::project::Project;
 pub struct Context<'a> {
     pub project: &'a Project,
     pub knowledge: &'a Knowledge,
+    /// Project-wide facts that several files' checks need, computed once per scan.
+    pub memo: Memo,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(project: &'a Project, knowledge: &'a Knowledge) -> Context<'a> {
+        Context {
+            project,
+            knowledge,
+            memo: Memo::default(),
+        }
+    }
+}
+
+/// Project-wide facts computed on first use by whichever rule needs them.
+#[derive(Default)]
+pub struct Memo {
+    breaker_classes: std::sync::OnceLock<Vec<breaker_sites::ClassRef>>,
 }
 
 pub trait Rule: Send + Sync {
@@ -51,6 +74,10 @@ pub struct RegisteredRule {
 fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
     vec![
         (
+            include_str!("../../rules/REL004.toml"),
+            Box::new(heavy_open_path::HeavyOpenPath),
+        ),
+        (
             include_str!("../../rules/SEC001.toml"),
             Box::new(fail_open_auth::FailOpenAuth),
         ),
@@ -81,6 +108,18 @@ fn builtin() -> Vec<(&'static str, Box<dyn Rule>)> {
         (
             include_str!("../../rules/DOC003.toml"),
             Box::new(undocumented_env::UndocumentedEnv),
+        ),
+        (
+            include_str!("../../rules/SEC002.toml"),
+            Box::new(fail_open_breaker::FailOpenBreaker),
+        ),
+        (
+            include_str!("../../rules/SEC003.toml"),
+            Box::new(half_open_real_probe::HalfOpenRealProbe),
+        ),
+        (
+            include_str!("../../rules/SEC005.toml"),
+            Box::new(truthy_auth_decision::TruthyAuthDecision),
         ),
     ]
 }

@@ -1,0 +1,179 @@
+//! SEC005 truthy-auth-decision: a condition tests the raw result of an auth call for
+//! truthiness, directly or through a variable that is never used any other way.
+//! Documentation: `rules/SEC005.toml`.
+
+use super::{Context, Rule};
+use crate::finding::{Finding, Label, Severity};
+use crate::model::*;
+
+pub struct TruthyAuthDecision;
+
+impl Rule for TruthyAuthDecision {
+    fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
+        let model = &cx.project.units[unit].model;
+        let python = cx.project.units[unit].file.language == Language::Python;
+        for call in &model.calls {
+            let Some(pattern) = cx.knowledge.auth_calls.matches(&call.callee) else {
+                continue;
+            };
+            if boolean_by_convention(&call.callee) || returns_booleans(cx, unit, call) {
+                continue;
+            }
+            let matched = if pattern.eq_ignore_ascii_case(&call.callee) {
+                String::new()
+            } else {
+                format!(" (matched auth pattern `{pattern}`)")
+            };
+            // `if (await authz.check(...))`
+            if let Some(condition) = model
+                .conditions
+                .iter()
+                .find(|c| c.is_call && c.func == call.func && c.span == call.span)
+            {
+                out.push(Finding {
+                    rule: "SEC005",
+                    severity: Severity::Low,
+                    unit,
+                    span: condition.span,
+                    label: "raw auth result tested for truthiness".into(),
+                    message: format!(
+                        "{} tests the raw result of `{}`{matched} for truthiness: an object, an \
+                         error string or a `{{ allowed: false }}` answer would count as allowed",
+                        construct(condition.how, python),
+                        call.callee
+                    ),
+                    labels: Vec::new(),
+                    function: Some(call.func),
+                });
+                continue;
+            }
+            // `const ok = await verify(t); if (!ok) ...`, with `ok` used for nothing else.
+            let Some(name) = &call.assigned_to else {
+                continue;
+            };
+            let tests: Vec<&Condition> = model
+                .conditions
+                .iter()
+                .filter(|c| c.func == call.func && c.name.as_deref() == Some(name.as_str()))
+                .collect();
+            let reads = model
+                .result_reads
+                .iter()
+                .find(|r| r.func == call.func && &r.name == name)
+                .map_or(0, |r| r.reads as usize);
+            let Some(first) = tests.iter().find(|c| c.span.start >= call.span.end) else {
+                continue;
+            };
+            if reads != tests.len() {
+                continue;
+            }
+            out.push(Finding {
+                rule: "SEC005",
+                severity: Severity::Low,
+                unit,
+                span: first.span,
+                label: format!("`{name}` tested for truthiness"),
+                message: format!(
+                    "{} tests `{name}`, the raw result of `{}`{matched}, for truthiness and never \
+                     compares it: an object, an error string or a `{{ allowed: false }}` answer \
+                     would count as allowed",
+                    construct(first.how, python),
+                    call.callee
+                ),
+                labels: vec![Label {
+                    span: call.span,
+                    text: "auth call whose result is held here".into(),
+                }],
+                function: Some(call.func),
+            });
+        }
+    }
+}
+
+fn construct(how: TestedBy, python: bool) -> &'static str {
+    match (how, python) {
+        (TestedBy::If, _) => "a condition",
+        (TestedBy::Ternary, _) => "a conditional expression",
+        (TestedBy::Not, false) => "`!`",
+        (TestedBy::Not, true) => "`not`",
+        (TestedBy::And, false) => "`&&`",
+        (TestedBy::And, true) => "`and`",
+        (TestedBy::Or, false) => "`||`",
+        (TestedBy::Or, true) => "`or`",
+    }
+}
+
+/// Auth calls whose result is a boolean by convention or by contract, or is not a decision:
+/// predicates named `is*` / `has*` / `can*`, secret comparisons (`bcrypt.compare`,
+/// `timingSafeEqual`, `compare_digest`, `verify_password`, signature and OTP checks), JWT
+/// libraries that throw instead of returning a falsy value, and getters (`getApiKey`,
+/// `loadApiKey`) whose truthiness test is a presence check.
+fn boolean_by_convention(callee: &str) -> bool {
+    let method = callee
+        .rsplit('.')
+        .next()
+        .unwrap_or(callee)
+        .trim_start_matches(['_', '#', '$']);
+    let receiver = callee.rsplit_once('.').map_or("", |(r, _)| r);
+    let words = |s: &str| crate::knowledge::normalize(s);
+    let starts_word = |prefix: &str| {
+        method.len() >= prefix.len()
+            && method[..prefix.len()].eq_ignore_ascii_case(prefix)
+            && method[prefix.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_ascii_uppercase() || c == '_')
+    };
+    let predicate = ["is", "has", "can", "should", "may"]
+        .iter()
+        .any(|p| starts_word(p));
+    let getter = [
+        "get", "load", "read", "fetch", "find", "lookup", "resolve", "parse", "extract", "decode",
+        "create", "generate", "issue", "sign", "set", "save", "store", "rotate", "revoke", "mask",
+        "redact", "format", "list", "refresh", "new", "make", "build", "init",
+    ]
+    .iter()
+    .any(|p| starts_word(p));
+    let name = words(method);
+    let secret_comparison = [
+        "password",
+        "passwd",
+        "signature",
+        "hmac",
+        "digest",
+        "hash",
+        "otp",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+        || matches!(name.as_str(), "timingsafeequal" | "comparedigest");
+    let receiver_words = words(receiver);
+    let hashing_library = [
+        "bcrypt", "argon", "hash", "pwd", "passlib", "crypt", "password",
+    ]
+    .iter()
+    .any(|w| receiver_words.contains(w));
+    let throws_instead = matches!(
+        callee,
+        "jwt.verify" | "jwt.decode" | "jose.jwtVerify" | "jwtVerify" | "jsonwebtoken.verify"
+    ) || receiver_words.ends_with("jwt")
+        && matches!(method, "verify" | "decode");
+    predicate || getter || secret_comparison || hashing_library || throws_instead
+}
+
+/// The called function is in the scanned code and every `return` in it is a boolean: a literal
+/// `true` / `false`, a comparison, a negation, `any(...)`, or `and` / `&&` over one of those.
+/// Truthiness is then exact (or is the function's own contract).
+fn returns_booleans(cx: &Context, unit: usize, call: &Call) -> bool {
+    let Some(target) = cx.project.resolve_call(unit, call) else {
+        return false;
+    };
+    let model = &cx.project.units[target.unit].model;
+    let mut returns = model
+        .exits
+        .iter()
+        .filter(|e| e.func == target.func && e.statement == ExitStatement::Return)
+        .peekable();
+    returns.peek().is_some()
+        && returns.all(|e| matches!(e.value, Value::True | Value::False | Value::Boolean))
+}
