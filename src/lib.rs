@@ -19,10 +19,11 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use discover::{ScanError, Skipped, SourceFile, WalkOptions};
+use discover::{Discovery, ScanError, Skipped, SourceFile, WalkOptions};
 use finding::Finding;
 use knowledge::{Knowledge, VocabularyExtension};
 use locate::Located;
+use model::Language;
 use project::{Project, Unit};
 use rules::{Context, Registry};
 
@@ -53,9 +54,26 @@ pub struct Report {
 }
 
 /// Stack for worker threads: front ends recurse up to `lang::MAX_DEPTH` levels.
-const WORKER_STACK: usize = 64 * 1024 * 1024;
+pub const WORKER_STACK: usize = 64 * 1024 * 1024;
 
 pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String> {
+    let started = Instant::now();
+    let walk = WalkOptions {
+        respect_ignore_files: options.respect_ignore_files,
+    };
+    let discovery = discover::discover(&options.paths, &walk);
+    let mut report = scan_discovered(discovery, options, registry)?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// [`scan`] after the walk: the files of `discovery` are read, analysed and reported. For
+/// callers that walk themselves, and for tests that change the tree between walk and read.
+pub fn scan_discovered(
+    discovery: Discovery,
+    options: &ScanOptions,
+    registry: &Registry,
+) -> Result<Report, String> {
     let started = Instant::now();
     let knowledge = Knowledge::load(&options.vocabulary)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -64,12 +82,45 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String
         .thread_name(|i| format!("faultline-{i}"))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let walk = WalkOptions {
-        respect_ignore_files: options.respect_ignore_files,
-    };
-    let mut report = pool.install(|| run(options, registry, &knowledge, &walk));
+    let mut report = pool.install(|| run(discovery, options, registry, &knowledge));
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// One file's findings from bytes in memory, for fuzzing and editors: the pipeline without the
+/// walk and the report — content checks, parse, lower, link (a project of this one file) and
+/// every rule of `registry` for the language. `Err` says why the bytes were not analysed.
+/// Panics are not caught here, so that a fuzzer sees them; it needs a stack of
+/// [`WORKER_STACK`] bytes, as the front ends recurse up to `lang::MAX_DEPTH` levels.
+pub fn scan_source(
+    path: &str,
+    language: Language,
+    source: &[u8],
+    registry: &Registry,
+    knowledge: &Knowledge,
+) -> Result<Vec<Finding>, String> {
+    if let Some(reason) = discover::content_problem(source) {
+        return Err(reason);
+    }
+    let model = lang::lower_source(language, source).ok_or("the parser gave up on this file")?;
+    let file = SourceFile {
+        path: PathBuf::from(path),
+        display: path.to_string(),
+        language,
+        surface: discover::surface_of(path),
+    };
+    let project = Project::link(vec![Unit { file, model }], knowledge);
+    let cx = Context {
+        project: &project,
+        knowledge,
+    };
+    let mut findings = Vec::new();
+    for rule in &registry.rules {
+        if rule.meta.languages.iter().any(|l| l == language.family()) {
+            rule.rule.check(&cx, 0, &mut findings);
+        }
+    }
+    Ok(findings)
 }
 
 /// What happened to one file in the parse + lower stage.
@@ -80,12 +131,11 @@ enum Lowered {
 }
 
 fn run(
+    discovery: Discovery,
     options: &ScanOptions,
     registry: &Registry,
     knowledge: &Knowledge,
-    walk: &WalkOptions,
 ) -> Report {
-    let discovery = discover::discover(&options.paths, walk);
     let mut report = Report {
         skipped: discovery.skipped,
         errors: discovery.errors,
@@ -143,10 +193,18 @@ fn run(
 
 fn lower_file(file: SourceFile) -> Lowered {
     let display = file.display.clone();
-    let too_large = std::fs::metadata(&file.path)
-        .map(|m| m.len() > discover::MAX_FILE_BYTES)
-        .unwrap_or(false);
-    if too_large {
+    let metadata = match std::fs::metadata(&file.path) {
+        Ok(metadata) => metadata,
+        Err(e) => return Lowered::Error(unreadable(display, e)),
+    };
+    // A FIFO or device that took a file's place since the walk would block a read.
+    if !metadata.is_file() {
+        return Lowered::Skipped(Skipped {
+            path: display,
+            reason: "not a regular file".into(),
+        });
+    }
+    if metadata.len() > discover::MAX_FILE_BYTES {
         return Lowered::Skipped(Skipped {
             path: display,
             reason: format!(
@@ -157,12 +215,7 @@ fn lower_file(file: SourceFile) -> Lowered {
     }
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            return Lowered::Error(ScanError {
-                path: display,
-                message: format!("cannot read: {e}"),
-            });
-        }
+        Err(e) => return Lowered::Error(unreadable(display, e)),
     };
     if let Some(reason) = discover::content_problem(&bytes) {
         return Lowered::Skipped(Skipped {
@@ -182,6 +235,15 @@ fn lower_file(file: SourceFile) -> Lowered {
             message: format!("internal error while analysing: {}", panic_text(&panic)),
         }),
     }
+}
+
+fn unreadable(path: String, error: std::io::Error) -> ScanError {
+    let message = if error.kind() == std::io::ErrorKind::NotFound {
+        format!("cannot read: deleted during the scan ({error})")
+    } else {
+        format!("cannot read: {error}")
+    };
+    ScanError { path, message }
 }
 
 fn check_file(
