@@ -1,11 +1,14 @@
-//! Hostile trees: nothing crashes or blocks, and every file passed over has a reason.
-//! (tests/cli.rs covers binary files, invalid UTF-8, link loops, links out of the tree and
-//! unreadable files one by one; here they meet the rest in one tree.)
+//! Hostile trees and inputs that grow: nothing crashes or blocks, every file passed over has a
+//! reason, and the analysis grows linearly with the input. (tests/cli.rs covers binary files,
+//! invalid UTF-8, link loops, links out of the tree and unreadable files one by one; here
+//! they meet the rest in one tree.)
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use faultline::knowledge::Knowledge;
+use faultline::model::Language;
 use faultline::rules::Registry;
 use faultline::{ScanOptions, discover};
 
@@ -201,4 +204,118 @@ fn a_file_replaced_by_a_fifo_after_the_walk_is_not_opened() {
     assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
     assert_eq!(report.skipped[0].reason, "not a regular file");
     assert!(report.errors.is_empty());
+}
+
+// ---- growth ------------------------------------------------------------------------------
+
+/// The fastest of three in-memory scans of `source`.
+fn fastest_scan(language: Language, source: &str) -> (Duration, usize) {
+    let registry = Registry::builtin();
+    let knowledge = Knowledge::builtin();
+    let path = match language {
+        Language::Python => "server.py",
+        _ => "server.ts",
+    };
+    let mut best = Duration::MAX;
+    let mut findings = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let found =
+            faultline::scan_source(path, language, source.as_bytes(), &registry, &knowledge)
+                .unwrap();
+        best = best.min(started.elapsed());
+        findings = found.len();
+    }
+    (best, findings)
+}
+
+/// Doubling the input must less than triple the time (a quadratic path quadruples it). The
+/// scan runs on a thread with the stack the scan's workers have.
+fn grows_linearly(language: Language, generate: fn(usize) -> String, n: usize) {
+    std::thread::Builder::new()
+        .stack_size(faultline::WORKER_STACK)
+        .spawn(move || {
+            let (small, small_findings) = fastest_scan(language, &generate(n));
+            let (large, large_findings) = fastest_scan(language, &generate(2 * n));
+            assert!(small_findings > 0, "the generated code has findings");
+            assert_eq!(large_findings, 2 * small_findings);
+            let ratio = large.as_secs_f64() / small.as_secs_f64();
+            eprintln!("{language:?} n={n}: {small:?} -> {large:?} for 2n ({ratio:.2}x)");
+            assert!(
+                ratio < 3.0,
+                "doubling the input took {ratio:.2}x the time: {small:?} -> {large:?}"
+            );
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// `n` functions, each calling the next and defining a callback inside a `try`, with auth
+/// checks, leaks, and instances whose methods are called; one tool reaches them all.
+fn many_functions_ts(n: usize) -> String {
+    let mut s = String::from(
+        "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\nconst server = new McpServer({ name: 'x', version: '1' });\n",
+    );
+    for i in 0..n {
+        s += &format!(
+            "const c{i} = new Client{i}();\nasync function f{i}(a) {{\n  try {{\n    await verifyToken(a);\n    c{i}.get(a, () => f{}(a));\n  }} catch (e) {{\n    return {{ content: [{{ type: 'text', text: e.message }}] }};\n  }}\n}}\n",
+            i + 1
+        );
+    }
+    s += "server.tool('t', 'd', {}, async (a) => f0(a));\n";
+    s
+}
+
+fn many_functions_py(n: usize) -> String {
+    let mut s = String::from("from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('x')\n");
+    for i in 0..n {
+        s += &format!(
+            "c{i} = Client{i}()\nasync def f{i}(a):\n    try:\n        await verify_token(a)\n        c{i}.get(a, lambda: f{}(a))\n    except Exception as e:\n        return str(e)\n",
+            i + 1
+        );
+    }
+    s += "@mcp.tool()\nasync def t(a: str) -> str:\n    \"\"\"d\"\"\"\n    return await f0(a)\n";
+    s
+}
+
+/// `n` tool registrations, each through a wrapper, each handler leaking an error message.
+fn many_tools_ts(n: usize) -> String {
+    let mut s = String::from(
+        "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\nconst server = new McpServer({ name: 'x', version: '1' });\nconst helper = async (a) => a;\n",
+    );
+    for i in 0..n {
+        s += &format!(
+            "server.tool('t{i}', 'd', {{}}, withLog(async (a) => {{\n  try {{ return await helper(a); }}\n  catch (e) {{ return {{ content: [{{ type: 'text', text: e.message }}] }}; }}\n}}));\n"
+        );
+    }
+    s
+}
+
+fn many_tools_py(n: usize) -> String {
+    let mut s = String::from("from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('x')\n");
+    for i in 0..n {
+        s += &format!(
+            "@mcp.tool()\nasync def t{i}(a: str) -> str:\n    \"\"\"d\"\"\"\n    try:\n        return await helper(a)\n    except Exception as e:\n        return f'failed: {{e}}'\n"
+        );
+    }
+    s
+}
+
+// Timing tests: slow and noisy in a debug build, so they run in release from .ci/run:
+//     cargo test --release --test robustness -- --ignored
+
+/// 20,000 functions (10,000 named ones, each with a callback), then 40,000.
+#[test]
+#[ignore = "timing: run in release"]
+fn twenty_thousand_functions_scan_in_linear_time() {
+    grows_linearly(Language::TypeScript, many_functions_ts, 10_000);
+    grows_linearly(Language::Python, many_functions_py, 10_000);
+}
+
+#[test]
+#[ignore = "timing: run in release"]
+fn five_thousand_tool_registrations_scan_in_linear_time() {
+    grows_linearly(Language::TypeScript, many_tools_ts, 5_000);
+    grows_linearly(Language::Python, many_tools_py, 5_000);
 }
