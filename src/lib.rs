@@ -27,6 +27,7 @@ use discover::{ScanError, Skipped, SourceFile, WalkOptions};
 use finding::Finding;
 use knowledge::{Knowledge, VocabularyExtension};
 use locate::Located;
+use model::Language;
 use project::{Project, Unit};
 use rules::{Context, Registry};
 
@@ -91,7 +92,7 @@ impl Report {
 }
 
 /// Stack for worker threads: front ends recurse up to `lang::MAX_DEPTH` levels.
-const WORKER_STACK: usize = 64 * 1024 * 1024;
+pub const WORKER_STACK: usize = 64 * 1024 * 1024;
 
 pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String> {
     let started = Instant::now();
@@ -109,6 +110,40 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String
     let mut report = pool.install(|| run(options, registry, &knowledge, &walk));
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// One file's findings from bytes in memory, for fuzzing and editors: the pipeline without the
+/// walk and the report — content checks, parse, lower, link (a project of this one file) and
+/// every rule of `registry` for the language. `Err` says why the bytes were not analysed.
+/// Panics are not caught here, so that a fuzzer sees them; it needs a stack of
+/// [`WORKER_STACK`] bytes, as the front ends recurse up to `lang::MAX_DEPTH` levels.
+pub fn scan_source(
+    path: &str,
+    language: Language,
+    source: &[u8],
+    registry: &Registry,
+    knowledge: &Knowledge,
+) -> Result<Vec<Finding>, String> {
+    if let Some(reason) = discover::content_problem(source) {
+        return Err(reason);
+    }
+    let model = lang::lower_source(language, source).ok_or("the parser gave up on this file")?;
+    let file = SourceFile {
+        path: PathBuf::from(path),
+        display: path.to_string(),
+        language,
+        surface: discover::surface_of(path),
+        contents: None,
+    };
+    let project = Project::link(vec![Unit { file, model }], knowledge);
+    let cx = Context::new(&project, knowledge);
+    let mut findings = Vec::new();
+    for rule in &registry.rules {
+        if rule.meta.languages.iter().any(|l| l == language.family()) {
+            rule.rule.check(&cx, 0, &mut findings);
+        }
+    }
+    Ok(findings)
 }
 
 /// What happened to one file in the parse + lower stage.
@@ -130,6 +165,38 @@ fn run(
     };
     // Files named inside a repository are linked with the rest of its source.
     let context = repository_context(options, walk, &mut discovery.files);
+    analyse(discovery, context, options, registry, knowledge)
+}
+
+/// [`scan`] after the walk: the files of `discovery` are read, analysed and reported. For
+/// callers that walk themselves, and for tests that change the tree between walk and read.
+pub fn scan_discovered(
+    discovery: discover::Discovery,
+    options: &ScanOptions,
+    registry: &Registry,
+) -> Result<Report, String> {
+    let started = Instant::now();
+    let knowledge = Knowledge::load(&options.vocabulary)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .thread_name(|i| format!("faultline-{i}"))
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let mut report = pool.install(|| analyse(discovery, Vec::new(), options, registry, &knowledge));
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Reads, lowers, links and checks the discovered files; `context` files are lowered for
+/// linking only.
+fn analyse(
+    discovery: discover::Discovery,
+    context: Vec<SourceFile>,
+    options: &ScanOptions,
+    registry: &Registry,
+    knowledge: &Knowledge,
+) -> Report {
     let mut report = Report {
         skipped: discovery.skipped,
         errors: discovery.errors,
@@ -197,13 +264,21 @@ fn run(
 
 fn lower_file(file: SourceFile) -> Lowered {
     let display = file.display.clone();
-    let too_large = match &file.contents {
-        Some(text) => text.len() as u64 > discover::MAX_FILE_BYTES,
-        None => std::fs::metadata(&file.path)
-            .map(|m| m.len() > discover::MAX_FILE_BYTES)
-            .unwrap_or(false),
+    let size = match &file.contents {
+        Some(text) => text.len() as u64,
+        None => match std::fs::metadata(&file.path) {
+            Ok(metadata) if !metadata.is_file() => {
+                // A FIFO or device that took a file's place since the walk would block a read.
+                return Lowered::Skipped(Skipped {
+                    path: display,
+                    reason: "not a regular file".into(),
+                });
+            }
+            Ok(metadata) => metadata.len(),
+            Err(e) => return Lowered::Error(unreadable(display, e)),
+        },
     };
-    if too_large {
+    if size > discover::MAX_FILE_BYTES {
         return Lowered::Skipped(Skipped {
             path: display,
             reason: format!(
@@ -218,12 +293,7 @@ fn lower_file(file: SourceFile) -> Lowered {
     };
     let bytes = match read {
         Ok(bytes) => bytes,
-        Err(e) => {
-            return Lowered::Error(ScanError {
-                path: display,
-                message: format!("cannot read: {e}"),
-            });
-        }
+        Err(e) => return Lowered::Error(unreadable(display, e)),
     };
     if let Some(reason) = discover::content_problem(&bytes) {
         return Lowered::Skipped(Skipped {
@@ -402,4 +472,13 @@ fn apply_suppressions_and_baseline(
             .collect();
         report.baseline = Some(baseline.apply(&mut report.findings, &scanned, &options.rules));
     }
+}
+
+fn unreadable(path: String, error: std::io::Error) -> ScanError {
+    let message = if error.kind() == std::io::ErrorKind::NotFound {
+        format!("cannot read: deleted during the scan ({error})")
+    } else {
+        format!("cannot read: {error}")
+    };
+    ScanError { path, message }
 }

@@ -63,6 +63,13 @@ struct UnitIndex {
     imports: HashMap<String, usize>,
     children: Vec<Vec<FnId>>,
     calls_by_fn: Vec<Vec<usize>>,
+    /// `calls_by_fn` ordered by where each call starts, for lookups by region.
+    calls_by_start: Vec<Vec<usize>>,
+    /// Whether a `try` statement of its parent protects the function (a callback defined
+    /// inside the `try`).
+    in_parent_try: Vec<bool>,
+    /// Tracked instances by name: the first one, as `find` would give.
+    instances: HashMap<String, usize>,
 }
 
 /// What a name resolves to.
@@ -150,7 +157,8 @@ impl Project {
             return self.method(unit, &owner, method);
         }
         // A tracked instance: `client.search`, `this.client.search`, `self.api.get`.
-        if let Some(instance) = model.instances.iter().find(|i| i.name == receiver) {
+        let instance = self.indexes[unit].instances.get(receiver);
+        if let Some(instance) = instance.map(|&i| &model.instances[i]) {
             let class = instance.class.rsplit('.').next().unwrap_or(&instance.class);
             if let Some(Target::Class(u, c)) = self.resolve_name(unit, class, 0) {
                 return self.method(u, &c, method);
@@ -379,20 +387,9 @@ impl Project {
     fn callees(&self, f: FnRef) -> Vec<(FnRef, bool)> {
         let index = &self.indexes[f.unit];
         let model = &self.units[f.unit].model;
-        let in_try = |span: Span| {
-            model
-                .tries
-                .iter()
-                .any(|t| t.func == f.func && t.kind == TryKind::Statement && t.body.contains(span))
-        };
         let mut out: Vec<(FnRef, bool)> = index.children[f.func]
             .iter()
-            .map(|&func| {
-                (
-                    FnRef { unit: f.unit, func },
-                    in_try(model.functions[func].span),
-                )
-            })
+            .map(|&func| (FnRef { unit: f.unit, func }, index.in_parent_try[func]))
             .collect();
         for &c in &index.calls_by_fn[f.func] {
             let call = &model.calls[c];
@@ -409,6 +406,22 @@ impl Project {
             }
         }
         out
+    }
+
+    /// The calls function `func` of `unit` makes inside `region` (not in nested functions),
+    /// in model order.
+    pub fn calls_within(&self, unit: usize, func: FnId, region: Span) -> Vec<&Call> {
+        let model = &self.units[unit].model;
+        let by_start = &self.indexes[unit].calls_by_start[func];
+        let from = by_start.partition_point(|&c| model.calls[c].span.start < region.start);
+        let mut found: Vec<usize> = by_start[from..]
+            .iter()
+            .take_while(|&&c| model.calls[c].span.start < region.end)
+            .copied()
+            .filter(|&c| region.contains(model.calls[c].span))
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|c| &model.calls[c]).collect()
     }
 }
 
@@ -440,7 +453,53 @@ fn index(model: &Model) -> UnitIndex {
     for (i, import) in model.imports.iter().enumerate() {
         index.imports.entry(import.local.clone()).or_insert(i);
     }
+    for (i, instance) in model.instances.iter().enumerate() {
+        index.instances.entry(instance.name.clone()).or_insert(i);
+    }
+    index.calls_by_start = index.calls_by_fn.clone();
+    for calls in &mut index.calls_by_start {
+        calls.sort_by_key(|&c| model.calls[c].span.start);
+    }
+    index.in_parent_try = functions_in_parent_try(model);
     index
+}
+
+/// For each function, whether it lies in the protected body of a `try` statement of its
+/// parent. Per parent, the bodies sorted by start with the furthest end so far: a function is
+/// inside one when a body starting at or before it reaches its end.
+fn functions_in_parent_try(model: &Model) -> Vec<bool> {
+    let mut bodies: Vec<Vec<Span>> = vec![Vec::new(); model.functions.len()];
+    for t in &model.tries {
+        if t.kind == TryKind::Statement {
+            bodies[t.func].push(t.body);
+        }
+    }
+    let reach: Vec<Vec<(u32, u32)>> = bodies
+        .into_iter()
+        .map(|mut spans| {
+            spans.sort_unstable();
+            let mut furthest = 0;
+            spans
+                .into_iter()
+                .map(|s| {
+                    furthest = furthest.max(s.end);
+                    (s.start, furthest)
+                })
+                .collect()
+        })
+        .collect();
+    model
+        .functions
+        .iter()
+        .map(|f| {
+            let Some(parent) = f.parent else {
+                return false;
+            };
+            let spans = &reach[parent];
+            let before = spans.partition_point(|&(start, _)| start <= f.span.start);
+            before > 0 && spans[before - 1].1 >= f.span.end
+        })
+        .collect()
 }
 
 fn direct_auth_calls(model: &Model, knowledge: &Knowledge) -> Vec<Option<String>> {

@@ -492,8 +492,39 @@ impl<'s> Builder<'s> {
         if let Some(module) = self.frames.pop() {
             self.flush_results(module);
         }
+        shrink(&mut self.model);
         self.model
     }
+}
+
+/// Gives back what vectors grown by pushing hold beyond their length (up to half of it, and
+/// four places for a call's one argument): every file's model lives until the scan ends.
+fn shrink(model: &mut Model) {
+    for call in &mut model.calls {
+        call.args.shrink_to_fit();
+    }
+    for function in &mut model.functions {
+        function.params.shrink_to_fit();
+        function.decorators.shrink_to_fit();
+        function.param_flows.shrink_to_fit();
+    }
+    for t in &mut model.tries {
+        for handler in &mut t.handlers {
+            handler.exits.shrink_to_fit();
+        }
+        t.handlers.shrink_to_fit();
+    }
+    for exit in &mut model.exits {
+        exit.leaks.shrink_to_fit();
+    }
+    model.functions.shrink_to_fit();
+    model.calls.shrink_to_fit();
+    model.tries.shrink_to_fit();
+    model.exits.shrink_to_fit();
+    model.tools.shrink_to_fit();
+    model.imports.shrink_to_fit();
+    model.exports.shrink_to_fit();
+    model.instances.shrink_to_fit();
 }
 
 /// Error properties that carry no text of the error: reading them leaks nothing.

@@ -923,16 +923,17 @@ impl<'s> Lowerer<'s> {
         self.b.model.tools.push(registration);
     }
 
-    /// Functions already lowered whose span lies inside `span`.
+    /// Functions already lowered whose span lies inside `span`, the argument lowered last:
+    /// they are the last ones lowered, so the search stops at the first one outside it.
     fn functions_within(&self, span: Span) -> Vec<HandlerRef> {
-        self.b
-            .model
-            .functions
+        let functions = &self.b.model.functions;
+        let inside = functions[1..]
             .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(_, f)| span.contains(f.span))
-            .map(|(id, _)| HandlerRef::Function(id))
+            .rev()
+            .take_while(|f| span.contains(f.span))
+            .count();
+        (functions.len() - inside..functions.len())
+            .map(HandlerRef::Function)
             .collect()
     }
 

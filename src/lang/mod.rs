@@ -10,7 +10,7 @@ mod python;
 
 use std::cell::RefCell;
 
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Node, Parser, Tree, TreeCursor};
 
 use crate::model::{Language, Model, Span};
 
@@ -68,9 +68,66 @@ pub(crate) fn node_span(node: Node) -> Span {
     Span::new(node.start_byte(), node.end_byte())
 }
 
-pub(crate) fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+/// The named children of `node`. `Node::named_child(i)` walks from the first child, so a
+/// module or block with many statements goes through a cursor instead (one walk in all).
+pub(crate) fn named_children<'t>(node: Node<'t>) -> NamedChildren<'t> {
     let count = node.named_child_count();
-    (0..count).filter_map(move |i| node.named_child(i as u32))
+    if count <= 8 {
+        NamedChildren::Indexed {
+            node,
+            next: 0,
+            count,
+        }
+    } else {
+        NamedChildren::Cursor {
+            cursor: node.walk(),
+            started: false,
+        }
+    }
+}
+
+pub(crate) enum NamedChildren<'t> {
+    Indexed {
+        node: Node<'t>,
+        next: usize,
+        count: usize,
+    },
+    Cursor {
+        cursor: TreeCursor<'t>,
+        started: bool,
+    },
+}
+
+impl<'t> Iterator for NamedChildren<'t> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        match self {
+            NamedChildren::Indexed { node, next, count } => {
+                while *next < *count {
+                    *next += 1;
+                    if let Some(child) = node.named_child((*next - 1) as u32) {
+                        return Some(child);
+                    }
+                }
+                None
+            }
+            NamedChildren::Cursor { cursor, started } => loop {
+                let moved = if *started {
+                    cursor.goto_next_sibling()
+                } else {
+                    *started = true;
+                    cursor.goto_first_child()
+                };
+                if !moved {
+                    return None;
+                }
+                if cursor.node().is_named() {
+                    return Some(cursor.node());
+                }
+            },
+        }
+    }
 }
 
 #[cfg(test)]

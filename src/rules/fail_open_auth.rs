@@ -34,10 +34,10 @@ impl Rule for FailOpenAuth {
 
 fn auth_context<'m>(cx: &Context<'m>, unit: usize, t: &Try) -> Option<AuthContext<'m>> {
     let model = &cx.project.units[unit].model;
-    let call = model
-        .calls
-        .iter()
-        .filter(|c| c.func == t.func && t.body.contains(c.span))
+    let call = cx
+        .project
+        .calls_within(unit, t.func, t.body)
+        .into_iter()
         .find_map(|c| {
             if cx.knowledge.auth_calls.matches(&c.callee).is_some() {
                 return Some((c, format!("`{}`", c.callee)));
