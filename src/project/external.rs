@@ -7,7 +7,7 @@
 //! httpx.AsyncClient() as client`), in this file or imported from another, and the breaker a
 //! name holds (`new CircuitBreaker(fn)`, `pybreaker.CircuitBreaker()`, a home-grown class).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::{FnRef, Project, Reach, Target, enclosing_owner};
 use crate::knowledge::{BreakerState, Breakers, DefaultTimeout, Knowledge, Library, normalize};
@@ -230,6 +230,8 @@ pub struct ExternalFacts {
     /// parameters and names that are neither imported nor known globals.
     canonical: Vec<Vec<Option<String>>>,
     bindings: Vec<Vec<Binding>>,
+    /// Per unit: indexes into `bindings` by name.
+    by_name: Vec<HashMap<String, Vec<usize>>>,
     /// Per unit: (function, name) pairs a call's result is stored in, whatever it holds.
     assigned: Vec<HashSet<(FnId, String)>>,
     /// Per unit: external calls, by call index.
@@ -334,6 +336,7 @@ impl ExternalFacts {
         let mut facts = ExternalFacts {
             canonical: (0..units).map(|u| canonical_callees(project, u)).collect(),
             bindings: vec![Vec::new(); units],
+            by_name: vec![HashMap::new(); units],
             assigned: project
                 .units
                 .iter()
@@ -414,13 +417,16 @@ impl ExternalFacts {
                     self.breaker_held(project, knowledge, unit, index, &classes)
                 };
                 if let Some(held) = held {
-                    self.bindings[unit].push(Binding {
-                        name: name.clone(),
-                        func: call.func,
-                        at: call.span.start,
-                        held,
-                        typed: false,
-                    });
+                    self.push_binding(
+                        unit,
+                        Binding {
+                            name: name.clone(),
+                            func: call.func,
+                            at: call.span.start,
+                            held,
+                            typed: false,
+                        },
+                    );
                 }
             }
             // Typed names (`constructor(private http: AxiosInstance)`, `breaker: ServiceBreaker`).
@@ -438,8 +444,8 @@ impl ExternalFacts {
                         .map(|i| (MODULE, &i.name, &i.class)),
                 );
             for (func, name, class) in typed {
-                let known = self.bindings[unit]
-                    .iter()
+                let known = self
+                    .named(unit, name)
                     .any(|b| b.typed && b.name == *name && b.func == func);
                 if known {
                     continue;
@@ -480,13 +486,16 @@ impl ExternalFacts {
                         ),
                     };
                 if let Some(held) = held {
-                    self.bindings[unit].push(Binding {
-                        name: instance.name.clone(),
-                        func,
-                        at: 0,
-                        held,
-                        typed: true,
-                    });
+                    self.push_binding(
+                        unit,
+                        Binding {
+                            name: instance.name.clone(),
+                            func,
+                            at: 0,
+                            held,
+                            typed: true,
+                        },
+                    );
                 }
             }
         }
@@ -497,10 +506,7 @@ impl ExternalFacts {
                 let Some(name) = &call.assigned_to else {
                     continue;
                 };
-                if self.bindings[unit]
-                    .iter()
-                    .any(|b| b.name == *name && b.at == call.span.start)
-                {
+                if self.named(unit, name).any(|b| b.at == call.span.start) {
                     continue;
                 }
                 let Some((library, timeout, _)) =
@@ -508,13 +514,16 @@ impl ExternalFacts {
                 else {
                     continue;
                 };
-                self.bindings[unit].push(Binding {
-                    name: name.clone(),
-                    func: call.func,
-                    at: call.span.start,
-                    held: Held::Client { library, timeout },
-                    typed: false,
-                });
+                self.push_binding(
+                    unit,
+                    Binding {
+                        name: name.clone(),
+                        func: call.func,
+                        at: call.span.start,
+                        held: Held::Client { library, timeout },
+                        typed: false,
+                    },
+                );
             }
         }
     }
@@ -582,6 +591,24 @@ impl ExternalFacts {
         })
     }
 
+    fn push_binding(&mut self, unit: usize, binding: Binding) {
+        self.by_name[unit]
+            .entry(binding.name.clone())
+            .or_default()
+            .push(self.bindings[unit].len());
+        self.bindings[unit].push(binding);
+    }
+
+    /// The bindings of a name in a file, in the order they were made.
+    fn named<'s>(&'s self, unit: usize, name: &str) -> impl Iterator<Item = &'s Binding> + 's {
+        let bindings = &self.bindings[unit];
+        self.by_name[unit]
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &bindings[i])
+    }
+
     /// The binding a name (`client`, `this.http`, `api`) refers to from function `from`: the
     /// innermost scope that binds it, the class for `this.` / `self.` names, else the binding
     /// an import names in another file.
@@ -595,7 +622,6 @@ impl ExternalFacts {
         hops: usize,
     ) -> Option<&Binding> {
         let model = &project.units[unit].model;
-        let bindings = &self.bindings[unit];
         fn pick(candidates: Vec<&Binding>, at: u32) -> Option<&Binding> {
             candidates
                 .iter()
@@ -606,9 +632,8 @@ impl ExternalFacts {
         }
         if name.starts_with("this.") || name.starts_with("self.") {
             let owner = enclosing_owner(model, from);
-            let candidates: Vec<&Binding> = bindings
-                .iter()
-                .filter(|b| b.name == name)
+            let candidates: Vec<&Binding> = self
+                .named(unit, name)
                 .filter(|b| {
                     let bound_in = enclosing_owner(model, b.func);
                     owner.is_none() || bound_in.is_none() || bound_in == owner
@@ -626,9 +651,9 @@ impl ExternalFacts {
         let mut scope = Some(from);
         for _ in 0..64 {
             let Some(id) = scope else { break };
-            let candidates: Vec<&Binding> = bindings
-                .iter()
-                .filter(|b| b.name == name && b.func == id && !b.typed)
+            let candidates: Vec<&Binding> = self
+                .named(unit, name)
+                .filter(|b| b.func == id && !b.typed)
                 .collect();
             if !candidates.is_empty() {
                 return pick(candidates, at);
@@ -639,9 +664,7 @@ impl ExternalFacts {
             }
             if model.functions[id].params.iter().any(|p| p == head) {
                 // A typed parameter (`client: httpx.AsyncClient`) holds what its type says.
-                return bindings
-                    .iter()
-                    .find(|b| b.name == name && b.typed && b.func == id);
+                return self.named(unit, name).find(|b| b.typed && b.func == id);
             }
             scope = model.functions[id].parent;
         }
@@ -1133,29 +1156,49 @@ impl ExternalFacts {
                 out[unit][func] = true;
             }
         }
-        for _ in 0..32 {
-            let mut changed = false;
-            for unit in 0..out.len() {
-                for func in 0..out[unit].len() {
-                    if out[unit][func] {
-                        continue;
-                    }
-                    // Nested functions do not count: defining a callback makes no call.
-                    let runs_external = self.edges[unit][func].iter().any(|e| {
-                        out[e.target.unit][e.target.func]
-                            && !(e.target.unit == unit
-                                && project.units[unit].model.functions[e.target.func].parent
-                                    == Some(func)
-                                && !called_here(project, unit, func, e.target.func))
-                    });
-                    if runs_external {
-                        out[unit][func] = true;
-                        changed = true;
+        // Walk the edges backwards from the functions that call out themselves. Nested
+        // functions do not count: defining a callback makes no call.
+        let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+        for (unit, functions) in self.edges.iter().enumerate() {
+            let model = &project.units[unit].model;
+            // Functions handed to a call (`.map(x => fetch(x))`, `breaker.fire(() => ...)`).
+            let handed: HashSet<FnId> = model
+                .calls
+                .iter()
+                .flat_map(|c| &c.args)
+                .filter_map(|a| match a.value {
+                    ArgValue::Function(id) => Some(id),
+                    _ => None,
+                })
+                .collect();
+            for (func, edges) in functions.iter().enumerate() {
+                for e in edges {
+                    let only_defined = e.target.unit == unit
+                        && model.functions[e.target.func].parent == Some(func)
+                        && !handed.contains(&e.target.func);
+                    if !only_defined {
+                        callers
+                            .entry(e.target)
+                            .or_default()
+                            .push(FnRef { unit, func });
                     }
                 }
             }
-            if !changed {
-                break;
+        }
+        let mut queue: VecDeque<FnRef> = VecDeque::new();
+        for (unit, functions) in out.iter().enumerate() {
+            for (func, &external) in functions.iter().enumerate() {
+                if external {
+                    queue.push_back(FnRef { unit, func });
+                }
+            }
+        }
+        while let Some(f) = queue.pop_front() {
+            for caller in callers.get(&f).into_iter().flatten() {
+                if !out[caller.unit][caller.func] {
+                    out[caller.unit][caller.func] = true;
+                    queue.push_back(*caller);
+                }
             }
         }
         out
@@ -1180,16 +1223,6 @@ fn called_on_result(model: &Model, index: usize, method: &str) -> bool {
 /// A request that is only sent once one of `sent_by` is called on it has been sent.
 fn is_sent(model: &Model, index: usize, sent_by: &[String]) -> bool {
     sent_by.is_empty() || sent_by.iter().any(|m| called_on_result(model, index, m))
-}
-
-/// Whether nested function `child` of `func` is called or handed to a call in `func` (as
-/// opposed to only defined there).
-fn called_here(project: &Project, unit: usize, func: FnId, child: FnId) -> bool {
-    let model = &project.units[unit].model;
-    let span = model.functions[child].span;
-    model
-        .calls_in(func)
-        .any(|c| c.span.contains(span) && c.span != span)
 }
 
 fn is_guard_method(knowledge: &Knowledge, runners: &[String], method: &str) -> bool {
