@@ -3,6 +3,7 @@
 //! invalid UTF-8, link loops, links out of the tree and unreadable files one by one; here
 //! they meet the rest in one tree.)
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -212,8 +213,8 @@ fn a_file_replaced_by_a_fifo_after_the_walk_is_not_opened() {
 
 // ---- growth ------------------------------------------------------------------------------
 
-/// The fastest of three in-memory scans of `source`.
-fn fastest_scan(language: Language, source: &str) -> (Duration, usize) {
+/// The fastest of three in-memory scans of `source`, and its findings counted by rule.
+fn fastest_scan(language: Language, source: &str) -> (Duration, BTreeMap<String, usize>) {
     let registry = Registry::builtin();
     let knowledge = Knowledge::builtin();
     let path = match language {
@@ -221,16 +222,19 @@ fn fastest_scan(language: Language, source: &str) -> (Duration, usize) {
         _ => "server.ts",
     };
     let mut best = Duration::MAX;
-    let mut findings = 0;
+    let mut by_rule = BTreeMap::new();
     for _ in 0..3 {
         let started = Instant::now();
         let found =
             faultline::scan_source(path, language, source.as_bytes(), &registry, &knowledge)
                 .unwrap();
         best = best.min(started.elapsed());
-        findings = found.len();
+        by_rule.clear();
+        for finding in &found {
+            *by_rule.entry(finding.rule.to_string()).or_insert(0) += 1;
+        }
     }
-    (best, findings)
+    (best, by_rule)
 }
 
 /// Doubling the input must less than triple the time (a quadratic path quadruples it). The
@@ -241,8 +245,28 @@ fn grows_linearly(language: Language, generate: fn(usize) -> String, n: usize) {
         .spawn(move || {
             let (small, small_findings) = fastest_scan(language, &generate(n));
             let (large, large_findings) = fastest_scan(language, &generate(2 * n));
-            assert!(small_findings > 0, "the generated code has findings");
-            assert_eq!(large_findings, 2 * small_findings);
+            assert!(
+                !small_findings.is_empty(),
+                "the generated code has findings"
+            );
+            // Each rule either fires once per repeated function (twice as often on 2n) or a
+            // fixed number of times (the one tool, the one file).
+            let scaled: Vec<&String> = small_findings
+                .iter()
+                .filter(|(rule, count)| large_findings.get(*rule) == Some(&(2 * **count)))
+                .map(|(rule, _)| rule)
+                .collect();
+            assert!(
+                !scaled.is_empty(),
+                "{small_findings:?} -> {large_findings:?}"
+            );
+            for (rule, count) in &large_findings {
+                let before = small_findings.get(rule).copied().unwrap_or(0);
+                assert!(
+                    *count == before || *count == 2 * before,
+                    "{rule}: {before} findings on n, {count} on 2n"
+                );
+            }
             let ratio = large.as_secs_f64() / small.as_secs_f64();
             eprintln!("{language:?} n={n}: {small:?} -> {large:?} for 2n ({ratio:.2}x)");
             assert!(

@@ -77,8 +77,11 @@ struct Frame {
     open_tries: Vec<TryId>,
     /// Handlers whose body is being lowered, innermost last.
     open_handlers: Vec<(TryId, usize)>,
-    /// Local names that hold a call's result, and how often they have been read since.
+    /// Local names that hold a call's result, and how often they have been read since, in
+    /// the order first assigned.
     results: Vec<(String, u32)>,
+    /// Index into `results` by name.
+    result_index: HashMap<String, usize>,
 }
 
 pub(crate) struct Builder<'s> {
@@ -120,6 +123,7 @@ impl<'s> Builder<'s> {
                 open_tries: Vec::new(),
                 open_handlers: Vec::new(),
                 results: Vec::new(),
+                result_index: HashMap::new(),
             }],
             owners: Vec::new(),
             classes: Vec::new(),
@@ -177,6 +181,7 @@ impl<'s> Builder<'s> {
             open_tries: Vec::new(),
             open_handlers: Vec::new(),
             results: Vec::new(),
+            result_index: HashMap::new(),
         });
         id
     }
@@ -207,9 +212,10 @@ impl<'s> Builder<'s> {
                 && name
                     .chars()
                     .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
-            let results = &mut self.frame_mut().results;
-            if plain && !results.iter().any(|(n, _)| n == name) {
-                results.push((name.clone(), 0));
+            let frame = self.frame_mut();
+            if plain && !frame.result_index.contains_key(name) {
+                frame.result_index.insert(name.clone(), frame.results.len());
+                frame.results.push((name.clone(), 0));
             }
         }
         self.model.calls.push(call);
@@ -218,8 +224,9 @@ impl<'s> Builder<'s> {
 
     /// A read of a local name: counted when the name holds a call's result.
     pub fn note_read(&mut self, name: &str) {
-        if let Some((_, reads)) = self.frame_mut().results.iter_mut().find(|(n, _)| n == name) {
-            *reads += 1;
+        let frame = self.frame_mut();
+        if let Some(&at) = frame.result_index.get(name) {
+            frame.results[at].1 += 1;
         }
     }
 

@@ -199,10 +199,10 @@ fn caught_open_circuit(
 ) {
     let model = &cx.project.units[unit].model;
     for t in &model.tries {
-        let guard = model
-            .calls
-            .iter()
-            .filter(|c| c.func == t.func && t.body.contains(c.span))
+        let guard = cx
+            .project
+            .calls_within(unit, t.func, t.body)
+            .into_iter()
             .find_map(|c| guard_call_check(cx, unit, sites, c).map(|g| (c, g)));
         let Some((call, guarded)) = guard else {
             continue;
@@ -292,10 +292,10 @@ fn first_arg_check(cx: &Context, unit: usize, call: &Call) -> Option<Guarded> {
 /// away), or its function is named as an access check.
 fn sec001_covers(cx: &Context, unit: usize, t: &Try) -> bool {
     let model = &cx.project.units[unit].model;
-    let direct = model
-        .calls
-        .iter()
-        .filter(|c| c.func == t.func && t.body.contains(c.span))
+    let direct = cx
+        .project
+        .calls_within(unit, t.func, t.body)
+        .into_iter()
         .any(|c| {
             cx.knowledge.auth_calls.matches(&c.callee).is_some()
                 || cx
