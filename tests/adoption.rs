@@ -303,11 +303,9 @@ fn a_taught_auth_call_makes_its_fail_open_catch_sec001() {
     assert_eq!(summary(&json(&out)), vec![("SEC001".into(), 9, true)]);
 }
 
-// Enabled by the integrator once REL001 (call-without-breaker) lands from the relrules branch:
-// without a breaker vocabulary entry the fetch in `lookup` is a REL001 finding; with
+// Without a breaker vocabulary entry the fetch in `lookup` is a REL001 finding; with
 // `breakers = ["resilient"]` the call inside `resilient(...)` counts as guarded.
 #[test]
-#[ignore = "needs REL001 from the relrules branch"]
 fn a_taught_breaker_wrapper_silences_rel001() {
     let repo = repository();
     write(
