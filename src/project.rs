@@ -504,8 +504,16 @@ fn functions_in_parent_try(model: &Model) -> Vec<bool> {
 
 fn direct_auth_calls(model: &Model, knowledge: &Knowledge) -> Vec<Option<String>> {
     let mut auth = vec![None; model.functions.len()];
+    // A file calls the same few callees over and over (`z.string`, `console.log`).
+    let mut is_auth: HashMap<&str, bool> = HashMap::new();
     for call in &model.calls {
-        if auth[call.func].is_none() && knowledge.auth_calls.matches(&call.callee).is_some() {
+        if auth[call.func].is_some() {
+            continue;
+        }
+        let matched = *is_auth
+            .entry(&call.callee)
+            .or_insert_with(|| knowledge.auth_calls.matches(&call.callee).is_some());
+        if matched {
             auth[call.func] = Some(call.callee.clone());
         }
     }

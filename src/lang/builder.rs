@@ -86,6 +86,8 @@ struct Frame {
 
 pub(crate) struct Builder<'s> {
     pub src: &'s [u8],
+    /// `src` as text, checked once: tree-sitter's nodes start and end on character boundaries.
+    src_text: &'s str,
     pub model: Model,
     frames: Vec<Frame>,
     /// Class or object names whose members are being lowered, innermost last.
@@ -116,6 +118,7 @@ impl<'s> Builder<'s> {
         });
         Builder {
             src,
+            src_text: std::str::from_utf8(src).unwrap_or(""),
             model,
             frames: vec![Frame {
                 id: MODULE,
@@ -132,7 +135,12 @@ impl<'s> Builder<'s> {
     }
 
     pub fn text(&self, span: Span) -> &'s str {
-        std::str::from_utf8(&self.src[span.start as usize..span.end as usize]).unwrap_or("")
+        let range = span.start as usize..span.end as usize;
+        match self.src_text.get(range.clone()) {
+            Some(text) => text,
+            // Not UTF-8 as a whole (a caller of `lower_source` that skipped the content check).
+            None => std::str::from_utf8(self.src.get(range).unwrap_or(b"")).unwrap_or(""),
+        }
     }
 
     fn frame(&self) -> &Frame {
