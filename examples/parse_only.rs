@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         .expect("worker threads");
     let walk = WalkOptions {
         respect_ignore_files,
+        exclude: None,
     };
     let files = discover::discover(&paths, &walk).files;
     let parsed: Vec<Option<(SourceFile, usize)>> =

@@ -2,6 +2,11 @@
 //! breaker, a timeout option). They are data in `rules/*.toml`, compiled in, and extended by
 //! the user's configuration.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
@@ -164,6 +169,53 @@ pub struct NameSet {
     /// Patterns grouped by how many segments they have, with their source text.
     groups: Vec<SegmentGroup>,
     exclude: Vec<SegmentGroup>,
+    /// Tells this set's answers apart in the per-thread memo.
+    id: usize,
+}
+
+/// Where a name's pattern is: (group, pattern) in `NameSet::groups`.
+type Hit = Option<(usize, usize)>;
+
+/// Answers given per thread, by set and by how the name was matched: the same callee names
+/// come back thousands of times in a scan, and a glob set is slow next to a hash lookup.
+/// Bounded: a set's answers are dropped when they grow past `MEMO_LIMIT`.
+type Memo = HashMap<(usize, bool), HashMap<String, Hit>>;
+
+const MEMO_LIMIT: usize = 4096;
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(HashMap::new());
+}
+
+fn next_set_id() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl NameSet {
+    fn memoized(&self, whole: bool, name: &str, compute: impl FnOnce() -> Hit) -> Option<&str> {
+        let known = MEMO.with(|memo| {
+            memo.borrow()
+                .get(&(self.id, whole))
+                .and_then(|answers| answers.get(name).copied())
+        });
+        let hit = match known {
+            Some(hit) => hit,
+            None => {
+                let hit = compute();
+                MEMO.with(|memo| {
+                    let mut memo = memo.borrow_mut();
+                    let answers = memo.entry((self.id, whole)).or_default();
+                    if answers.len() >= MEMO_LIMIT {
+                        answers.clear();
+                    }
+                    answers.insert(name.to_string(), hit);
+                });
+                hit
+            }
+        };
+        hit.map(|(group, pattern)| self.groups[group].patterns[pattern].as_str())
+    }
 }
 
 #[derive(Debug)]
@@ -180,39 +232,51 @@ impl NameSet {
         Ok(NameSet {
             groups: group(patterns)?,
             exclude: group(exclude)?,
+            id: next_set_id(),
         })
     }
 
     /// The pattern that `callee` matches, if any and if no exclusion matches it.
     pub fn matches(&self, callee: &str) -> Option<&str> {
-        let hit = first_match(&self.groups, callee)?;
-        if first_match(&self.exclude, callee).is_some() {
-            return None;
-        }
-        Some(hit)
+        self.memoized(false, callee, || {
+            let hit = first_match(&self.groups, callee)?;
+            if first_match(&self.exclude, callee).is_some() {
+                return None;
+            }
+            Some(hit)
+        })
     }
 }
 
-fn first_match<'a>(groups: &'a [SegmentGroup], callee: &str) -> Option<&'a str> {
-    let segments: Vec<&str> = callee.split('.').collect();
-    for group in groups {
-        if group.segments > segments.len() {
+/// The first group, and its first pattern, that the end of `callee` matches.
+fn first_match(groups: &[SegmentGroup], callee: &str) -> Hit {
+    let dots: Vec<usize> = callee.match_indices('.').map(|(at, _)| at).collect();
+    for (index, group) in groups.iter().enumerate() {
+        if group.segments > dots.len() + 1 {
             continue;
         }
-        let tail = group.key(&segments[segments.len() - group.segments..].join("."));
-        if let Some(&index) = group.set.matches(&tail).first() {
-            return Some(&group.patterns[index]);
+        // The last `group.segments` segments: everything after the dot before them.
+        let tail = match dots.len() + 1 - group.segments {
+            0 => callee,
+            skipped => &callee[dots[skipped - 1] + 1..],
+        };
+        let key = group.key(tail);
+        if !group.set.is_match(key.as_ref()) {
+            continue;
+        }
+        if let Some(&pattern) = group.set.matches(key.as_ref()).first() {
+            return Some((index, pattern));
         }
     }
     None
 }
 
 impl SegmentGroup {
-    fn key(&self, name: &str) -> String {
+    fn key<'n>(&self, name: &'n str) -> Cow<'n, str> {
         if self.exact {
-            name.to_string()
+            Cow::Borrowed(name)
         } else {
-            normalize(name)
+            Cow::Owned(normalize(name))
         }
     }
 }
@@ -280,6 +344,32 @@ pub struct ExternalCalls {
     pub aggregations: NameSet,
     /// Keywords or calls that make an aggregation keep the other results (`return_exceptions`).
     pub aggregation_safe: Vec<String>,
+    /// Every library's `defaults_set_by` in one set: most names match none, and one lookup
+    /// says so for all libraries at once.
+    pub any_defaults_set_by: NameSet,
+    /// Every built-in library's calls, and client factories, in one set each, likewise.
+    any_call: NameSet,
+    any_client_factory: NameSet,
+}
+
+impl ExternalCalls {
+    /// The first library whose direct calls include the canonical callee `name`.
+    pub fn library_of_call(&self, name: &str) -> Option<usize> {
+        let known = self.any_call.matches_whole(name).is_some();
+        self.libraries
+            .iter()
+            .position(|l| (known || l.tail_match) && l.is_call(name))
+    }
+
+    /// The first library whose client factories include the canonical callee `name`.
+    pub fn library_of_client_factory(&self, name: &str) -> Option<usize> {
+        if name.is_empty() || self.any_client_factory.matches_whole(name).is_none() {
+            return None;
+        }
+        self.libraries
+            .iter()
+            .position(|l| l.is_client_factory(name))
+    }
 }
 
 /// What the library does when no timeout is set.
@@ -402,6 +492,12 @@ impl ExternalCalls {
         let file: ExternalCallsFile =
             toml::from_str(EXTERNAL_CALLS).map_err(|e| format!("{where_}: {e}"))?;
         let mut libraries = Vec::new();
+        let all = |field: fn(&LibraryEntry) -> &Vec<String>| -> Vec<String> {
+            file.library.iter().flat_map(field).cloned().collect()
+        };
+        let any_defaults_set_by = NameSet::exact(&all(|e| &e.defaults_set_by), &[])?;
+        let any_call = NameSet::exact(&all(|e| &e.calls), &[])?;
+        let any_client_factory = NameSet::exact(&all(|e| &e.clients), &[])?;
         for entry in file.library {
             let kind = match entry.kind.as_str() {
                 "http" => LibraryKind::Http,
@@ -471,6 +567,9 @@ impl ExternalCalls {
         let mut wrappers = file.timeout_wrappers;
         wrappers.extend(extension.timeouts.iter().cloned());
         Ok(ExternalCalls {
+            any_defaults_set_by,
+            any_call,
+            any_client_factory,
             libraries,
             timeout_wrappers: NameSet::new(&wrappers, &[])?,
             aggregations: NameSet::exact(&file.aggregations, &[])?,
@@ -486,22 +585,29 @@ impl NameSet {
         Ok(NameSet {
             groups: group_with(patterns, true)?,
             exclude: group_with(exclude, true)?,
+            id: next_set_id(),
         })
     }
 
     /// The pattern that matches all of `name`, segment by segment (not just its end).
     pub fn matches_whole(&self, name: &str) -> Option<&str> {
-        let segments = name.split('.').count();
-        let groups = |g: &[SegmentGroup]| -> Option<usize> {
-            let group = g.iter().find(|g| g.segments == segments)?;
-            group.set.matches(group.key(name)).first().copied()
-        };
-        let index = groups(&self.groups)?;
-        if groups(&self.exclude).is_some() {
-            return None;
-        }
-        let group = self.groups.iter().find(|g| g.segments == segments)?;
-        Some(&group.patterns[index])
+        self.memoized(true, name, || {
+            let segments = name.split('.').count();
+            let find = |g: &[SegmentGroup]| -> Hit {
+                let (index, group) = g.iter().enumerate().find(|(_, g)| g.segments == segments)?;
+                let pattern = group
+                    .set
+                    .matches(group.key(name).as_ref())
+                    .first()
+                    .copied()?;
+                Some((index, pattern))
+            };
+            let hit = find(&self.groups)?;
+            if find(&self.exclude).is_some() {
+                return None;
+            }
+            Some(hit)
+        })
     }
 }
 

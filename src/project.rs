@@ -1,6 +1,7 @@
 //! The link stage: all file models together, with imports resolved inside the scanned tree
 //! and every function that a tool handler reaches marked with the tool that reaches it.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
@@ -41,6 +42,8 @@ pub struct Project {
     pub units: Vec<Unit>,
     indexes: Vec<UnitIndex>,
     by_path: HashMap<PathBuf, usize>,
+    /// Per unit: the unit each module specifier it imports or re-exports from names.
+    modules: Vec<HashMap<String, Option<usize>>>,
     reach: Vec<Vec<Option<Reach>>>,
     /// Functions whose exceptions reach the SDK: a tool handler, or a function called outside
     /// any try region from one that escapes.
@@ -105,7 +108,11 @@ impl Project {
             units,
             indexes,
             by_path,
+            modules: Vec::new(),
         };
+        project.modules = (0..project.units.len())
+            .map(|unit| project.resolve_specifiers(unit))
+            .collect();
         project.mark_reachable();
         project.auth = project
             .units
@@ -196,20 +203,16 @@ impl Project {
         let import = &self.units[unit].model.imports[*index.imports.get(name)?];
         let from = &self.units[unit].file;
         match &import.imported {
-            None => self.module(from, &import.source).map(Target::Module),
+            None => self.module(unit, &import.source).map(Target::Module),
             Some(imported) => {
                 // `from . import client` names a submodule before a symbol.
                 if from.language == Language::Python {
-                    let submodule = if import.source.ends_with('.') {
-                        format!("{}{imported}", import.source)
-                    } else {
-                        format!("{}.{imported}", import.source)
-                    };
-                    if let Some(u) = self.module(from, &submodule) {
+                    let submodule = python_submodule(&import.source, imported);
+                    if let Some(u) = self.module(unit, &submodule) {
                         return Some(Target::Module(u));
                     }
                 }
-                let target = self.module(from, &import.source)?;
+                let target = self.module(unit, &import.source)?;
                 let found = self.export(target, imported, hops + 1);
                 // A default import of a module whose default export is an object of functions
                 // (`export default { issueRequest }`) reaches them as members of the module.
@@ -240,7 +243,7 @@ impl Project {
                     imported,
                     source,
                 } if exported == name => {
-                    let target = self.module(&self.units[unit].file, source)?;
+                    let target = self.module(unit, source)?;
                     return self.export(target, imported, hops + 1);
                 }
                 _ => {}
@@ -249,7 +252,7 @@ impl Project {
         for export in &model.exports {
             if let Export::All { source } = export {
                 if let Some(target) = self
-                    .module(&self.units[unit].file, source)
+                    .module(unit, source)
                     .and_then(|t| self.export(t, name, hops + 1))
                 {
                     return Some(target);
@@ -264,8 +267,45 @@ impl Project {
         None
     }
 
-    /// The unit a module specifier names, when it is inside the scanned tree.
-    fn module(&self, from: &SourceFile, source: &str) -> Option<usize> {
+    /// The module specifiers `unit` imports and re-exports from, Python's `from pkg import
+    /// name` also as the submodule `pkg.name`, each with the unit it names.
+    fn resolve_specifiers(&self, unit: usize) -> HashMap<String, Option<usize>> {
+        let model = &self.units[unit].model;
+        let file = &self.units[unit].file;
+        let mut specifiers: Vec<String> = Vec::new();
+        for import in &model.imports {
+            specifiers.push(import.source.clone());
+            if let (Language::Python, Some(imported)) = (file.language, &import.imported) {
+                specifiers.push(python_submodule(&import.source, imported));
+            }
+        }
+        for export in &model.exports {
+            match export {
+                Export::From { source, .. } | Export::All { source } => {
+                    specifiers.push(source.clone())
+                }
+                Export::Name { .. } => {}
+            }
+        }
+        let mut out = HashMap::new();
+        for specifier in specifiers {
+            if let Entry::Vacant(slot) = out.entry(specifier) {
+                let found = self.locate_module(file, slot.key());
+                slot.insert(found);
+            }
+        }
+        out
+    }
+
+    /// The unit a module specifier of `unit` names, when it is inside the scanned tree.
+    pub(crate) fn module(&self, unit: usize, source: &str) -> Option<usize> {
+        match self.modules.get(unit).and_then(|m| m.get(source)) {
+            Some(found) => *found,
+            None => self.locate_module(&self.units[unit].file, source),
+        }
+    }
+
+    fn locate_module(&self, from: &SourceFile, source: &str) -> Option<usize> {
         let dir = from.path.parent().unwrap_or(Path::new(""));
         if from.language == Language::Python {
             return self.python_module(dir, source);
@@ -622,6 +662,16 @@ impl Documentation {
     /// The documentation names `name`, as a whole word or under a `PREFIX_*` wildcard.
     pub fn mentions(&self, name: &str) -> bool {
         self.words.contains(name) || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
+}
+
+/// Python's `from pkg import name` as the submodule it may name: `pkg.name` (`.` + `name`
+/// for `from . import name`).
+pub(crate) fn python_submodule(source: &str, imported: &str) -> String {
+    if source.ends_with('.') {
+        format!("{source}{imported}")
+    } else {
+        format!("{source}.{imported}")
     }
 }
 

@@ -399,12 +399,9 @@ impl ExternalFacts {
                     continue;
                 };
                 let canonical = self.canonical[unit][index].as_deref();
-                let held = if let Some((library, _)) = canonical.and_then(|c| {
-                    libraries
-                        .iter()
-                        .enumerate()
-                        .find(|(_, l)| l.is_client_factory(c))
-                }) {
+                let held = if let Some(library) =
+                    canonical.and_then(|c| knowledge.external_calls.library_of_client_factory(c))
+                {
                     if in_process(model, call, &libraries[library]) {
                         Some(Held::InProcess)
                     } else {
@@ -455,11 +452,9 @@ impl ExternalFacts {
                     class: class.clone(),
                 };
                 let class = canonical_name(project, unit, MODULE, &instance.class);
-                let library = class.as_deref().and_then(|c| {
-                    libraries
-                        .iter()
-                        .position(|l| l.is_client_factory(c) && !c.is_empty())
-                });
+                let library = class
+                    .as_deref()
+                    .and_then(|c| knowledge.external_calls.library_of_client_factory(c));
                 // Where the file builds in-process clients of the library, a parameter of that
                 // type may be one of them.
                 let in_process_here = |library: usize| {
@@ -691,26 +686,21 @@ impl ExternalFacts {
         let (target, exported, rest) = match &import.imported {
             Some(imported) => {
                 if file.language == Language::Python {
-                    let submodule = format!("{}.{imported}", import.source.trim_end_matches('.'));
-                    let submodule = if import.source.ends_with('.') {
-                        format!("{}{imported}", import.source)
-                    } else {
-                        submodule
-                    };
+                    let submodule = super::python_submodule(&import.source, imported);
                     if let (Some(u), Some((first, more))) =
-                        (project.module(file, &submodule), rest.split_first())
+                        (project.module(unit, &submodule), rest.split_first())
                     {
                         (u, first.to_string(), more.to_vec())
                     } else {
                         (
-                            project.module(file, &import.source)?,
+                            project.module(unit, &import.source)?,
                             imported.clone(),
                             rest,
                         )
                     }
                 } else {
                     (
-                        project.module(file, &import.source)?,
+                        project.module(unit, &import.source)?,
                         imported.clone(),
                         rest,
                     )
@@ -719,7 +709,7 @@ impl ExternalFacts {
             None => {
                 let (first, more) = rest.split_first()?;
                 (
-                    project.module(file, &import.source)?,
+                    project.module(unit, &import.source)?,
                     first.to_string(),
                     more.to_vec(),
                 )
@@ -786,9 +776,9 @@ impl ExternalFacts {
                 });
                 let Some(inner) = inner else { continue };
                 if let Some(canonical) = self.canonical[unit][inner].as_deref() {
-                    if let Some(library) = libraries
-                        .iter()
-                        .position(|l| l.is_client_factory(canonical))
+                    if let Some(library) = knowledge
+                        .external_calls
+                        .library_of_client_factory(canonical)
                     {
                         if !wanted(&libraries[library])
                             || in_process(model, &model.calls[inner], &libraries[library])
@@ -848,7 +838,7 @@ impl ExternalFacts {
             let raw = &model.calls[index].callee;
             let direct = self.canonical[unit][index]
                 .as_deref()
-                .and_then(|c| libraries.iter().position(|l| l.is_call(c)))
+                .and_then(|c| knowledge.external_calls.library_of_call(c))
                 .or_else(|| {
                     libraries
                         .iter()
@@ -1368,6 +1358,10 @@ fn library_defaults(
             .filter_map(|a| canonical_name(project, unit, a.func, &a.target));
         let called = (0..u.model.calls.len()).filter_map(|i| facts.canonical[unit][i].clone());
         for name in assigned.chain(called) {
+            let any = &knowledge.external_calls.any_defaults_set_by;
+            if any.matches_whole(&name).is_none() {
+                continue;
+            }
             for (i, library) in libraries.iter().enumerate() {
                 if out[i].is_none() && library.defaults_set_by.matches_whole(&name).is_some() {
                     out[i] = Some(format!("`{name}` sets a default in {}", u.file.display));
