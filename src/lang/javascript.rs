@@ -8,6 +8,7 @@ use super::builder::{
     Builder, Hit, MAX_DEPTH, is_allow_key, is_degraded_key, is_logging_call, is_opaque_call,
     is_safe_error_property, is_text_conversion, short, state_constant, string_decision,
 };
+use super::fields::{Field, FieldExt};
 use super::{named_children, node_span};
 use crate::model::*;
 
@@ -85,7 +86,7 @@ impl<'s> Lowerer<'s> {
                 self.function(node, None, depth);
             }
             "class_declaration" | "class" | "abstract_class_declaration" => {
-                let name_node = node.child_by_field_name("name");
+                let name_node = node.field(Field::Name);
                 let name = name_node.map(|n| self.text(n).to_string());
                 if let (Some(name), Some(name_node)) = (&name, name_node) {
                     self.b
@@ -103,7 +104,7 @@ impl<'s> Lowerer<'s> {
                 self.b.note_read(name);
             }
             "if_statement" | "while_statement" | "do_statement" => {
-                if let Some(condition) = node.child_by_field_name("condition") {
+                if let Some(condition) = node.field(Field::Condition) {
                     self.truthy(condition, TestedBy::If);
                     if kind == "if_statement" && self.b.in_class() {
                         self.state_tests(node, condition);
@@ -112,23 +113,23 @@ impl<'s> Lowerer<'s> {
                 self.children(node, depth);
             }
             "ternary_expression" => {
-                if let Some(condition) = node.child_by_field_name("condition") {
+                if let Some(condition) = node.field(Field::Condition) {
                     self.truthy(condition, TestedBy::Ternary);
                 }
                 self.children(node, depth);
             }
             "unary_expression" => {
                 let not = node
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .is_some_and(|o| self.text(o) == "!");
-                if let (true, Some(argument)) = (not, node.child_by_field_name("argument")) {
+                if let (true, Some(argument)) = (not, node.field(Field::Argument)) {
                     self.truthy(argument, TestedBy::Not);
                 }
                 self.children(node, depth);
             }
             "binary_expression" => {
                 let operator = node
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 let how = match operator {
@@ -136,7 +137,7 @@ impl<'s> Lowerer<'s> {
                     "||" => Some(TestedBy::Or),
                     _ => None,
                 };
-                if let (Some(how), Some(left)) = (how, node.child_by_field_name("left")) {
+                if let (Some(how), Some(left)) = (how, node.field(Field::Left)) {
                     self.truthy(left, how);
                 }
                 self.children(node, depth);
@@ -202,7 +203,7 @@ impl<'s> Lowerer<'s> {
         depth: usize,
         catch_of: Option<TryId>,
     ) -> FnId {
-        let name_node = node.child_by_field_name("name");
+        let name_node = node.field(Field::Name);
         let name = name_node.map(|n| self.text(n).to_string()).or(bound);
         let params = self.params(node);
         let is_async = {
@@ -232,11 +233,11 @@ impl<'s> Lowerer<'s> {
             self.b.open_handler(try_id, span, binding);
         }
         // Parameters' default values and types may hold calls; lower them inside the function.
-        if let Some(parameters) = node.child_by_field_name("parameters") {
+        if let Some(parameters) = node.field(Field::Parameters) {
             self.children(parameters, depth + 1);
         }
         self.b.push_owner(None);
-        match node.child_by_field_name("body") {
+        match node.field(Field::Body) {
             Some(body) if body.kind() == "statement_block" => {
                 self.children(body, depth + 1);
                 if catch_of.is_some() {
@@ -264,10 +265,10 @@ impl<'s> Lowerer<'s> {
     }
 
     fn params(&self, node: Node) -> Vec<(String, Span)> {
-        if let Some(single) = node.child_by_field_name("parameter") {
+        if let Some(single) = node.field(Field::Parameter) {
             return vec![(self.text(single).to_string(), node_span(single))];
         }
-        let Some(list) = node.child_by_field_name("parameters") else {
+        let Some(list) = node.field(Field::Parameters) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -275,9 +276,9 @@ impl<'s> Lowerer<'s> {
         for param in list.named_children(&mut cursor) {
             let target = match param.kind() {
                 "required_parameter" | "optional_parameter" => param
-                    .child_by_field_name("pattern")
-                    .or_else(|| param.child_by_field_name("name")),
-                "assignment_pattern" => param.child_by_field_name("left"),
+                    .field(Field::Pattern)
+                    .or_else(|| param.field(Field::Name)),
+                "assignment_pattern" => param.field(Field::Left),
                 "comment" => continue,
                 _ => Some(param),
             };
@@ -295,10 +296,10 @@ impl<'s> Lowerer<'s> {
     /// `constructor(private client: ApiClient)` and `server: McpServer` tell what a name holds.
     fn typed_parameter(&mut self, node: Node, depth: usize) {
         let pattern = node
-            .child_by_field_name("pattern")
+            .field(Field::Pattern)
             .filter(|p| p.kind() == "identifier");
         let type_name = node
-            .child_by_field_name("type")
+            .field(Field::Type)
             .and_then(|t| t.named_child(0))
             .filter(|t| t.kind() == "type_identifier")
             .map(|t| self.text(t).to_string());
@@ -328,7 +329,7 @@ impl<'s> Lowerer<'s> {
                 self.b.model.instances.push(Instance { name, class });
             }
         }
-        if let Some(value) = node.child_by_field_name("value") {
+        if let Some(value) = node.field(Field::Value) {
             self.visit(value, depth + 1);
         }
     }
@@ -336,10 +337,10 @@ impl<'s> Lowerer<'s> {
     // ---- bindings ------------------------------------------------------------------------
 
     fn declarator(&mut self, node: Node, depth: usize) {
-        let Some(name_node) = node.child_by_field_name("name") else {
+        let Some(name_node) = node.field(Field::Name) else {
             return self.children(node, depth);
         };
-        let Some(value) = node.child_by_field_name("value") else {
+        let Some(value) = node.field(Field::Value) else {
             return;
         };
         self.declaration_facts(name_node, value);
@@ -361,10 +362,8 @@ impl<'s> Lowerer<'s> {
             self.strings.insert(name.to_string(), text);
         } else if value.kind() == "object" {
             for pair in named_children(value).filter(|p| p.kind() == "pair") {
-                let (Some(key), Some(v)) = (
-                    pair.child_by_field_name("key"),
-                    pair.child_by_field_name("value"),
-                ) else {
+                let (Some(key), Some(v)) = (pair.field(Field::Key), pair.field(Field::Value))
+                else {
                     continue;
                 };
                 if let Some(text) = string_content(unwrap(v), self.b.src) {
@@ -398,8 +397,8 @@ impl<'s> Lowerer<'s> {
         self.b.assign(name, &hits);
         // `const axios = require("axios").default`
         if inner.kind() == "member_expression" {
-            let object = inner.child_by_field_name("object").map(unwrap);
-            let property = inner.child_by_field_name("property");
+            let object = inner.field(Field::Object).map(unwrap);
+            let property = inner.field(Field::Property);
             if let (Some(source), Some(property)) =
                 (object.and_then(|o| self.require_source(o)), property)
             {
@@ -420,7 +419,7 @@ impl<'s> Lowerer<'s> {
                     });
                 }
                 if inner.kind() == "new_expression" {
-                    if let Some(class) = inner.child_by_field_name("constructor") {
+                    if let Some(class) = inner.field(Field::Constructor) {
                         let class = path_of(class, self.b.src);
                         self.b.model.instances.push(Instance {
                             name: name.to_string(),
@@ -451,10 +450,7 @@ impl<'s> Lowerer<'s> {
                     let t = self.text(part).to_string();
                     (t.clone(), t)
                 }
-                "pair_pattern" => match (
-                    part.child_by_field_name("key"),
-                    part.child_by_field_name("value"),
-                ) {
+                "pair_pattern" => match (part.field(Field::Key), part.field(Field::Value)) {
                     (Some(k), Some(v)) if v.kind() == "identifier" => {
                         (self.text(k).to_string(), self.text(v).to_string())
                     }
@@ -487,19 +483,16 @@ impl<'s> Lowerer<'s> {
         if call.kind() != "call_expression" {
             return None;
         }
-        let function = call.child_by_field_name("function")?;
+        let function = call.field(Field::Function)?;
         if self.text(function) != "require" {
             return None;
         }
-        let arg = call.child_by_field_name("arguments")?.named_child(0)?;
+        let arg = call.field(Field::Arguments)?.named_child(0)?;
         string_content(arg, self.b.src)
     }
 
     fn assignment(&mut self, node: Node, depth: usize) {
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
             return self.children(node, depth);
         };
         let target = path_of(left, self.b.src);
@@ -518,7 +511,7 @@ impl<'s> Lowerer<'s> {
         if node.kind() == "assignment_expression" {
             self.env_write(left);
             if unwrap(right).kind() == "new_expression" && target.starts_with("this.") {
-                if let Some(class) = unwrap(right).child_by_field_name("constructor") {
+                if let Some(class) = unwrap(right).field(Field::Constructor) {
                     let class = path_of(class, self.b.src);
                     self.b.model.instances.push(Instance {
                         name: target.clone(),
@@ -547,10 +540,7 @@ impl<'s> Lowerer<'s> {
                                 let t = self.text(entry).to_string();
                                 (t.clone(), t)
                             }
-                            "pair" => match (
-                                entry.child_by_field_name("key"),
-                                entry.child_by_field_name("value"),
-                            ) {
+                            "pair" => match (entry.field(Field::Key), entry.field(Field::Value)) {
                                 (Some(k), Some(v)) => {
                                     let local = if v.kind() == "identifier" {
                                         self.text(v).to_string()
@@ -593,17 +583,17 @@ impl<'s> Lowerer<'s> {
 
     fn field(&mut self, node: Node, depth: usize) {
         let name = node
-            .child_by_field_name("name")
-            .or_else(|| node.child_by_field_name("property"))
+            .field(Field::Name)
+            .or_else(|| node.field(Field::Property))
             .map(|n| self.text(n).to_string());
-        match (name, node.child_by_field_name("value")) {
+        match (name, node.field(Field::Value)) {
             (Some(name), Some(value)) => {
                 let inner = unwrap(value);
                 if is_function(inner.kind()) {
                     self.function(inner, Some(name), depth + 1);
                 } else {
                     if inner.kind() == "new_expression" {
-                        if let Some(class) = inner.child_by_field_name("constructor") {
+                        if let Some(class) = inner.field(Field::Constructor) {
                             let class = path_of(class, self.b.src);
                             self.b.model.instances.push(Instance {
                                 name: format!("this.{name}"),
@@ -632,8 +622,8 @@ impl<'s> Lowerer<'s> {
 
     /// `{ search: async () => ... }`: the function takes the key's name.
     fn pair(&mut self, node: Node, depth: usize) {
-        let key = node.child_by_field_name("key");
-        let value = node.child_by_field_name("value");
+        let key = node.field(Field::Key);
+        let value = node.field(Field::Value);
         match (key, value) {
             (Some(key), Some(value)) if is_function(unwrap(value).kind()) => {
                 let name =
@@ -665,8 +655,8 @@ impl<'s> Lowerer<'s> {
         }
         let is_new = node.kind() == "new_expression";
         let callee_node = node
-            .child_by_field_name("function")
-            .or_else(|| node.child_by_field_name("constructor"));
+            .field(Field::Function)
+            .or_else(|| node.field(Field::Constructor));
         let Some(callee_node) = callee_node else {
             return self.children(node, depth);
         };
@@ -675,7 +665,7 @@ impl<'s> Lowerer<'s> {
             .parent()
             .is_some_and(|p| p.kind() == "await_expression");
         let arguments: Vec<Node> = node
-            .child_by_field_name("arguments")
+            .field(Field::Arguments)
             .map(|a| {
                 named_children(a)
                     .filter(|n| n.kind() != "comment")
@@ -691,9 +681,7 @@ impl<'s> Lowerer<'s> {
             && is_function(unwrap(arguments[0]).kind());
         let mut args = Vec::new();
         if promise_catch {
-            let receiver = callee_node
-                .child_by_field_name("object")
-                .expect("member object");
+            let receiver = callee_node.field(Field::Object).expect("member object");
             let try_id = self.b.begin_try(TryKind::PromiseCatch, node_span(receiver));
             self.b.open_try_body(try_id);
             self.visit_callee(receiver, depth);
@@ -717,10 +705,12 @@ impl<'s> Lowerer<'s> {
         }
 
         // `return next()` is recorded by the return itself.
-        let returned = node
-            .parent()
-            .is_some_and(|p| p.kind() == "return_statement");
-        if callee == "next" && arguments.is_empty() && self.b.in_handler() && !returned {
+        // (`parent()` walks down from the root: asked only for `next()`.)
+        let returned = || {
+            node.parent()
+                .is_some_and(|p| p.kind() == "return_statement")
+        };
+        if callee == "next" && arguments.is_empty() && self.b.in_handler() && !returned() {
             self.b.handler_exit(node_span(node), ExitKind::CallsNext);
         }
         let span = node_span(node);
@@ -761,10 +751,8 @@ impl<'s> Lowerer<'s> {
                 continue;
             }
             for pair in named_children(inner).filter(|p| p.kind() == "pair") {
-                let (Some(key), Some(v)) = (
-                    pair.child_by_field_name("key"),
-                    pair.child_by_field_name("value"),
-                ) else {
+                let (Some(key), Some(v)) = (pair.field(Field::Key), pair.field(Field::Value))
+                else {
                     continue;
                 };
                 let value = match unwrap(v).kind() {
@@ -789,7 +777,7 @@ impl<'s> Lowerer<'s> {
             "this" | "property_identifier" => {}
             "member_expression" => {
                 self.env_read(callee);
-                if let Some(object) = callee.child_by_field_name("object") {
+                if let Some(object) = callee.field(Field::Object) {
                     self.visit_callee(object, depth + 1);
                 }
             }
@@ -818,8 +806,8 @@ impl<'s> Lowerer<'s> {
             "object" => ArgValue::Object(object_keys(inner, self.b.src)),
             "call_expression" | "new_expression" => {
                 let callee = inner
-                    .child_by_field_name("function")
-                    .or_else(|| inner.child_by_field_name("constructor"))
+                    .field(Field::Function)
+                    .or_else(|| inner.field(Field::Constructor))
                     .map(|c| path_of(c, self.b.src))
                     .unwrap_or_default();
                 ArgValue::Call(callee)
@@ -866,7 +854,7 @@ impl<'s> Lowerer<'s> {
                     // `wrap(handler)`: the wrapper and whatever it was given.
                     let mut refs = vec![HandlerRef::Name(wrapper.clone())];
                     let inner = unwrap(*arguments.last().expect("args mirror arguments"));
-                    if let Some(list) = inner.child_by_field_name("arguments") {
+                    if let Some(list) = inner.field(Field::Arguments) {
                         for a in named_children(list) {
                             let a = unwrap(a);
                             if a.kind() == "identifier" {
@@ -959,29 +947,29 @@ impl<'s> Lowerer<'s> {
         named_children(node)
             .filter(|p| p.kind() == "pair")
             .find(|p| {
-                p.child_by_field_name("key")
+                p.field(Field::Key)
                     .is_some_and(|k| self.text(k).trim_matches(['"', '\'']) == field)
             })
-            .and_then(|p| p.child_by_field_name("value"))
+            .and_then(|p| p.field(Field::Value))
             .map(|v| string_content(v, self.b.src).unwrap_or_else(|| self.text(v).to_string()))
     }
 
     // ---- try, return, throw --------------------------------------------------------------
 
     fn try_statement(&mut self, node: Node, depth: usize) {
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.field(Field::Body) else {
             return self.children(node, depth);
         };
         let id = self.b.begin_try(TryKind::Statement, node_span(body));
         self.b.open_try_body(id);
         self.children(body, depth + 1);
         self.b.close_try_body();
-        if let Some(clause) = node.child_by_field_name("handler") {
+        if let Some(clause) = node.field(Field::Handler) {
             let binding = clause
-                .child_by_field_name("parameter")
+                .field(Field::Parameter)
                 .filter(|p| p.kind() == "identifier")
                 .map(|p| (self.text(p).to_string(), node_span(p)));
-            let clause_body = clause.child_by_field_name("body");
+            let clause_body = clause.field(Field::Body);
             let head = Span::new(
                 clause.start_byte(),
                 clause_body.map_or(clause.end_byte(), |b| b.start_byte() + 1),
@@ -996,7 +984,7 @@ impl<'s> Lowerer<'s> {
                 self.b.close_handler(true, true);
             }
         }
-        if let Some(finalizer) = node.child_by_field_name("finalizer") {
+        if let Some(finalizer) = node.field(Field::Finalizer) {
             self.visit(finalizer, depth + 1);
         }
     }
@@ -1007,9 +995,9 @@ impl<'s> Lowerer<'s> {
             let exit = match value.map(unwrap) {
                 Some(v)
                     if v.kind() == "call_expression"
-                        && v.child_by_field_name("function")
+                        && v.field(Field::Function)
                             .is_some_and(|f| self.text(f) == "next")
-                        && v.child_by_field_name("arguments")
+                        && v.field(Field::Arguments)
                             .is_some_and(|a| a.named_child_count() == 0) =>
                 {
                     ExitKind::CallsNext
@@ -1051,7 +1039,7 @@ impl<'s> Lowerer<'s> {
             "false" => Value::False,
             "binary_expression" => {
                 let operator = node
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 match operator {
@@ -1059,8 +1047,8 @@ impl<'s> Lowerer<'s> {
                         Value::Boolean
                     }
                     "&&" | "||" => {
-                        let boolean = ["left", "right"].iter().any(|f| {
-                            node.child_by_field_name(f).is_some_and(|side| {
+                        let boolean = [Field::Left, Field::Right].iter().any(|f| {
+                            node.field(*f).is_some_and(|side| {
                                 matches!(
                                     self.value_of(unwrap(side)),
                                     Value::True | Value::False | Value::Boolean
@@ -1078,14 +1066,14 @@ impl<'s> Lowerer<'s> {
             }
             "unary_expression"
                 if node
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .is_some_and(|o| self.text(o) == "!") =>
             {
                 Value::Boolean
             }
             "call_expression" => {
                 let callee = node
-                    .child_by_field_name("function")
+                    .field(Field::Function)
                     .map(|f| path_of(f, self.b.src))
                     .unwrap_or_default();
                 let method = callee.rsplit('.').next().unwrap_or(&callee);
@@ -1107,10 +1095,9 @@ impl<'s> Lowerer<'s> {
             "object" => {
                 let mut degraded = false;
                 for pair in named_children(node).filter(|p| p.kind() == "pair") {
-                    let (Some(key), Some(value)) = (
-                        pair.child_by_field_name("key"),
-                        pair.child_by_field_name("value"),
-                    ) else {
+                    let (Some(key), Some(value)) =
+                        (pair.field(Field::Key), pair.field(Field::Value))
+                    else {
                         continue;
                     };
                     let key = string_content(key, self.b.src)
@@ -1140,7 +1127,7 @@ impl<'s> Lowerer<'s> {
             "expression_statement" => statement.named_child(0).is_some_and(|e| {
                 let e = unwrap(e);
                 e.kind() == "call_expression"
-                    && e.child_by_field_name("function")
+                    && e.field(Field::Function)
                         .is_some_and(|f| is_logging_call(&path_of(f, self.b.src)))
             }),
             _ => false,
@@ -1169,20 +1156,20 @@ impl<'s> Lowerer<'s> {
             }
             "unary_expression" => {
                 let not = inner
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .is_some_and(|o| self.text(o) == "!");
-                if let (true, Some(argument)) = (not, inner.child_by_field_name("argument")) {
+                if let (true, Some(argument)) = (not, inner.field(Field::Argument)) {
                     self.truthy_at(argument, TestedBy::Not, depth + 1);
                 }
             }
             "binary_expression" => {
                 let operator = inner
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 if matches!(operator, "&&" | "||") {
-                    for side in ["left", "right"] {
-                        if let Some(operand) = inner.child_by_field_name(side) {
+                    for side in [Field::Left, Field::Right] {
+                        if let Some(operand) = inner.field(side) {
                             self.truthy_at(operand, how, depth + 1);
                         }
                     }
@@ -1197,7 +1184,7 @@ impl<'s> Lowerer<'s> {
         if left.kind() != "member_expression" {
             return;
         }
-        let Some(property) = left.child_by_field_name("property") else {
+        let Some(property) = left.field(Field::Property) else {
             return;
         };
         let field = self.text(property).trim_start_matches('#').to_string();
@@ -1213,7 +1200,7 @@ impl<'s> Lowerer<'s> {
                 .add_state_write(field.clone(), constant, node_span(assignment));
         }
         let on_this = left
-            .child_by_field_name("object")
+            .field(Field::Object)
             .is_some_and(|o| o.kind() == "this");
         if on_this && value.kind() == "identifier" && self.b.is_param(self.text(value)) {
             self.b.add_callable_field(field);
@@ -1222,11 +1209,11 @@ impl<'s> Lowerer<'s> {
 
     /// The field comparisons in an `if` condition, each with the branches it selects.
     fn state_tests(&mut self, statement: Node, condition: Node) {
-        let Some(consequence) = statement.child_by_field_name("consequence") else {
+        let Some(consequence) = statement.field(Field::Consequence) else {
             return;
         };
         let alternative = statement
-            .child_by_field_name("alternative")
+            .field(Field::Alternative)
             .and_then(|a| named_children(a).find(|c| c.kind() != "comment"))
             .filter(|a| a.kind() != "if_statement");
         let mut found = Vec::new();
@@ -1261,13 +1248,11 @@ impl<'s> Lowerer<'s> {
         match node.kind() {
             "binary_expression" => {
                 let operator = node
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .map(|o| self.text(o))
                     .unwrap_or("");
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) else {
+                let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right))
+                else {
                     return Joined::Single;
                 };
                 match operator {
@@ -1301,9 +1286,9 @@ impl<'s> Lowerer<'s> {
             }
             "unary_expression" => {
                 let not = node
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .is_some_and(|o| self.text(o) == "!");
-                if let (true, Some(argument)) = (not, node.child_by_field_name("argument")) {
+                if let (true, Some(argument)) = (not, node.field(Field::Argument)) {
                     if let Some(field) = self.flag_field(argument) {
                         out.push((field, "true".into(), false));
                     }
@@ -1324,18 +1309,18 @@ impl<'s> Lowerer<'s> {
         let node = unwrap(node);
         let target = match node.kind() {
             "call_expression" => {
-                let arguments = node.child_by_field_name("arguments")?;
+                let arguments = node.field(Field::Arguments)?;
                 if arguments.named_child_count() > 0 {
                     return None;
                 }
-                node.child_by_field_name("function")?
+                node.field(Field::Function)?
             }
             _ => node,
         };
         if target.kind() != "member_expression" {
             return None;
         }
-        let property = target.child_by_field_name("property")?;
+        let property = target.field(Field::Property)?;
         Some(self.text(property).trim_start_matches('#').to_string())
     }
 
@@ -1345,7 +1330,7 @@ impl<'s> Lowerer<'s> {
         if field.kind() != "member_expression" {
             return None;
         }
-        let property = field.child_by_field_name("property")?;
+        let property = field.field(Field::Property)?;
         let constant = unwrap(constant);
         let text = if constant.kind() == "member_expression" {
             path_of(constant, self.b.src)
@@ -1361,22 +1346,22 @@ impl<'s> Lowerer<'s> {
 
     /// `switch (this.state) { case "open": ... }`: one test per case.
     fn switch_state_tests(&mut self, statement: Node) {
-        let Some(value) = statement.child_by_field_name("value") else {
+        let Some(value) = statement.field(Field::Value) else {
             return;
         };
         let subject = unwrap(value);
         if subject.kind() != "member_expression" {
             return;
         }
-        let Some(property) = subject.child_by_field_name("property") else {
+        let Some(property) = subject.field(Field::Property) else {
             return;
         };
         let field = self.text(property).trim_start_matches('#').to_string();
-        let Some(body) = statement.child_by_field_name("body") else {
+        let Some(body) = statement.field(Field::Body) else {
             return;
         };
         for case in named_children(body).filter(|c| c.kind() == "switch_case") {
-            let Some(constant) = case.child_by_field_name("value") else {
+            let Some(constant) = case.field(Field::Value) else {
                 continue;
             };
             let constant = unwrap(constant);
@@ -1391,7 +1376,7 @@ impl<'s> Lowerer<'s> {
                 continue;
             };
             let exits = named_children(case)
-                .filter(|c| Some(*c) != case.child_by_field_name("value"))
+                .filter(|c| Some(*c) != case.field(Field::Value))
                 .any(|c| exits_function(c, 0));
             self.b.add_state_test(StateTest {
                 func: MODULE,
@@ -1411,7 +1396,7 @@ impl<'s> Lowerer<'s> {
 
     fn import(&mut self, node: Node) {
         let Some(source) = node
-            .child_by_field_name("source")
+            .field(Field::Source)
             .and_then(|s| string_content(s, self.b.src))
         else {
             return;
@@ -1437,12 +1422,12 @@ impl<'s> Lowerer<'s> {
                 }
                 "named_imports" => {
                     for spec in named_children(part).filter(|s| s.kind() == "import_specifier") {
-                        let Some(name) = spec.child_by_field_name("name") else {
+                        let Some(name) = spec.field(Field::Name) else {
                             continue;
                         };
                         let imported = self.text(name).to_string();
                         let local = spec
-                            .child_by_field_name("alias")
+                            .field(Field::Alias)
                             .map(|a| self.text(a).to_string())
                             .unwrap_or_else(|| imported.clone());
                         self.b.model.imports.push(Import {
@@ -1459,13 +1444,13 @@ impl<'s> Lowerer<'s> {
 
     fn export(&mut self, node: Node, depth: usize) {
         let source = node
-            .child_by_field_name("source")
+            .field(Field::Source)
             .and_then(|s| string_content(s, self.b.src));
         let is_default = {
             let mut cursor = node.walk();
             node.children(&mut cursor).any(|c| c.kind() == "default")
         };
-        if let Some(declaration) = node.child_by_field_name("declaration") {
+        if let Some(declaration) = node.field(Field::Declaration) {
             for name in self.declared_names(declaration) {
                 let exported = if is_default {
                     "default".into()
@@ -1480,7 +1465,7 @@ impl<'s> Lowerer<'s> {
             self.visit(declaration, depth + 1);
             return;
         }
-        if let Some(value) = node.child_by_field_name("value") {
+        if let Some(value) = node.field(Field::Value) {
             let inner = unwrap(value);
             if inner.kind() == "identifier" {
                 self.b.model.exports.push(Export::Name {
@@ -1497,8 +1482,8 @@ impl<'s> Lowerer<'s> {
                             (t.clone(), t)
                         }
                         "pair" => match (
-                            entry.child_by_field_name("key"),
-                            entry.child_by_field_name("value").map(unwrap),
+                            entry.field(Field::Key),
+                            entry.field(Field::Value).map(unwrap),
                         ) {
                             (Some(k), Some(v)) if v.kind() == "identifier" => {
                                 (self.text(k).to_string(), self.text(v).to_string())
@@ -1511,7 +1496,7 @@ impl<'s> Lowerer<'s> {
                 }
             } else if is_function(inner.kind()) {
                 let name = inner
-                    .child_by_field_name("name")
+                    .field(Field::Name)
                     .map(|n| self.text(n).to_string())
                     .unwrap_or_else(|| "default".into());
                 self.b.model.exports.push(Export::Name {
@@ -1528,12 +1513,12 @@ impl<'s> Lowerer<'s> {
         match (clause, source) {
             (Some(clause), source) => {
                 for spec in named_children(clause).filter(|s| s.kind() == "export_specifier") {
-                    let Some(name) = spec.child_by_field_name("name") else {
+                    let Some(name) = spec.field(Field::Name) else {
                         continue;
                     };
                     let local = self.text(name).to_string();
                     let exported = spec
-                        .child_by_field_name("alias")
+                        .field(Field::Alias)
                         .map(|a| self.text(a).to_string())
                         .unwrap_or_else(|| local.clone());
                     self.b.model.exports.push(match &source {
@@ -1555,12 +1540,12 @@ impl<'s> Lowerer<'s> {
         match declaration.kind() {
             "lexical_declaration" | "variable_declaration" => named_children(declaration)
                 .filter(|d| d.kind() == "variable_declarator")
-                .filter_map(|d| d.child_by_field_name("name"))
+                .filter_map(|d| d.field(Field::Name))
                 .filter(|n| n.kind() == "identifier")
                 .map(|n| self.text(n).to_string())
                 .collect(),
             _ => declaration
-                .child_by_field_name("name")
+                .field(Field::Name)
                 .map(|n| vec![self.text(n).to_string()])
                 .unwrap_or_default(),
         }
@@ -1583,7 +1568,7 @@ impl<'s> Lowerer<'s> {
             "this" => Vec::new(),
             "member_expression" => {
                 let property = node
-                    .child_by_field_name("property")
+                    .field(Field::Property)
                     .map(|p| self.text(p))
                     .unwrap_or("");
                 // A tracked name such as `this.lastError`.
@@ -1593,7 +1578,7 @@ impl<'s> Lowerer<'s> {
                 if is_safe_error_property(property) {
                     return Vec::new();
                 }
-                let Some(object) = node.child_by_field_name("object") else {
+                let Some(object) = node.field(Field::Object) else {
                     return Vec::new();
                 };
                 let kind = if property == "stack" {
@@ -1612,7 +1597,7 @@ impl<'s> Lowerer<'s> {
                     .collect()
             }
             "subscript_expression" => node
-                .child_by_field_name("object")
+                .field(Field::Object)
                 .map(|o| self.taint(o, depth + 1))
                 .unwrap_or_default(),
             "call_expression" | "new_expression" => self.taint_call(node, depth),
@@ -1628,12 +1613,12 @@ impl<'s> Lowerer<'s> {
                 .collect(),
             "binary_expression" => {
                 let operator = node
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .map(|o| self.text(o))
                     .unwrap_or("");
-                let sides = ["left", "right"]
+                let sides = [Field::Left, Field::Right]
                     .iter()
-                    .filter_map(|f| node.child_by_field_name(f))
+                    .filter_map(|f| node.field(*f))
                     .flat_map(|s| self.taint(s, depth + 1));
                 match operator {
                     "+" => sides
@@ -1647,9 +1632,9 @@ impl<'s> Lowerer<'s> {
                     _ => Vec::new(),
                 }
             }
-            "ternary_expression" => ["consequence", "alternative"]
+            "ternary_expression" => [Field::Consequence, Field::Alternative]
                 .iter()
-                .filter_map(|f| node.child_by_field_name(f))
+                .filter_map(|f| node.field(*f))
                 .flat_map(|s| self.taint(s, depth + 1))
                 .collect(),
             "unary_expression" => Vec::new(),
@@ -1667,7 +1652,7 @@ impl<'s> Lowerer<'s> {
             | "type_assertion" => {
                 let mut hits = Vec::new();
                 for child in named_children(node) {
-                    if node.kind() == "pair" && node.child_by_field_name("key") == Some(child) {
+                    if node.kind() == "pair" && node.field(Field::Key) == Some(child) {
                         continue;
                     }
                     hits.extend(self.taint(child, depth + 1));
@@ -1675,7 +1660,7 @@ impl<'s> Lowerer<'s> {
                 hits
             }
             "assignment_expression" => node
-                .child_by_field_name("right")
+                .field(Field::Right)
                 .map(|r| self.taint(r, depth + 1))
                 .unwrap_or_default(),
             _ => Vec::new(),
@@ -1685,8 +1670,8 @@ impl<'s> Lowerer<'s> {
     fn taint_call(&self, node: Node, depth: usize) -> Vec<Hit> {
         let span = node_span(node);
         let callee_node = node
-            .child_by_field_name("function")
-            .or_else(|| node.child_by_field_name("constructor"));
+            .field(Field::Function)
+            .or_else(|| node.field(Field::Constructor));
         let Some(callee_node) = callee_node else {
             return Vec::new();
         };
@@ -1697,7 +1682,7 @@ impl<'s> Lowerer<'s> {
         let text = self.text(node);
         // A method of error text or of the error itself: `e.toString()`, `msg.slice(0, 80)`.
         if callee_node.kind() == "member_expression" {
-            if let Some(object) = callee_node.child_by_field_name("object") {
+            if let Some(object) = callee_node.field(Field::Object) {
                 let from_receiver = self.taint(object, depth + 1);
                 if !from_receiver.is_empty() {
                     return from_receiver
@@ -1708,7 +1693,7 @@ impl<'s> Lowerer<'s> {
             }
         }
         let args: Vec<Node> = node
-            .child_by_field_name("arguments")
+            .field(Field::Arguments)
             .map(|a| {
                 named_children(a)
                     .filter(|n| n.kind() != "comment")
@@ -1767,17 +1752,17 @@ pub(crate) fn path_of(node: Node, src: &[u8]) -> String {
         match current.kind() {
             "member_expression" => {
                 let property = current
-                    .child_by_field_name("property")
+                    .field(Field::Property)
                     .map(|p| text_of(p, src))
                     .unwrap_or_default();
                 segments.push(property);
-                match current.child_by_field_name("object") {
+                match current.field(Field::Object) {
                     Some(object) => current = object,
                     None => break,
                 }
             }
             "call_expression" => {
-                match current.child_by_field_name("function") {
+                match current.field(Field::Function) {
                     Some(function) => {
                         // `fetch(url).then` → `fetch().then`
                         let inner = path_of(function, src);
@@ -1797,7 +1782,7 @@ pub(crate) fn path_of(node: Node, src: &[u8]) -> String {
             },
             "subscript_expression" => {
                 segments.push("[]".into());
-                match current.child_by_field_name("object") {
+                match current.field(Field::Object) {
                     Some(object) => current = object,
                     None => break,
                 }
@@ -1852,10 +1837,10 @@ fn object_keys(node: Node, src: &[u8]) -> Vec<String> {
     named_children(node)
         .filter_map(|entry| match entry.kind() {
             "pair" => entry
-                .child_by_field_name("key")
+                .field(Field::Key)
                 .map(|k| string_content(k, src).unwrap_or_else(|| text_of(k, src))),
             "shorthand_property_identifier" => Some(text_of(entry, src)),
-            "method_definition" => entry.child_by_field_name("name").map(|n| text_of(n, src)),
+            "method_definition" => entry.field(Field::Name).map(|n| text_of(n, src)),
             "spread_element" => Some("...".to_string()),
             _ => None,
         })
@@ -1866,7 +1851,7 @@ fn object_keys(node: Node, src: &[u8]) -> Vec<String> {
 fn head_span(node: Node) -> Span {
     let start = node.start_byte();
     let end = node
-        .child_by_field_name("body")
+        .field(Field::Body)
         .map_or(node.end_byte(), |b| b.start_byte())
         .max(start);
     Span::new(start, end)
@@ -1882,9 +1867,9 @@ fn exits_function(statement: Node, depth: usize) -> bool {
         "return_statement" | "throw_statement" => true,
         "statement_block" => named_children(statement).any(|s| exits_function(s, depth + 1)),
         "if_statement" => {
-            let consequence = statement.child_by_field_name("consequence");
+            let consequence = statement.field(Field::Consequence);
             let alternative = statement
-                .child_by_field_name("alternative")
+                .field(Field::Alternative)
                 .and_then(|a| a.named_child(0));
             matches!(
                 (consequence, alternative),
@@ -1910,9 +1895,9 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
             named_children(statement).any(|s| statement_terminates(s, src, depth + 1))
         }
         "if_statement" => {
-            let consequence = statement.child_by_field_name("consequence");
+            let consequence = statement.field(Field::Consequence);
             let alternative = statement
-                .child_by_field_name("alternative")
+                .field(Field::Alternative)
                 .and_then(|a| a.named_child(0));
             matches!(
                 (consequence, alternative),
@@ -1923,7 +1908,7 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
         "expression_statement" => statement.named_child(0).is_some_and(|e| {
             let e = unwrap(e);
             e.kind() == "call_expression"
-                && e.child_by_field_name("function")
+                && e.field(Field::Function)
                     .is_some_and(|f| path_of(f, src) == "process.exit")
         }),
         _ => false,
@@ -1968,13 +1953,11 @@ fn is_text(node: Node) -> bool {
         match node.kind() {
             "string" | "template_string" => any_literal = true,
             "identifier" | "member_expression" => {}
-            "binary_expression"
-                if node.child_by_field_name("operator").map(|o| o.kind()) == Some("+") =>
-            {
+            "binary_expression" if node.field(Field::Operator).map(|o| o.kind()) == Some("+") => {
                 stack.extend(
-                    ["left", "right"]
+                    [Field::Left, Field::Right]
                         .iter()
-                        .filter_map(|f| node.child_by_field_name(f)),
+                        .filter_map(|f| node.field(*f)),
                 );
             }
             _ => return false,
@@ -2013,8 +1996,8 @@ impl Lowerer<'_> {
                 for part in named_children(name_node) {
                     let key = match part.kind() {
                         "shorthand_property_identifier_pattern" => Some(part),
-                        "pair_pattern" => part.child_by_field_name("key"),
-                        "object_assignment_pattern" => part.child_by_field_name("left"),
+                        "pair_pattern" => part.field(Field::Key),
+                        "object_assignment_pattern" => part.field(Field::Left),
                         _ => None,
                     };
                     let Some(key) = key else { continue };
@@ -2049,7 +2032,7 @@ impl Lowerer<'_> {
 
     /// `process.env.X` and `process.env["X"]`.
     fn env_read(&mut self, node: Node) {
-        let Some(object) = node.child_by_field_name("object") else {
+        let Some(object) = node.field(Field::Object) else {
             return;
         };
         if self.text(object) != "process.env" {
@@ -2057,13 +2040,13 @@ impl Lowerer<'_> {
         }
         match node.kind() {
             "member_expression" => {
-                if let Some(property) = node.child_by_field_name("property") {
+                if let Some(property) = node.field(Field::Property) {
                     let name = self.text(property).to_string();
                     self.push_env_read(name, node_span(property));
                 }
             }
             "subscript_expression" => {
-                let Some(index) = node.child_by_field_name("index").map(unwrap) else {
+                let Some(index) = node.field(Field::Index).map(unwrap) else {
                     return;
                 };
                 if index.kind() != "string" {
@@ -2095,7 +2078,7 @@ impl Lowerer<'_> {
             return;
         }
         for pair in named_children(object).filter(|p| p.kind() == "pair") {
-            let Some(key) = pair.child_by_field_name("key") else {
+            let Some(key) = pair.field(Field::Key) else {
                 continue;
             };
             if let Some(name) = key_name(key, self.b.src) {
@@ -2108,7 +2091,7 @@ impl Lowerer<'_> {
 
     /// `process.env.X = value` / `process.env["X"] = value`: the code sets the variable itself.
     fn env_write(&mut self, target: Node) {
-        let Some(object) = target.child_by_field_name("object") else {
+        let Some(object) = target.field(Field::Object) else {
             return;
         };
         if self.text(object) != "process.env" {
@@ -2116,10 +2099,10 @@ impl Lowerer<'_> {
         }
         let name = match target.kind() {
             "member_expression" => target
-                .child_by_field_name("property")
+                .field(Field::Property)
                 .map(|p| self.text(p).to_string()),
             "subscript_expression" => target
-                .child_by_field_name("index")
+                .field(Field::Index)
                 .and_then(|i| string_content(unwrap(i), self.b.src)),
             _ => None,
         };
@@ -2244,19 +2227,19 @@ impl Lowerer<'_> {
         named_children(object)
             .filter(|p| p.kind() == "pair")
             .find(|p| {
-                p.child_by_field_name("key")
+                p.field(Field::Key)
                     .and_then(|k| key_name(k, self.b.src))
                     .is_some_and(|k| k == key)
             })
-            .and_then(|p| p.child_by_field_name("value"))
+            .and_then(|p| p.field(Field::Value))
     }
 
     /// The object literal has `key` as a pair, a shorthand property or a method.
     fn has_key(&self, object: Node, key: &str) -> bool {
         named_children(object).any(|entry| match entry.kind() {
             "pair" | "method_definition" => entry
-                .child_by_field_name("key")
-                .or_else(|| entry.child_by_field_name("name"))
+                .field(Field::Key)
+                .or_else(|| entry.field(Field::Name))
                 .and_then(|k| key_name(k, self.b.src))
                 .is_some_and(|k| k == key),
             "shorthand_property_identifier" => self.text(entry) == key,
@@ -2310,12 +2293,12 @@ impl Lowerer<'_> {
                 self.zod_shape(node)
             }
             "call_expression" => {
-                let function = node.child_by_field_name("function")?;
+                let function = node.field(Field::Function)?;
                 let callee = path_of(function, self.b.src);
                 let method = callee.rsplit('.').next().unwrap_or(&callee);
                 if is_json_schema_conversion(method) {
                     let arg = node
-                        .child_by_field_name("arguments")
+                        .field(Field::Arguments)
                         .and_then(|a| named_children(a).find(|n| n.kind() != "comment"))?;
                     return self.schema_params(arg, hops + 1);
                 }
@@ -2326,11 +2309,11 @@ impl Lowerer<'_> {
                 _ => None,
             },
             "member_expression" => {
-                let property = node.child_by_field_name("property")?;
+                let property = node.field(Field::Property)?;
                 if self.text(property) != "shape" {
                     return None;
                 }
-                self.schema_params(node.child_by_field_name("object")?, hops + 1)
+                self.schema_params(node.field(Field::Object)?, hops + 1)
             }
             _ => None,
         }
@@ -2343,17 +2326,17 @@ impl Lowerer<'_> {
         for _ in 0..64 {
             match current.kind() {
                 "call_expression" => {
-                    let function = current.child_by_field_name("function")?;
+                    let function = current.field(Field::Function)?;
                     if function.kind() != "member_expression" {
                         return None;
                     }
                     let method = function
-                        .child_by_field_name("property")
+                        .field(Field::Property)
                         .map(|p| self.text(p))
                         .unwrap_or("");
-                    let object = function.child_by_field_name("object")?;
+                    let object = function.field(Field::Object)?;
                     let first_arg = current
-                        .child_by_field_name("arguments")
+                        .field(Field::Arguments)
                         .and_then(|a| named_children(a).find(|n| n.kind() != "comment"));
                     match method {
                         "object" | "strictObject" | "looseObject"
@@ -2399,10 +2382,7 @@ impl Lowerer<'_> {
         let mut any_zod = false;
         for entry in named_children(object) {
             let (key, value) = match entry.kind() {
-                "pair" => match (
-                    entry.child_by_field_name("key"),
-                    entry.child_by_field_name("value"),
-                ) {
+                "pair" => match (entry.field(Field::Key), entry.field(Field::Value)) {
                     (Some(k), Some(v)) => (k, v),
                     _ => continue,
                 },
@@ -2445,15 +2425,15 @@ impl Lowerer<'_> {
         for _ in 0..64 {
             match current.kind() {
                 "call_expression" => {
-                    let function = current.child_by_field_name("function")?;
+                    let function = current.field(Field::Function)?;
                     if function.kind() != "member_expression" {
                         return None;
                     }
                     let method = function
-                        .child_by_field_name("property")
+                        .field(Field::Property)
                         .map(|p| self.text(p))
                         .unwrap_or("");
-                    let args = current.child_by_field_name("arguments");
+                    let args = current.field(Field::Arguments);
                     if method == "describe" {
                         described |= args
                             .and_then(|a| named_children(a).find(|n| n.kind() != "comment"))
@@ -2472,9 +2452,9 @@ impl Lowerer<'_> {
                             }
                         }
                     }
-                    current = unwrap(function.child_by_field_name("object")?);
+                    current = unwrap(function.field(Field::Object)?);
                 }
-                "member_expression" => current = unwrap(current.child_by_field_name("object")?),
+                "member_expression" => current = unwrap(current.field(Field::Object)?),
                 "identifier" => {
                     return self.is_zod(self.text(current)).then_some(if described {
                         Described::Yes
@@ -2503,10 +2483,8 @@ impl Lowerer<'_> {
     fn json_properties(&self, properties: Node) -> Vec<ToolParam> {
         let mut params = Vec::new();
         for pair in named_children(properties).filter(|p| p.kind() == "pair") {
-            let (Some(key), Some(value)) = (
-                pair.child_by_field_name("key"),
-                pair.child_by_field_name("value"),
-            ) else {
+            let (Some(key), Some(value)) = (pair.field(Field::Key), pair.field(Field::Value))
+            else {
                 continue;
             };
             let Some(name) = key_name(key, self.b.src) else {

@@ -5,6 +5,7 @@
 
 mod builder;
 mod comments;
+mod fields;
 mod javascript;
 mod python;
 

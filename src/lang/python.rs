@@ -9,6 +9,7 @@ use super::builder::{
     is_opaque_call, is_safe_error_property, is_text_conversion, short, state_constant,
     string_decision,
 };
+use super::fields::{Field, FieldExt};
 use super::{named_children, node_span};
 use crate::model::*;
 
@@ -74,9 +75,9 @@ impl<'s> Lowerer<'s> {
                 self.lambda(node, depth);
             }
             "class_definition" => {
-                let name_node = node.child_by_field_name("name");
+                let name_node = node.field(Field::Name);
                 let name = name_node.map(|n| self.text(n).to_string());
-                if let Some(bases) = node.child_by_field_name("superclasses") {
+                if let Some(bases) = node.field(Field::Superclasses) {
                     self.visit(bases, depth + 1);
                 }
                 if let (Some(name), Some(name_node)) = (&name, name_node) {
@@ -84,7 +85,7 @@ impl<'s> Lowerer<'s> {
                         .begin_class(name.clone(), node_span(node), node_span(name_node));
                 }
                 self.b.push_owner(name.clone());
-                if let Some(body) = node.child_by_field_name("body") {
+                if let Some(body) = node.field(Field::Body) {
                     self.children(body, depth);
                 }
                 self.b.pop_owner();
@@ -98,17 +99,17 @@ impl<'s> Lowerer<'s> {
             }
             // `x.attr`: the attribute's name is not a read of a local of that name.
             "attribute" => {
-                if let Some(object) = node.child_by_field_name("object") {
+                if let Some(object) = node.field(Field::Object) {
                     self.visit(object, depth + 1);
                 }
             }
             "keyword_argument" => {
-                if let Some(value) = node.child_by_field_name("value") {
+                if let Some(value) = node.field(Field::Value) {
                     self.visit(value, depth + 1);
                 }
             }
             "if_statement" | "elif_clause" | "while_statement" => {
-                if let Some(condition) = node.child_by_field_name("condition") {
+                if let Some(condition) = node.field(Field::Condition) {
                     self.truthy(condition, TestedBy::If);
                     if node.kind() != "while_statement" && self.b.in_class() {
                         self.state_tests(node, condition);
@@ -123,17 +124,17 @@ impl<'s> Lowerer<'s> {
                 self.children(node, depth);
             }
             "not_operator" => {
-                if let Some(argument) = node.child_by_field_name("argument") {
+                if let Some(argument) = node.field(Field::Argument) {
                     self.truthy(argument, TestedBy::Not);
                 }
                 self.children(node, depth);
             }
             "boolean_operator" => {
-                let how = match node.child_by_field_name("operator").map(|o| o.kind()) {
+                let how = match node.field(Field::Operator).map(|o| o.kind()) {
                     Some("and") => TestedBy::And,
                     _ => TestedBy::Or,
                 };
-                if let Some(left) = node.child_by_field_name("left") {
+                if let Some(left) = node.field(Field::Left) {
                     self.truthy(left, how);
                 }
                 self.children(node, depth);
@@ -184,7 +185,7 @@ impl<'s> Lowerer<'s> {
                     .filter(|&i| Some(self.b.model.calls[i].span) == expression),
             );
         }
-        let Some(definition) = node.child_by_field_name("definition") else {
+        let Some(definition) = node.field(Field::Definition) else {
             return;
         };
         if definition.kind() != "function_definition" {
@@ -205,10 +206,10 @@ impl<'s> Lowerer<'s> {
     }
 
     fn function(&mut self, node: Node, decorators: &[Node], depth: usize) -> FnId {
-        let name_node = node.child_by_field_name("name");
+        let name_node = node.field(Field::Name);
         let name = name_node.map(|n| self.text(n).to_string());
         let owner = self.b.owner();
-        let mut params = self.params(node.child_by_field_name("parameters"));
+        let mut params = self.params(node.field(Field::Parameters));
         if owner.is_some() && params.first().is_some_and(|p| p == "self" || p == "cls") {
             params.remove(0);
         }
@@ -221,7 +222,7 @@ impl<'s> Lowerer<'s> {
             .filter_map(|d| d.named_child(0))
             .map(|e| {
                 let e = if e.kind() == "call" {
-                    e.child_by_field_name("function").unwrap_or(e)
+                    e.field(Field::Function).unwrap_or(e)
                 } else {
                     e
                 };
@@ -242,12 +243,12 @@ impl<'s> Lowerer<'s> {
             param_flows: Vec::new(),
         });
         let id = self.b.current();
-        if let Some(parameters) = node.child_by_field_name("parameters") {
+        if let Some(parameters) = node.field(Field::Parameters) {
             self.typed_parameters(parameters);
             self.children(parameters, depth + 1);
         }
         self.b.push_owner(None);
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.field(Field::Body) {
             self.children(body, depth + 1);
         }
         self.b.pop_owner();
@@ -260,11 +261,11 @@ impl<'s> Lowerer<'s> {
         for p in named_children(parameters) {
             let name = match p.kind() {
                 "typed_parameter" => p.named_child(0).filter(|n| n.kind() == "identifier"),
-                "typed_default_parameter" => p.child_by_field_name("name"),
+                "typed_default_parameter" => p.field(Field::Name),
                 _ => None,
             };
             let class = p
-                .child_by_field_name("type")
+                .field(Field::Type)
                 .and_then(|t| t.named_child(0))
                 .filter(|t| matches!(t.kind(), "identifier" | "attribute"))
                 .map(|t| path_of(t, self.b.src));
@@ -284,7 +285,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn lambda(&mut self, node: Node, depth: usize) -> FnId {
-        let params = self.params(node.child_by_field_name("parameters"));
+        let params = self.params(node.field(Field::Parameters));
         let span = node_span(node);
         let id = self.b.enter_function(Function {
             name: None,
@@ -297,7 +298,7 @@ impl<'s> Lowerer<'s> {
             decorators: Vec::new(),
             param_flows: Vec::new(),
         });
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.field(Field::Body) {
             self.return_value(body, Some(body), depth + 1);
         }
         self.b.leave_function();
@@ -315,9 +316,9 @@ impl<'s> Lowerer<'s> {
                     .named_child(0)
                     .filter(|n| n.kind() == "identifier")
                     .map(|n| self.text(n).to_string()),
-                "default_parameter" | "typed_default_parameter" => p
-                    .child_by_field_name("name")
-                    .map(|n| self.text(n).to_string()),
+                "default_parameter" | "typed_default_parameter" => {
+                    p.field(Field::Name).map(|n| self.text(n).to_string())
+                }
                 "list_splat_pattern" | "dictionary_splat_pattern" => Some(self.text(p).to_string()),
                 _ => None,
             })
@@ -330,7 +331,7 @@ impl<'s> Lowerer<'s> {
             return;
         };
         let (target, call) = if expression.kind() == "call" {
-            (expression.child_by_field_name("function"), Some(expression))
+            (expression.field(Field::Function), Some(expression))
         } else {
             (Some(expression), None)
         };
@@ -345,14 +346,11 @@ impl<'s> Lowerer<'s> {
             return;
         }
         let keyword = |name: &str| -> Option<String> {
-            let arguments = call?.child_by_field_name("arguments")?;
+            let arguments = call?.field(Field::Arguments)?;
             named_children(arguments)
                 .filter(|a| a.kind() == "keyword_argument")
-                .find(|a| {
-                    a.child_by_field_name("name")
-                        .is_some_and(|n| self.text(n) == name)
-                })
-                .and_then(|a| a.child_by_field_name("value"))
+                .find(|a| a.field(Field::Name).is_some_and(|n| self.text(n) == name))
+                .and_then(|a| a.field(Field::Value))
                 .and_then(|v| string_content(v, self.b.src))
         };
         let function = &self.b.model.functions[id];
@@ -396,10 +394,7 @@ impl<'s> Lowerer<'s> {
     // ---- bindings ------------------------------------------------------------------------
 
     fn assignment(&mut self, node: Node, depth: usize) {
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
             return self.children(node, depth);
         };
         let target = path_of(left, self.b.src);
@@ -432,7 +427,7 @@ impl<'s> Lowerer<'s> {
         let hits = self.taint(right, 0);
         self.b.assign(&target, &hits);
         if inner.kind() == "call" {
-            if let Some(function) = inner.child_by_field_name("function") {
+            if let Some(function) = inner.field(Field::Function) {
                 let class = path_of(function, self.b.src);
                 let last = class.rsplit('.').next().unwrap_or(&class);
                 if last.starts_with(|c: char| c.is_ascii_uppercase()) {
@@ -454,18 +449,18 @@ impl<'s> Lowerer<'s> {
     /// `with httpx.Client(timeout=5) as client:` binds `client` like an assignment would, and
     /// records the block the context manager governs.
     fn with_statement(&mut self, node: Node, depth: usize) {
-        let body = node.child_by_field_name("body");
+        let body = node.field(Field::Body);
         let clause = named_children(node).find(|c| c.kind() == "with_clause");
         for item in clause.into_iter().flat_map(named_children) {
             if item.kind() != "with_item" {
                 continue;
             }
-            let Some(value) = item.child_by_field_name("value") else {
+            let Some(value) = item.field(Field::Value) else {
                 continue;
             };
             let (manager, alias) = if value.kind() == "as_pattern" {
                 let alias = value
-                    .child_by_field_name("alias")
+                    .field(Field::Alias)
                     .and_then(|a| {
                         if a.kind() == "as_pattern_target" {
                             a.named_child(0)
@@ -489,7 +484,7 @@ impl<'s> Lowerer<'s> {
                 });
                 continue;
             }
-            if let (Some(alias), Some(function)) = (&alias, inner.child_by_field_name("function")) {
+            if let (Some(alias), Some(function)) = (&alias, inner.field(Field::Function)) {
                 let class = path_of(function, self.b.src);
                 let last = class.rsplit('.').next().unwrap_or(&class);
                 if last.starts_with(|c: char| c.is_ascii_uppercase()) {
@@ -536,13 +531,13 @@ impl<'s> Lowerer<'s> {
             self.depth_limited = true;
             return;
         }
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.field(Field::Function) else {
             return self.children(node, depth);
         };
         let callee = path_of(function, self.b.src);
         let awaited = node.parent().is_some_and(|p| p.kind() == "await");
         if function.kind() == "attribute" {
-            if let Some(object) = function.child_by_field_name("object") {
+            if let Some(object) = function.field(Field::Object) {
                 if object.kind() != "identifier" {
                     self.visit(object, depth + 1);
                 } else {
@@ -557,13 +552,12 @@ impl<'s> Lowerer<'s> {
             self.b.note_read(name);
         }
         let mut args = Vec::new();
-        if let Some(list) = node.child_by_field_name("arguments") {
+        if let Some(list) = node.field(Field::Arguments) {
             for arg in named_children(list).filter(|a| a.kind() != "comment") {
                 let (keyword, value_node) = if arg.kind() == "keyword_argument" {
                     (
-                        arg.child_by_field_name("name")
-                            .map(|n| self.text(n).to_string()),
-                        arg.child_by_field_name("value").unwrap_or(arg),
+                        arg.field(Field::Name).map(|n| self.text(n).to_string()),
+                        arg.field(Field::Value).unwrap_or(arg),
                     )
                 } else {
                     (None, arg)
@@ -601,18 +595,17 @@ impl<'s> Lowerer<'s> {
     /// Literal decisions among a call's arguments: `True`, `{"allowed": True}`,
     /// `fail_open=True`.
     fn arg_literals(&self, call: Node) -> Vec<(Option<String>, Value, Span)> {
-        let Some(list) = call.child_by_field_name("arguments") else {
+        let Some(list) = call.field(Field::Arguments) else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for arg in named_children(list) {
             let (key, value_node) = if arg.kind() == "keyword_argument" {
-                let Some(value) = arg.child_by_field_name("value") else {
+                let Some(value) = arg.field(Field::Value) else {
                     continue;
                 };
                 (
-                    arg.child_by_field_name("name")
-                        .map(|n| self.text(n).to_string()),
+                    arg.field(Field::Name).map(|n| self.text(n).to_string()),
                     value,
                 )
             } else {
@@ -684,7 +677,7 @@ impl<'s> Lowerer<'s> {
                 named_children(inner)
                     .filter_map(|p| match p.kind() {
                         "pair" => p
-                            .child_by_field_name("key")
+                            .field(Field::Key)
                             .and_then(|k| string_content(k, self.b.src)),
                         "dictionary_splat" => Some("...".to_string()),
                         _ => None,
@@ -693,7 +686,7 @@ impl<'s> Lowerer<'s> {
             ),
             "call" => ArgValue::Call(
                 inner
-                    .child_by_field_name("function")
+                    .field(Field::Function)
                     .map(|f| path_of(f, self.b.src))
                     .unwrap_or_default(),
             ),
@@ -726,7 +719,7 @@ impl<'s> Lowerer<'s> {
     // ---- try, return, raise --------------------------------------------------------------
 
     fn try_statement(&mut self, node: Node, depth: usize) {
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.field(Field::Body) else {
             return self.children(node, depth);
         };
         let id = self.b.begin_try(TryKind::Statement, node_span(body));
@@ -738,12 +731,12 @@ impl<'s> Lowerer<'s> {
                 "except_clause" | "except_group_clause" => {
                     let block = named_children(clause).find(|c| c.kind() == "block");
                     let binding = clause
-                        .child_by_field_name("alias")
+                        .field(Field::Alias)
                         .or_else(|| {
                             // Older grammars: `except X as e` as an as_pattern.
                             named_children(clause)
                                 .find(|c| c.kind() == "as_pattern")
-                                .and_then(|p| p.child_by_field_name("alias"))
+                                .and_then(|p| p.field(Field::Alias))
                         })
                         .map(|a| (self.text(a).to_string(), node_span(a)));
                     let head = Span::new(
@@ -785,7 +778,7 @@ impl<'s> Lowerer<'s> {
         if self.b.in_handler() {
             self.b.handler_exit(node_span(node), ExitKind::Throw);
         }
-        let cause = node.child_by_field_name("cause");
+        let cause = node.field(Field::Cause);
         let value = named_children(node).find(|c| Some(*c) != cause && c.kind() != "comment");
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         self.b
@@ -799,8 +792,8 @@ impl<'s> Lowerer<'s> {
             "false" => Value::False,
             "comparison_operator" | "not_operator" => Value::Boolean,
             "boolean_operator" => {
-                let boolean = ["left", "right"].iter().any(|f| {
-                    node.child_by_field_name(f).is_some_and(|side| {
+                let boolean = [Field::Left, Field::Right].iter().any(|f| {
+                    node.field(*f).is_some_and(|side| {
                         matches!(
                             self.value_of(unwrap(side)),
                             Value::True | Value::False | Value::Boolean
@@ -815,7 +808,7 @@ impl<'s> Lowerer<'s> {
             }
             "call"
                 if node
-                    .child_by_field_name("function")
+                    .field(Field::Function)
                     .map(|f| path_of(f, self.b.src))
                     .is_some_and(|callee| {
                         let method = callee.rsplit('.').next().unwrap_or(&callee).to_string();
@@ -842,10 +835,9 @@ impl<'s> Lowerer<'s> {
             "dictionary" => {
                 let mut degraded = false;
                 for pair in named_children(node).filter(|p| p.kind() == "pair") {
-                    let (Some(key), Some(value)) = (
-                        pair.child_by_field_name("key"),
-                        pair.child_by_field_name("value"),
-                    ) else {
+                    let (Some(key), Some(value)) =
+                        (pair.field(Field::Key), pair.field(Field::Value))
+                    else {
                         continue;
                     };
                     let Some(key) = string_content(key, self.b.src) else {
@@ -868,12 +860,12 @@ impl<'s> Lowerer<'s> {
             }
             "call" => {
                 // `dict(allowed=True)`, `AuthResult(valid=True)`.
-                let Some(arguments) = node.child_by_field_name("arguments") else {
+                let Some(arguments) = node.field(Field::Arguments) else {
                     return Value::Other;
                 };
                 for kw in named_children(arguments).filter(|a| a.kind() == "keyword_argument") {
-                    let name = kw.child_by_field_name("name").map(|n| self.text(n));
-                    let value = kw.child_by_field_name("value").map(|v| v.kind());
+                    let name = kw.field(Field::Name).map(|n| self.text(n));
+                    let value = kw.field(Field::Value).map(|v| v.kind());
                     if let (Some(name), Some(value)) = (name, value) {
                         if is_allow_key(name) {
                             return match value {
@@ -897,7 +889,7 @@ impl<'s> Lowerer<'s> {
                 let e = unwrap(e);
                 e.kind() == "string"
                     || e.kind() == "call"
-                        && e.child_by_field_name("function")
+                        && e.field(Field::Function)
                             .is_some_and(|f| is_logging_call(&path_of(f, self.b.src)))
             }),
             _ => false,
@@ -913,10 +905,7 @@ impl<'s> Lowerer<'s> {
                     let module = self.text(name).to_string();
                     (module.clone(), module)
                 }
-                "aliased_import" => match (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
-                ) {
+                "aliased_import" => match (name.field(Field::Name), name.field(Field::Alias)) {
                     (Some(n), Some(a)) => (self.text(n).to_string(), self.text(a).to_string()),
                     _ => continue,
                 },
@@ -931,7 +920,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn import_from(&mut self, node: Node) {
-        let Some(module) = node.child_by_field_name("module_name") else {
+        let Some(module) = node.field(Field::ModuleName) else {
             return;
         };
         let source = self.text(module).to_string();
@@ -942,10 +931,7 @@ impl<'s> Lowerer<'s> {
                     let t = self.text(name).to_string();
                     (t.clone(), t)
                 }
-                "aliased_import" => match (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
-                ) {
+                "aliased_import" => match (name.field(Field::Name), name.field(Field::Alias)) {
                     (Some(n), Some(a)) => (self.text(n).to_string(), self.text(a).to_string()),
                     _ => continue,
                 },
@@ -977,7 +963,7 @@ impl<'s> Lowerer<'s> {
                     return vec![hit];
                 }
                 let attribute = node
-                    .child_by_field_name("attribute")
+                    .field(Field::Attribute)
                     .map(|a| self.text(a))
                     .unwrap_or("");
                 if is_safe_error_property(attribute) {
@@ -988,7 +974,7 @@ impl<'s> Lowerer<'s> {
                 } else {
                     LeakKind::Message
                 };
-                node.child_by_field_name("object")
+                node.field(Field::Object)
                     .map(|o| self.taint(o, depth + 1))
                     .unwrap_or_default()
                     .into_iter()
@@ -1001,7 +987,7 @@ impl<'s> Lowerer<'s> {
                     .collect()
             }
             "subscript" => node
-                .child_by_field_name("value")
+                .field(Field::Value)
                 .map(|v| self.taint(v, depth + 1))
                 .unwrap_or_default(),
             "call" => self.taint_call(node, depth),
@@ -1012,15 +998,15 @@ impl<'s> Lowerer<'s> {
             }
             "binary_operator" => {
                 let operator = node
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 if !matches!(operator, "+" | "%") {
                     return Vec::new();
                 }
-                ["left", "right"]
+                [Field::Left, Field::Right]
                     .iter()
-                    .filter_map(|f| node.child_by_field_name(f))
+                    .filter_map(|f| node.field(*f))
                     .flat_map(|s| self.taint(s, depth + 1))
                     .map(|h| {
                         let s = h.span;
@@ -1029,9 +1015,9 @@ impl<'s> Lowerer<'s> {
                     })
                     .collect()
             }
-            "boolean_operator" => ["left", "right"]
+            "boolean_operator" => [Field::Left, Field::Right]
                 .iter()
-                .filter_map(|f| node.child_by_field_name(f))
+                .filter_map(|f| node.field(*f))
                 .flat_map(|s| self.taint(s, depth + 1))
                 .collect(),
             "conditional_expression" => named_children(node)
@@ -1051,11 +1037,11 @@ impl<'s> Lowerer<'s> {
                 .flat_map(|c| self.taint(c, depth + 1))
                 .collect(),
             "pair" => node
-                .child_by_field_name("value")
+                .field(Field::Value)
                 .map(|v| self.taint(v, depth + 1))
                 .unwrap_or_default(),
             "keyword_argument" => node
-                .child_by_field_name("value")
+                .field(Field::Value)
                 .map(|v| self.taint(v, depth + 1))
                 .unwrap_or_default(),
             _ => Vec::new(),
@@ -1066,7 +1052,7 @@ impl<'s> Lowerer<'s> {
         for child in named_children(node) {
             match child.kind() {
                 "interpolation" => {
-                    if let Some(e) = child.child_by_field_name("expression") {
+                    if let Some(e) = child.field(Field::Expression) {
                         for h in self.taint(e, depth + 1) {
                             let s = h.span;
                             let text = self.b.text(s).to_string();
@@ -1082,7 +1068,7 @@ impl<'s> Lowerer<'s> {
 
     fn taint_call(&self, node: Node, depth: usize) -> Vec<Hit> {
         let span = node_span(node);
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.field(Field::Function) else {
             return Vec::new();
         };
         let callee = path_of(function, self.b.src);
@@ -1105,7 +1091,7 @@ impl<'s> Lowerer<'s> {
             return Vec::new();
         }
         let arguments: Vec<Node> = node
-            .child_by_field_name("arguments")
+            .field(Field::Arguments)
             .map(|a| {
                 named_children(a)
                     .filter(|n| n.kind() != "comment")
@@ -1113,9 +1099,9 @@ impl<'s> Lowerer<'s> {
             })
             .unwrap_or_default();
         if function.kind() == "attribute" {
-            if let Some(object) = function.child_by_field_name("object") {
+            if let Some(object) = function.field(Field::Object) {
                 let method = function
-                    .child_by_field_name("attribute")
+                    .field(Field::Attribute)
                     .map(|a| self.text(a))
                     .unwrap_or("");
                 // `"failed: {}".format(e)`, `", ".join(errors)`
@@ -1199,13 +1185,13 @@ impl Lowerer<'_> {
                     .add_condition(node_span(inner), Some(name), false, how);
             }
             "not_operator" => {
-                if let Some(argument) = inner.child_by_field_name("argument") {
+                if let Some(argument) = inner.field(Field::Argument) {
                     self.truthy_at(argument, TestedBy::Not, depth + 1);
                 }
             }
             "boolean_operator" => {
-                for side in ["left", "right"] {
-                    if let Some(operand) = inner.child_by_field_name(side) {
+                for side in [Field::Left, Field::Right] {
+                    if let Some(operand) = inner.field(side) {
                         self.truthy_at(operand, how, depth + 1);
                     }
                 }
@@ -1219,7 +1205,7 @@ impl Lowerer<'_> {
         if left.kind() != "attribute" {
             return;
         }
-        let Some(attribute) = left.child_by_field_name("attribute") else {
+        let Some(attribute) = left.field(Field::Attribute) else {
             return;
         };
         let field = self.text(attribute).to_string();
@@ -1235,7 +1221,7 @@ impl Lowerer<'_> {
                 .add_state_write(field.clone(), constant, node_span(assignment));
         }
         let on_self = left
-            .child_by_field_name("object")
+            .field(Field::Object)
             .is_some_and(|o| o.kind() == "identifier" && self.text(o) == "self");
         if on_self && value.kind() == "identifier" && self.b.is_param(self.text(value)) {
             self.b.add_callable_field(field);
@@ -1244,14 +1230,14 @@ impl Lowerer<'_> {
 
     /// The field comparisons in an `if` / `elif` condition, each with the branches it selects.
     fn state_tests(&mut self, statement: Node, condition: Node) {
-        let Some(consequence) = statement.child_by_field_name("consequence") else {
+        let Some(consequence) = statement.field(Field::Consequence) else {
             return;
         };
         let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
         let alternative = named_children(statement)
             .find(|c| c.kind() == "else_clause")
             .filter(|_| !has_elif)
-            .and_then(|e| e.child_by_field_name("body"));
+            .and_then(|e| e.field(Field::Body));
         let mut found = Vec::new();
         let joined = self.comparisons(unwrap(condition), &mut found, 0);
         for (field, value, equal, in_list) in found {
@@ -1287,21 +1273,17 @@ impl Lowerer<'_> {
         let node = unwrap(node);
         match node.kind() {
             "boolean_operator" => {
-                let joined = match node.child_by_field_name("operator").map(|o| o.kind()) {
+                let joined = match node.field(Field::Operator).map(|o| o.kind()) {
                     Some("and") => Joined::And,
                     _ => Joined::Or,
                 };
                 let mut inner = Vec::new();
-                let a = node
-                    .child_by_field_name("left")
-                    .map_or(Joined::Single, |l| {
-                        self.comparisons(l, &mut inner, depth + 1)
-                    });
-                let b = node
-                    .child_by_field_name("right")
-                    .map_or(Joined::Single, |r| {
-                        self.comparisons(r, &mut inner, depth + 1)
-                    });
+                let a = node.field(Field::Left).map_or(Joined::Single, |l| {
+                    self.comparisons(l, &mut inner, depth + 1)
+                });
+                let b = node.field(Field::Right).map_or(Joined::Single, |r| {
+                    self.comparisons(r, &mut inner, depth + 1)
+                });
                 if [a, b].iter().all(|j| *j == Joined::Single || *j == joined) {
                     out.extend(inner);
                 }
@@ -1347,10 +1329,7 @@ impl Lowerer<'_> {
                 Joined::Single
             }
             "not_operator" => {
-                if let Some(field) = node
-                    .child_by_field_name("argument")
-                    .and_then(|a| self.flag_field(a))
-                {
+                if let Some(field) = node.field(Field::Argument).and_then(|a| self.flag_field(a)) {
                     out.push((field, "true".into(), false, false));
                 }
                 Joined::Single
@@ -1369,11 +1348,11 @@ impl Lowerer<'_> {
         let node = unwrap(node);
         let target = match node.kind() {
             "call" => {
-                let arguments = node.child_by_field_name("arguments")?;
+                let arguments = node.field(Field::Arguments)?;
                 if arguments.named_child_count() > 0 {
                     return None;
                 }
-                node.child_by_field_name("function")?
+                node.field(Field::Function)?
             }
             _ => node,
         };
@@ -1385,7 +1364,7 @@ impl Lowerer<'_> {
         if node.kind() != "attribute" {
             return None;
         }
-        node.child_by_field_name("attribute")
+        node.field(Field::Attribute)
             .map(|a| self.text(a).to_string())
     }
 
@@ -1410,10 +1389,10 @@ fn exits_function(statement: Node, depth: usize) -> bool {
         "return_statement" | "raise_statement" => true,
         "block" => named_children(statement).any(|s| exits_function(s, depth + 1)),
         "if_statement" => {
-            let consequence = statement.child_by_field_name("consequence");
+            let consequence = statement.field(Field::Consequence);
             let else_clause = named_children(statement).find(|c| c.kind() == "else_clause");
             let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
-            let alternative = else_clause.and_then(|e| e.child_by_field_name("body"));
+            let alternative = else_clause.and_then(|e| e.field(Field::Body));
             !has_elif
                 && matches!(
                     (consequence, alternative),
@@ -1433,18 +1412,18 @@ fn path_of(node: Node, src: &[u8]) -> String {
             "attribute" => {
                 segments.push(
                     current
-                        .child_by_field_name("attribute")
+                        .field(Field::Attribute)
                         .map(|a| text_of(a, src))
                         .unwrap_or_default(),
                 );
-                match current.child_by_field_name("object") {
+                match current.field(Field::Object) {
                     Some(o) => current = o,
                     None => break,
                 }
             }
             "call" => {
                 let inner = current
-                    .child_by_field_name("function")
+                    .field(Field::Function)
                     .map(|f| path_of(f, src))
                     .unwrap_or_else(|| "?".into());
                 segments.push(format!("{inner}()"));
@@ -1456,7 +1435,7 @@ fn path_of(node: Node, src: &[u8]) -> String {
             },
             "subscript" => {
                 segments.push("[]".into());
-                match current.child_by_field_name("value") {
+                match current.field(Field::Value) {
                     Some(v) => current = v,
                     None => break,
                 }
@@ -1518,10 +1497,10 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
         "return_statement" | "raise_statement" | "break_statement" | "continue_statement" => true,
         "block" => named_children(statement).any(|s| statement_terminates(s, src, depth + 1)),
         "if_statement" => {
-            let consequence = statement.child_by_field_name("consequence");
+            let consequence = statement.field(Field::Consequence);
             let else_clause = named_children(statement).find(|c| c.kind() == "else_clause");
             let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
-            let alternative = else_clause.and_then(|e| e.child_by_field_name("body"));
+            let alternative = else_clause.and_then(|e| e.field(Field::Body));
             !has_elif
                 && matches!(
                     (consequence, alternative),
@@ -1532,7 +1511,7 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
         "expression_statement" => named_children(statement).any(|e| {
             let e = unwrap(e);
             e.kind() == "call"
-                && e.child_by_field_name("function").is_some_and(|f| {
+                && e.field(Field::Function).is_some_and(|f| {
                     matches!(path_of(f, src).as_str(), "sys.exit" | "exit" | "os._exit")
                 })
         }),
@@ -1543,7 +1522,7 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
 impl Lowerer<'_> {
     /// The function's docstring: a string as its first statement.
     fn docstring(&self, function: Node) -> Option<String> {
-        let body = function.child_by_field_name("body")?;
+        let body = function.field(Field::Body)?;
         let first = body.named_child(0)?;
         if first.kind() != "expression_statement" {
             return None;
@@ -1662,11 +1641,8 @@ impl Lowerer<'_> {
     fn keyword_value<'t>(&self, arguments: Node<'t>, name: &str) -> Option<Node<'t>> {
         named_children(arguments)
             .filter(|a| a.kind() == "keyword_argument")
-            .find(|a| {
-                a.child_by_field_name("name")
-                    .is_some_and(|n| self.text(n) == name)
-            })
-            .and_then(|a| a.child_by_field_name("value"))
+            .find(|a| a.field(Field::Name).is_some_and(|n| self.text(n) == name))
+            .and_then(|a| a.field(Field::Value))
     }
 
     fn push_env_read(&mut self, name: String, span: Span) {
@@ -1683,7 +1659,7 @@ impl Lowerer<'_> {
             return;
         }
         for pair in named_children(dict).filter(|p| p.kind() == "pair") {
-            let key = pair.child_by_field_name("key");
+            let key = pair.field(Field::Key);
             if let Some((name, span)) = key.and_then(|k| self.literal_name(k)) {
                 let func = self.b.current();
                 self.b.model.env_writes.push(EnvAccess { name, span, func });
@@ -1702,14 +1678,14 @@ impl Lowerer<'_> {
         if target.kind() != "subscript" {
             return;
         }
-        let Some(value) = target.child_by_field_name("value") else {
+        let Some(value) = target.field(Field::Value) else {
             return;
         };
         let path = path_of(value, self.b.src);
         if path != "os.environ" && !(path == "environ" && self.imported_from_os("environ")) {
             return;
         }
-        let subscript = target.child_by_field_name("subscript");
+        let subscript = target.field(Field::Subscript);
         if let Some((name, span)) = subscript.and_then(|s| self.literal_name(s)) {
             let func = self.b.current();
             self.b.model.env_writes.push(EnvAccess { name, span, func });
@@ -1738,7 +1714,7 @@ impl Lowerer<'_> {
 
     /// `os.getenv("X")`, `os.environ.get("X")`, and `getenv` / `environ` imported from `os`.
     fn env_call(&mut self, callee: &str, node: Node) {
-        let arguments = node.child_by_field_name("arguments");
+        let arguments = node.field(Field::Arguments);
         // `dict(os.environ, X="1")`: the environment of a child process sets `X`.
         if callee == "dict"
             && arguments
@@ -1750,7 +1726,7 @@ impl Lowerer<'_> {
                 .flat_map(|a| named_children(*a))
                 .filter(|a| a.kind() == "keyword_argument")
             {
-                if let Some(name_node) = kw.child_by_field_name("name") {
+                if let Some(name_node) = kw.field(Field::Name) {
                     let name = self.text(name_node).to_string();
                     let func = self.b.current();
                     let span = node_span(name_node);
@@ -1769,7 +1745,7 @@ impl Lowerer<'_> {
             return;
         }
         let first = node
-            .child_by_field_name("arguments")
+            .field(Field::Arguments)
             .and_then(|a| named_children(a).find(|n| n.kind() != "comment"));
         if let Some((name, span)) = first.and_then(|f| self.literal_name(f)) {
             self.push_env_read(name, span);
@@ -1778,7 +1754,7 @@ impl Lowerer<'_> {
 
     /// `os.environ["X"]` read (an assignment's target is never visited; `del` is not a read).
     fn env_subscript(&mut self, node: Node) {
-        let Some(value) = node.child_by_field_name("value") else {
+        let Some(value) = node.field(Field::Value) else {
             return;
         };
         let target = path_of(value, self.b.src);
@@ -1791,7 +1767,7 @@ impl Lowerer<'_> {
         {
             return;
         }
-        let subscript = node.child_by_field_name("subscript");
+        let subscript = node.field(Field::Subscript);
         if let Some((name, span)) = subscript.and_then(|s| self.literal_name(s)) {
             self.push_env_read(name, span);
         }
@@ -1823,10 +1799,7 @@ impl Lowerer<'_> {
         let tool = decorators.iter().find_map(|d| {
             let expression = d.named_child(0)?;
             let (target, call) = if expression.kind() == "call" {
-                (
-                    expression.child_by_field_name("function")?,
-                    Some(expression),
-                )
+                (expression.field(Field::Function)?, Some(expression))
             } else {
                 (expression, None)
             };
@@ -1837,7 +1810,7 @@ impl Lowerer<'_> {
         let Some((decorator, call)) = tool else {
             return;
         };
-        let arguments = call.and_then(|c| c.child_by_field_name("arguments"));
+        let arguments = call.and_then(|c| c.field(Field::Arguments));
         let keyword = |name: &str| arguments.and_then(|a| self.keyword_value(a, name));
         let has_doc = docstring.is_some_and(|d| !d.trim().is_empty());
         let description = match keyword("description").map(unwrap) {
@@ -1865,7 +1838,7 @@ impl Lowerer<'_> {
             .and_then(|n| string_content(n, self.b.src))
             .or_else(|| {
                 definition
-                    .child_by_field_name("name")
+                    .field(Field::Name)
                     .map(|n| self.text(n).to_string())
             })
             .unwrap_or_default();
@@ -1885,7 +1858,7 @@ impl Lowerer<'_> {
     /// `Context`, `*args` / `**kwargs`, and (under another decorator, which may inject
     /// arguments) parameters with no type or typed `Any`.
     fn function_params(&self, definition: Node, docstring: &str, wrapped: bool) -> Vec<ToolParam> {
-        let Some(list) = definition.child_by_field_name("parameters") else {
+        let Some(list) = definition.field(Field::Parameters) else {
             return Vec::new();
         };
         let mut params = Vec::new();
@@ -1894,18 +1867,14 @@ impl Lowerer<'_> {
                 "identifier" => (Some(p), None, None),
                 "typed_parameter" => (
                     p.named_child(0).filter(|n| n.kind() == "identifier"),
-                    p.child_by_field_name("type"),
+                    p.field(Field::Type),
                     None,
                 ),
-                "default_parameter" => (
-                    p.child_by_field_name("name"),
-                    None,
-                    p.child_by_field_name("value"),
-                ),
+                "default_parameter" => (p.field(Field::Name), None, p.field(Field::Value)),
                 "typed_default_parameter" => (
-                    p.child_by_field_name("name"),
-                    p.child_by_field_name("type"),
-                    p.child_by_field_name("value"),
+                    p.field(Field::Name),
+                    p.field(Field::Type),
+                    p.field(Field::Value),
                 ),
                 _ => continue,
             };
@@ -1945,12 +1914,12 @@ impl Lowerer<'_> {
         if node.kind() != "call" {
             return false;
         }
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.field(Field::Function) else {
             return false;
         };
         let callee = path_of(function, self.b.src);
         let last = callee.rsplit('.').next().unwrap_or(&callee);
-        let Some(arguments) = node.child_by_field_name("arguments") else {
+        let Some(arguments) = node.field(Field::Arguments) else {
             return false;
         };
         match last {
@@ -1998,7 +1967,7 @@ impl Lowerer<'_> {
         if callee.rsplit('.').next() != Some("Tool") {
             return;
         }
-        let Some(arguments) = node.child_by_field_name("arguments") else {
+        let Some(arguments) = node.field(Field::Arguments) else {
             return;
         };
         let Some(schema) = self
@@ -2058,10 +2027,9 @@ impl Lowerer<'_> {
                 }
                 let mut params = Vec::new();
                 for pair in named_children(properties).filter(|p| p.kind() == "pair") {
-                    let (Some(key), Some(value)) = (
-                        pair.child_by_field_name("key"),
-                        pair.child_by_field_name("value"),
-                    ) else {
+                    let (Some(key), Some(value)) =
+                        (pair.field(Field::Key), pair.field(Field::Value))
+                    else {
                         continue;
                     };
                     let Some((name, span)) = self.literal_name(key) else {
@@ -2101,10 +2069,10 @@ impl Lowerer<'_> {
         named_children(dict)
             .filter(|p| p.kind() == "pair")
             .find(|p| {
-                p.child_by_field_name("key")
+                p.field(Field::Key)
                     .and_then(|k| string_content(k, self.b.src))
                     .is_some_and(|k| k == key)
             })
-            .and_then(|p| p.child_by_field_name("value"))
+            .and_then(|p| p.field(Field::Value))
     }
 }
