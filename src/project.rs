@@ -5,6 +5,8 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 mod external;
 
 pub use external::{
@@ -92,7 +94,7 @@ impl Project {
             .enumerate()
             .map(|(i, u)| (normalize_path(&u.file.path), i))
             .collect();
-        let indexes = units.iter().map(|u| index(&u.model)).collect();
+        let indexes = units.par_iter().map(|u| index(&u.model)).collect();
         let mut project = Project {
             reach: units
                 .iter()
@@ -111,12 +113,13 @@ impl Project {
             modules: Vec::new(),
         };
         project.modules = (0..project.units.len())
+            .into_par_iter()
             .map(|unit| project.resolve_specifiers(unit))
             .collect();
         project.mark_reachable();
         project.auth = project
             .units
-            .iter()
+            .par_iter()
             .map(|u| direct_auth_calls(&u.model, knowledge))
             .collect();
         project.external = external::ExternalFacts::build(&project, knowledge);

@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use rayon::prelude::*;
+
 use super::{FnRef, Project, Reach, Target, enclosing_owner};
 use crate::knowledge::{BreakerState, Breakers, DefaultTimeout, Knowledge, Library, normalize};
 use crate::model::*;
@@ -334,12 +336,15 @@ impl ExternalFacts {
     pub fn build(project: &Project, knowledge: &Knowledge) -> ExternalFacts {
         let units = project.units.len();
         let mut facts = ExternalFacts {
-            canonical: (0..units).map(|u| canonical_callees(project, u)).collect(),
+            canonical: (0..units)
+                .into_par_iter()
+                .map(|u| canonical_callees(project, u))
+                .collect(),
             bindings: vec![Vec::new(); units],
             by_name: vec![HashMap::new(); units],
             assigned: project
                 .units
-                .iter()
+                .par_iter()
                 .map(|u| {
                     u.model
                         .calls
@@ -353,12 +358,15 @@ impl ExternalFacts {
         facts.bind(project, knowledge);
         facts.library_defaults = library_defaults(project, knowledge, &facts);
         facts.external = (0..units)
+            .into_par_iter()
             .map(|u| facts.classify_unit(project, knowledge, u))
             .collect();
         facts.regions = (0..units)
+            .into_par_iter()
             .map(|u| facts.cover_regions(project, knowledge, u))
             .collect();
         facts.call_cover = (0..units)
+            .into_par_iter()
             .map(|u| {
                 project.units[u]
                     .model
@@ -369,9 +377,11 @@ impl ExternalFacts {
             })
             .collect();
         facts.fn_cover = (0..units)
+            .into_par_iter()
             .map(|u| facts.decorator_cover(project, knowledge, u))
             .collect();
         facts.edges = (0..units)
+            .into_par_iter()
             .map(|u| {
                 (0..project.units[u].model.functions.len())
                     .map(|f| facts.edges_of(project, FnRef { unit: u, func: f }))
