@@ -311,7 +311,8 @@ pub fn surface_of(path: &str) -> Surface {
         Surface::Test
     } else if in_dir(&["examples", "example", "samples", "sample", "demo", "demos"]) {
         Surface::Example
-    } else if in_dir(&["scripts", "script", "tools", "benchmarks", "bench"]) {
+    } else if in_dir(&["scripts", "script", "benchmarks", "bench"]) {
+        // Not `tools/`: in an MCP server that is where the tool handlers live.
         Surface::Script
     } else if in_dir(&["docs", "doc", "documentation"]) {
         Surface::Docs
@@ -407,6 +408,8 @@ mod tests {
         assert_eq!(surface_of("conftest.py"), Surface::Test);
         assert_eq!(surface_of("examples/basic.py"), Surface::Example);
         assert_eq!(surface_of("scripts/release.js"), Surface::Script);
+        assert_eq!(surface_of("src/tools/search.ts"), Surface::Production);
+        assert_eq!(surface_of("dist/tools/get_user.js"), Surface::Production);
         assert_eq!(surface_of("docs/snippet.ts"), Surface::Docs);
     }
 
