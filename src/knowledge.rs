@@ -51,7 +51,7 @@ impl Breakers {
     /// compared without case, `_` and `-`, by its last dotted segment.
     pub fn state_of(&self, constant: &str) -> Option<BreakerState> {
         let key = state_key(constant);
-        let named = |list: &[String]| list.iter().any(|s| state_key(s) == key);
+        let named = |list: &[String]| list.iter().any(|s| state_key_chars(s).eq(key.chars()));
         if named(&self.half_open_states) {
             Some(BreakerState::HalfOpen)
         } else if named(&self.open_states) {
@@ -73,11 +73,15 @@ pub enum BreakerState {
 }
 
 fn state_key(constant: &str) -> String {
+    state_key_chars(constant).collect()
+}
+
+/// The characters of [`state_key`], for comparing without building the string.
+fn state_key_chars(constant: &str) -> impl Iterator<Item = char> + '_ {
     let last = constant.rsplit('.').next().unwrap_or(constant);
     last.chars()
         .filter(|c| !matches!(c, '_' | '-'))
         .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Extra vocabulary from the user's configuration.

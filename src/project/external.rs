@@ -116,52 +116,59 @@ pub fn breaker_state(field: &str, value: &str, breakers: &Breakers) -> Option<Br
 /// method running a function it is given (`async execute(fn) { ... return await fn() }`) or one
 /// the class keeps (`fire(...args) { return this.action(...args) }`).
 pub fn breaker_classes(model: &Model, knowledge: &Knowledge) -> Vec<HomeGrownBreaker> {
-    let mut out = Vec::new();
-    for class in &model.breaker_classes {
-        if !is_breaker_class(class, &knowledge.breakers) {
+    model
+        .breaker_classes
+        .iter()
+        .filter_map(|class| home_grown_breaker(model, class, knowledge))
+        .collect()
+}
+
+/// `class` as a home-grown breaker, if it is one (see [`breaker_classes`]).
+fn home_grown_breaker(
+    model: &Model,
+    class: &crate::model::BreakerClass,
+    knowledge: &Knowledge,
+) -> Option<HomeGrownBreaker> {
+    if !is_breaker_class(class, &knowledge.breakers) {
+        return None;
+    }
+    let owner = class.name.as_str();
+    let mut runners: Vec<String> = Vec::new();
+    let mut keeps = false;
+    for (id, method) in model.functions.iter().enumerate() {
+        if method.owner.as_deref() != Some(owner) {
             continue;
         }
-        let owner = class.name.as_str();
-        let mut runners: Vec<String> = Vec::new();
-        let mut keeps = false;
-        for (id, method) in model.functions.iter().enumerate() {
-            if method.owner.as_deref() != Some(owner) {
-                continue;
-            }
-            let Some(name) = &method.name else { continue };
-            let runs = model
-                .calls
-                .iter()
-                .filter(|c| is_within(model, c.func, id))
-                .any(|c| {
-                    let head = c
-                        .callee
-                        .strip_suffix(".apply")
-                        .or_else(|| c.callee.strip_suffix(".call"))
-                        .unwrap_or(&c.callee);
-                    if let Some(field) = head
-                        .strip_prefix("this.")
-                        .or_else(|| head.strip_prefix("self."))
-                    {
-                        let kept = class.callable_fields.iter().any(|f| f == field);
-                        keeps |= kept;
-                        return kept;
-                    }
-                    method.params.iter().any(|p| p == head)
-                });
-            if runs && !runners.contains(name) {
-                runners.push(name.clone());
-            }
-        }
-        if !runners.is_empty() {
-            out.push(HomeGrownBreaker {
-                name: owner.to_string(),
-                runners,
-                wraps_constructor_args: keeps,
+        let Some(name) = &method.name else { continue };
+        let runs = model
+            .calls
+            .iter()
+            .filter(|c| is_within(model, c.func, id))
+            .any(|c| {
+                let head = c
+                    .callee
+                    .strip_suffix(".apply")
+                    .or_else(|| c.callee.strip_suffix(".call"))
+                    .unwrap_or(&c.callee);
+                if let Some(field) = head
+                    .strip_prefix("this.")
+                    .or_else(|| head.strip_prefix("self."))
+                {
+                    let kept = class.callable_fields.iter().any(|f| f == field);
+                    keeps |= kept;
+                    return kept;
+                }
+                method.params.iter().any(|p| p == head)
             });
+        if runs && !runners.contains(name) {
+            runners.push(name.clone());
         }
     }
-    out
+    (!runners.is_empty()).then(|| HomeGrownBreaker {
+        name: owner.to_string(),
+        runners,
+        wraps_constructor_args: keeps,
+    })
 }
 
 /// Whether function `inner` is `outer` or nested in it.
@@ -1246,9 +1253,13 @@ fn breaker_class_of(
         Some(Target::Class(u, c)) => (u, c),
         _ => (unit, name.to_string()),
     };
-    breaker_classes(&project.units[target].model, knowledge)
-        .into_iter()
-        .find(|c| c.name == name)
+    // Only the class of that name is judged: this runs for every instance and constructor call.
+    let model = &project.units[target].model;
+    model
+        .breaker_classes
+        .iter()
+        .filter(|c| c.name == name)
+        .find_map(|class| home_grown_breaker(model, class, knowledge))
 }
 
 /// Whether a client factory call gives the client an in-process transport
