@@ -20,6 +20,8 @@ pub struct Knowledge {
     pub auth_calls: NameSet,
     pub breakers: Breakers,
     pub external_calls: ExternalCalls,
+    /// Calls and decorators of the project's own that register a tool (configuration only).
+    pub tool_registrations: NameSet,
 }
 
 /// How circuit breakers are built, guard calls, and fail open (`rules/breakers.toml`).
@@ -95,7 +97,7 @@ pub struct VocabularyExtension {
     pub external_calls: Vec<String>,
     /// Wrappers that put a deadline on a call (`withDeadline`). Carried like `external_calls`.
     pub timeouts: Vec<String>,
-    /// Calls that register an MCP tool (`registerAcmeTool`). Carried like `external_calls`.
+    /// Calls and decorators that register an MCP tool (`registerAcmeTool`, `tools.register`).
     pub tool_registrations: Vec<String>,
 }
 
@@ -159,6 +161,7 @@ impl Knowledge {
                 security_checks: NameSet::new(&breakers.security_checks, &[])?,
             },
             external_calls: ExternalCalls::load(extension)?,
+            tool_registrations: NameSet::new(&extension.tool_registrations, &[])?,
         })
     }
 
@@ -238,6 +241,11 @@ impl NameSet {
             exclude: group(exclude)?,
             id: next_set_id(),
         })
+    }
+
+    /// Whether the set has no pattern (then nothing matches).
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
     }
 
     /// The pattern that `callee` matches, if any and if no exclusion matches it.

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 mod external;
+mod taught_tools;
 
 pub use external::{
     Cover, ExternalCall, HomeGrownBreaker, Timeout, breaker_classes, breaker_state,
@@ -88,7 +89,12 @@ enum Target {
 const MAX_HOPS: usize = 8;
 
 impl Project {
-    pub fn link(units: Vec<Unit>, knowledge: &Knowledge) -> Project {
+    pub fn link(mut units: Vec<Unit>, knowledge: &Knowledge) -> Project {
+        if !knowledge.tool_registrations.is_empty() {
+            units.par_iter_mut().for_each(|u| {
+                taught_tools::add_taught_registrations(&mut u.model, &knowledge.tool_registrations)
+            });
+        }
         let by_path = units
             .iter()
             .enumerate()

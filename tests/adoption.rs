@@ -338,6 +338,55 @@ fn a_taught_breaker_wrapper_silences_rel001() {
     );
 }
 
+// A project's own registry registers tools once taught: `registerAcmeTool(name, handler)` in
+// TypeScript, `@tools.register("name")` in Python. Before, their handlers reach no tool and
+// their leaks are not reported; after, each is SEC004.
+#[test]
+fn taught_tool_registrations_make_their_handlers_tools() {
+    let repo = repository();
+    write(
+        repo.path(),
+        "server.ts",
+        "import { registerAcmeTool } from '@acme/mcp-kit';\n\nregisterAcmeTool('lookup', async ({ id }) => {\n  try {\n    return await load(id);\n  } catch (e) {\n    return { content: [{ type: 'text', text: e.message }] };\n  }\n});\n",
+    );
+    write(
+        repo.path(),
+        "server.py",
+        "from acme_kit import tools\n\n@tools.register(\"Look up a record\")\ndef lookup(id: str) -> str:\n    try:\n        return load(id)\n    except Exception as e:\n        return f\"failed: {e}\"\n\n@tools.register\ndef search(q: str) -> str:\n    try:\n        return find(q)\n    except Exception as e:\n        return str(e)\n",
+    );
+    let scan = || {
+        let out = faultline(
+            &["scan", ".", "--select", "SEC004", "--format", "json"],
+            repo.path(),
+        );
+        let mut found: Vec<(String, u64)> = findings(&json(&out))
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    assert!(scan().is_empty(), "no tool is registered through the SDK");
+    write(
+        repo.path(),
+        "faultline.toml",
+        "[vocabulary]\ntool-registrations = [\"registerAcmeTool\", \"tools.register\"]\n",
+    );
+    assert_eq!(
+        scan(),
+        vec![
+            ("server.py".to_string(), 8),
+            ("server.py".to_string(), 15),
+            ("server.ts".to_string(), 7),
+        ]
+    );
+}
+
 // ---- inline suppressions ------------------------------------------------------------------
 
 #[test]
