@@ -18,6 +18,7 @@ use rayon::prelude::*;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    faultline::allocator::tree_sitter_on_mimalloc();
     let mut threads = 0;
     let mut list = false;
     let mut respect_ignore_files = true;

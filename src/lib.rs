@@ -3,6 +3,7 @@
 //! The scan is a one-way pipeline — discover, parse + lower, link, check, locate — exposed as
 //! [`scan`] so that the command line and the tests call the same code.
 
+pub mod allocator;
 pub mod baseline;
 pub mod config;
 pub mod discover;

@@ -23,6 +23,7 @@ use faultline::score::ScoreOptions;
 use faultline::{Report, ScanOptions, scan};
 
 fn main() -> ExitCode {
+    faultline::allocator::tree_sitter_on_mimalloc();
     let cli = Cli::parse();
     let registry = Registry::builtin();
     let result = match cli.command {
