@@ -49,6 +49,18 @@ fn is_function(kind: &str) -> bool {
     )
 }
 
+/// Whether the code before `start` could end with the `await` whose operand starts there: the
+/// keyword, or a comment or non-ASCII space that hides it. `Node::parent` walks down from the
+/// root, so the parent is asked only when this says it may be an `await`.
+fn may_follow_await(src: &[u8], start: usize) -> bool {
+    let before = src[..start.min(src.len())].trim_ascii_end();
+    let last_line = before.rsplit(|b| *b == b'\n').next().unwrap_or(before);
+    before.ends_with(b"await")
+        || before.ends_with(b"*/")
+        || before.last().is_some_and(|b| !b.is_ascii())
+        || last_line.windows(2).any(|w| w == b"//")
+}
+
 /// Strips the wrappers that do not change a value: parentheses, `await`, TS casts.
 fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
     loop {
@@ -661,9 +673,10 @@ impl<'s> Lowerer<'s> {
             return self.children(node, depth);
         };
         let callee = path_of(callee_node, self.b.src);
-        let awaited = node
-            .parent()
-            .is_some_and(|p| p.kind() == "await_expression");
+        let awaited = may_follow_await(self.b.src, node.start_byte())
+            && node
+                .parent()
+                .is_some_and(|p| p.kind() == "await_expression");
         let arguments: Vec<Node> = node
             .field(Field::Arguments)
             .map(|a| {
@@ -2519,5 +2532,37 @@ mod documentation_tests {
         let tool = &model.tool_declarations[0];
         assert_eq!(tool.description, Described::Yes);
         assert_eq!(tool.params[0].description, Described::No);
+    }
+}
+
+#[cfg(test)]
+mod await_tests {
+    use crate::lang::lower_source;
+    use crate::model::Language;
+
+    /// `awaited` is true exactly for a call that is the operand of an `await`, whatever lies
+    /// between the keyword and the call.
+    #[test]
+    fn a_call_is_awaited_only_as_the_operand_of_await() {
+        let source = "async function f() {\n  await a();\n  await /* why */ b();\n  await // why\n    c();\n  await\u{a0}d();\n  await (e());\n  await g().then(h);\n  noawait\n  k();\n}\n";
+        let model = lower_source(Language::TypeScript, source.as_bytes()).unwrap();
+        let awaited: Vec<(&str, bool)> = model
+            .calls
+            .iter()
+            .map(|c| (c.callee.as_str(), c.awaited))
+            .collect();
+        assert_eq!(
+            awaited,
+            vec![
+                ("a", true),
+                ("b", true),
+                ("c", true),
+                ("d", true),
+                ("e", false),
+                ("g", false),
+                ("g().then", true),
+                ("k", false),
+            ]
+        );
     }
 }
