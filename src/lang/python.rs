@@ -572,6 +572,7 @@ impl<'s> Lowerer<'s> {
         }
         // `mcp.tool()(handler)` and `mcp.add_tool(handler, ...)` register a tool too.
         self.tool_call(&callee, node, &args);
+        self.server_constructor(&callee, node, &args);
         self.env_call(&callee, node);
         self.tool_definition_call(&callee, node);
         let literals = self.arg_literals(node);
@@ -653,6 +654,31 @@ impl<'s> Lowerer<'s> {
             handlers: vec![handler],
             description: keyword("description"),
         });
+    }
+
+    /// `Server("name", on_call_tool=handle)`: the newer low-level server takes its tools/call
+    /// handler as a constructor argument instead of an `@server.call_tool()` decorator.
+    fn server_constructor(&mut self, callee: &str, node: Node, args: &[Arg]) {
+        if !is_server_class(callee) {
+            return;
+        }
+        let handler = args
+            .iter()
+            .find(|a| a.keyword.as_deref() == Some("on_call_tool"))
+            .and_then(|a| match &a.value {
+                ArgValue::Function(id) => Some(HandlerRef::Function(*id)),
+                ArgValue::Name(name) => Some(HandlerRef::Name(name.clone())),
+                _ => None,
+            });
+        if let Some(handler) = handler {
+            self.b.model.tools.push(ToolRegistration {
+                kind: ToolKind::Dispatcher,
+                name: "call_tool".into(),
+                span: node_span(node),
+                handlers: vec![handler],
+                description: None,
+            });
+        }
     }
 
     fn argument(&mut self, arg: Node, depth: usize) -> ArgValue {
