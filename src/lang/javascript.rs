@@ -49,18 +49,6 @@ fn is_function(kind: &str) -> bool {
     )
 }
 
-/// Whether the code before `start` could end with the `await` whose operand starts there: the
-/// keyword, or a comment or non-ASCII space that hides it. `Node::parent` walks down from the
-/// root, so the parent is asked only when this says it may be an `await`.
-fn may_follow_await(src: &[u8], start: usize) -> bool {
-    let before = src[..start.min(src.len())].trim_ascii_end();
-    let last_line = before.rsplit(|b| *b == b'\n').next().unwrap_or(before);
-    before.ends_with(b"await")
-        || before.ends_with(b"*/")
-        || before.last().is_some_and(|b| !b.is_ascii())
-        || last_line.windows(2).any(|w| w == b"//")
-}
-
 /// Strips the wrappers that do not change a value: parentheses, `await`, TS casts.
 fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
     loop {
@@ -673,7 +661,7 @@ impl<'s> Lowerer<'s> {
             return self.children(node, depth);
         };
         let callee = path_of(callee_node, self.b.src);
-        let awaited = may_follow_await(self.b.src, node.start_byte())
+        let awaited = super::may_follow_await(self.b.src, node.start_byte())
             && node
                 .parent()
                 .is_some_and(|p| p.kind() == "await_expression");

@@ -37,6 +37,20 @@ fn slot(language: Language) -> usize {
     }
 }
 
+/// Whether the code before `start` could end with the `await` whose operand starts there: the
+/// keyword, or what may hide it (a comment, a line continuation, a non-ASCII space).
+/// `Node::parent` walks down from the root, so the front ends ask for a call's parent only when
+/// this says it may be an `await`.
+pub(crate) fn may_follow_await(src: &[u8], start: usize) -> bool {
+    let before = src[..start.min(src.len())].trim_ascii_end();
+    let last_line = before.rsplit(|b| *b == b'\n').next().unwrap_or(before);
+    before.ends_with(b"await")
+        || before.ends_with(b"*/")
+        || before.ends_with(b"\\")
+        || before.last().is_some_and(|b| !b.is_ascii())
+        || last_line.windows(2).any(|w| w == b"//")
+}
+
 /// Parses `source` with this thread's parser for `language`.
 pub fn parse(language: Language, source: &[u8]) -> Option<Tree> {
     PARSERS.with(|parsers| {
