@@ -7,6 +7,7 @@
 //! line covers the next statement (or clause, or other construct) that follows it, unless a
 //! closing bracket comes first.
 
+use super::fields::FieldExt;
 use tree_sitter::Node;
 
 use super::node_span;
@@ -25,7 +26,7 @@ pub(crate) fn collect(root: Node, src: &[u8]) -> Vec<Comment> {
     let mut cursor = root.walk();
     'walk: loop {
         let node = cursor.node();
-        if node.kind() == "comment" {
+        if node.kind_name() == "comment" {
             let text = String::from_utf8_lossy(&src[node.start_byte()..node.end_byte()]);
             if contains(text.as_bytes(), MARKER) {
                 out.push(comment(node, text.into_owned(), src));
@@ -85,7 +86,7 @@ fn sibling<'t>(node: Node<'t>, forward: bool) -> Option<Node<'t>> {
         } else {
             current.prev_named_sibling()?
         };
-        if current.kind() != "comment" {
+        if current.kind_name() != "comment" {
             return Some(current);
         }
     }
@@ -99,19 +100,19 @@ fn trailed(comment: Node, line_start: usize) -> Span {
     let previous = sibling(comment, false).filter(|p| p.end_position().row == row);
     if let Some(previous) = previous {
         let mut node = previous;
-        while !is_statement(node.kind()) {
+        while !is_statement(node.kind_name()) {
             match node.parent() {
                 Some(parent) if parent.end_position().row == row => node = parent,
                 _ => break,
             }
         }
-        if is_statement(node.kind()) {
+        if is_statement(node.kind_name()) {
             return Span::new(line_start.min(node.start_byte()), comment.start_byte());
         }
     }
     let mut node = comment.parent();
     while let Some(n) = node.filter(|n| n.start_position().row == row) {
-        if is_statement(n.kind()) {
+        if is_statement(n.kind_name()) {
             return Span::new(line_start.min(n.start_byte()), n.end_byte());
         }
         node = n.parent();

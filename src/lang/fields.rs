@@ -1,6 +1,7 @@
-//! Grammar fields by id. `Node::child_by_field_name` looks the name up among the grammar's
-//! field names on every call (a string comparison per field); the front ends ask for fields
-//! millions of times per scan, so each grammar's ids are resolved once, here.
+//! Grammar fields by id, node kinds by table. `Node::child_by_field_name` looks the name up
+//! among the grammar's field names on every call (a string comparison per field), and
+//! `Node::kind` measures and validates the kind's C string on every call; the front ends ask
+//! millions of times per scan, so each grammar's field ids and kind names are resolved once.
 
 use std::num::NonZeroU16 as FieldId;
 use std::sync::LazyLock;
@@ -65,16 +66,18 @@ const LANGUAGES: [Language; 4] = [
     Language::Python,
 ];
 
-/// Per grammar (in `slot` order): the grammar itself and the id of each field, `None` where
-/// the grammar has no such field.
+/// Per grammar (in `slot` order): the grammar itself, the id of each field (`None` where the
+/// grammar has no such field) and the name of each node kind, by kind id.
 struct Grammars {
     languages: Vec<tree_sitter::Language>,
     ids: Vec<Vec<Option<FieldId>>>,
+    kinds: Vec<Vec<Box<str>>>,
 }
 
 static GRAMMARS: LazyLock<Grammars> = LazyLock::new(|| {
     let mut languages = Vec::new();
     let mut ids = Vec::new();
+    let mut kinds = Vec::new();
     for language in LANGUAGES {
         debug_assert_eq!(slot(language), languages.len());
         let grammar = grammar(language);
@@ -84,23 +87,45 @@ static GRAMMARS: LazyLock<Grammars> = LazyLock::new(|| {
                 .map(|name| grammar.field_id_for_name(name))
                 .collect(),
         );
+        kinds.push(
+            (0..grammar.node_kind_count())
+                .map(|id| grammar.node_kind_for_id(id as u16).unwrap_or("").into())
+                .collect(),
+        );
         languages.push(grammar);
     }
-    Grammars { languages, ids }
+    Grammars {
+        languages,
+        ids,
+        kinds,
+    }
 });
 
 pub(crate) trait FieldExt<'t> {
     /// The child in `field`, like `child_by_field_name`, by the field's id.
     fn field(&self, field: Field) -> Option<Node<'t>>;
+    /// The node's kind, like `Node::kind`, from the grammar's table.
+    fn kind_name(&self) -> &'t str;
+}
+
+/// The `slot` of the grammar that parsed `node`.
+fn grammar_of(node: &Node) -> Option<usize> {
+    let language = node.language();
+    GRAMMARS.languages.iter().position(|l| *l == *language)
 }
 
 impl<'t> FieldExt<'t> for Node<'t> {
     fn field(&self, field: Field) -> Option<Node<'t>> {
-        let grammars = &*GRAMMARS;
-        let language = self.language();
-        let slot = grammars.languages.iter().position(|l| *l == *language)?;
-        let id = grammars.ids[slot][field as usize]?;
+        let id = GRAMMARS.ids[grammar_of(self)?][field as usize]?;
         self.child_by_field_id(id.get())
+    }
+
+    fn kind_name(&self) -> &'t str {
+        let grammars: &'static Grammars = &GRAMMARS;
+        grammar_of(self)
+            .and_then(|slot| grammars.kinds[slot].get(usize::from(self.kind_id())))
+            .map(|kind| &**kind)
+            .unwrap_or_else(|| self.kind())
     }
 }
 

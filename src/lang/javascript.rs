@@ -52,14 +52,14 @@ fn is_function(kind: &str) -> bool {
 /// Strips the wrappers that do not change a value: parentheses, `await`, TS casts.
 fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
     loop {
-        match node.kind() {
+        match node.kind_name() {
             "parenthesized_expression"
             | "await_expression"
             | "as_expression"
             | "satisfies_expression"
             | "non_null_expression"
             | "type_assertion" => match node.named_child(0) {
-                Some(inner) if inner.kind() != "comment" => node = inner,
+                Some(inner) if inner.kind_name() != "comment" => node = inner,
                 _ => return node,
             },
             _ => return node,
@@ -80,7 +80,7 @@ impl<'s> Lowerer<'s> {
         if node.is_error() || node.is_missing() {
             self.b.model.syntax_errors += 1;
         }
-        let kind = node.kind();
+        let kind = node.kind_name();
         match kind {
             _ if is_function(kind) => {
                 self.function(node, None, depth);
@@ -160,7 +160,7 @@ impl<'s> Lowerer<'s> {
             "return_statement" => {
                 let value = node
                     .named_children(&mut node.walk())
-                    .find(|n| n.kind() != "comment");
+                    .find(|n| n.kind_name() != "comment");
                 self.return_value(node, value, depth);
             }
             "throw_statement" => self.throw(node, depth),
@@ -208,11 +208,11 @@ impl<'s> Lowerer<'s> {
         let params = self.params(node);
         let is_async = {
             let mut cursor = node.walk();
-            node.children(&mut cursor).any(|c| c.kind() == "async")
+            node.children(&mut cursor).any(|c| c.kind_name() == "async")
         };
         let span = node_span(node);
         let name_span = name_node.map(node_span).unwrap_or_else(|| head_span(node));
-        let owner = if node.kind() == "method_definition" || name_node.is_none() {
+        let owner = if node.kind_name() == "method_definition" || name_node.is_none() {
             self.b.owner()
         } else {
             None
@@ -238,7 +238,7 @@ impl<'s> Lowerer<'s> {
         }
         self.b.push_owner(None);
         match node.field(Field::Body) {
-            Some(body) if body.kind() == "statement_block" => {
+            Some(body) if body.kind_name() == "statement_block" => {
                 self.children(body, depth + 1);
                 if catch_of.is_some() {
                     let falls = !block_terminates(body, self.b.src);
@@ -274,7 +274,7 @@ impl<'s> Lowerer<'s> {
         let mut out = Vec::new();
         let mut cursor = list.walk();
         for param in list.named_children(&mut cursor) {
-            let target = match param.kind() {
+            let target = match param.kind_name() {
                 "required_parameter" | "optional_parameter" => param
                     .field(Field::Pattern)
                     .or_else(|| param.field(Field::Name)),
@@ -283,10 +283,10 @@ impl<'s> Lowerer<'s> {
                 _ => Some(param),
             };
             match target {
-                Some(t) if t.kind() == "identifier" => {
+                Some(t) if t.kind_name() == "identifier" => {
                     out.push((self.text(t).to_string(), node_span(t)))
                 }
-                Some(t) if t.kind() == "this" => continue,
+                Some(t) if t.kind_name() == "this" => continue,
                 _ => out.push(("{…}".to_string(), node_span(param))),
             }
         }
@@ -297,16 +297,16 @@ impl<'s> Lowerer<'s> {
     fn typed_parameter(&mut self, node: Node, depth: usize) {
         let pattern = node
             .field(Field::Pattern)
-            .filter(|p| p.kind() == "identifier");
+            .filter(|p| p.kind_name() == "identifier");
         let type_name = node
             .field(Field::Type)
             .and_then(|t| t.named_child(0))
-            .filter(|t| t.kind() == "type_identifier")
+            .filter(|t| t.kind_name() == "type_identifier")
             .map(|t| self.text(t).to_string());
         let has_modifier = {
             let mut cursor = node.walk();
             node.children(&mut cursor)
-                .any(|c| c.kind() == "accessibility_modifier" || c.kind() == "readonly")
+                .any(|c| c.kind_name() == "accessibility_modifier" || c.kind_name() == "readonly")
         };
         if let Some(pattern) = pattern {
             let name = self.text(pattern).to_string();
@@ -344,11 +344,11 @@ impl<'s> Lowerer<'s> {
             return;
         };
         self.declaration_facts(name_node, value);
-        if name_node.kind() == "identifier" {
+        if name_node.kind_name() == "identifier" {
             let name = self.text(name_node).to_string();
             self.remember_strings(&name, value);
             self.bind(&name, value, depth);
-        } else if name_node.kind() == "object_pattern" {
+        } else if name_node.kind_name() == "object_pattern" {
             self.destructure(name_node, value, depth);
         } else {
             self.visit(value, depth + 1);
@@ -360,8 +360,8 @@ impl<'s> Lowerer<'s> {
         let value = unwrap(value);
         if let Some(text) = string_content(value, self.b.src) {
             self.strings.insert(name.to_string(), text);
-        } else if value.kind() == "object" {
-            for pair in named_children(value).filter(|p| p.kind() == "pair") {
+        } else if value.kind_name() == "object" {
+            for pair in named_children(value).filter(|p| p.kind_name() == "pair") {
                 let (Some(key), Some(v)) = (pair.field(Field::Key), pair.field(Field::Value))
                 else {
                     continue;
@@ -378,7 +378,7 @@ impl<'s> Lowerer<'s> {
     /// `name = value` / `const name = value`.
     fn bind(&mut self, name: &str, value: Node, depth: usize) {
         let inner = unwrap(value);
-        if is_function(inner.kind()) {
+        if is_function(inner.kind_name()) {
             let local = name.rsplit('.').next().unwrap_or(name).to_string();
             self.function(inner, Some(local), depth + 1);
             return;
@@ -396,7 +396,7 @@ impl<'s> Lowerer<'s> {
         let hits = self.taint(value, 0);
         self.b.assign(name, &hits);
         // `const axios = require("axios").default`
-        if inner.kind() == "member_expression" {
+        if inner.kind_name() == "member_expression" {
             let object = inner.field(Field::Object).map(unwrap);
             let property = inner.field(Field::Property);
             if let (Some(source), Some(property)) =
@@ -409,7 +409,7 @@ impl<'s> Lowerer<'s> {
                 });
             }
         }
-        match inner.kind() {
+        match inner.kind_name() {
             "call_expression" | "new_expression" => {
                 if let Some(source) = self.require_source(inner) {
                     self.b.model.imports.push(Import {
@@ -418,7 +418,7 @@ impl<'s> Lowerer<'s> {
                         imported: None,
                     });
                 }
-                if inner.kind() == "new_expression" {
+                if inner.kind_name() == "new_expression" {
                     if let Some(class) = inner.field(Field::Constructor) {
                         let class = path_of(class, self.b.src);
                         self.b.model.instances.push(Instance {
@@ -445,13 +445,13 @@ impl<'s> Lowerer<'s> {
         let value_hits = self.taint(value, 0);
         let mut cursor = pattern.walk();
         for part in pattern.named_children(&mut cursor) {
-            let (key, local) = match part.kind() {
+            let (key, local) = match part.kind_name() {
                 "shorthand_property_identifier_pattern" => {
                     let t = self.text(part).to_string();
                     (t.clone(), t)
                 }
                 "pair_pattern" => match (part.field(Field::Key), part.field(Field::Value)) {
-                    (Some(k), Some(v)) if v.kind() == "identifier" => {
+                    (Some(k), Some(v)) if v.kind_name() == "identifier" => {
                         (self.text(k).to_string(), self.text(v).to_string())
                     }
                     _ => continue,
@@ -480,7 +480,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn require_source(&self, call: Node) -> Option<String> {
-        if call.kind() != "call_expression" {
+        if call.kind_name() != "call_expression" {
             return None;
         }
         let function = call.field(Field::Function)?;
@@ -497,7 +497,7 @@ impl<'s> Lowerer<'s> {
         };
         let target = path_of(left, self.b.src);
         self.commonjs_export(&target, right);
-        if node.kind() == "assignment_expression" && target.contains('.') {
+        if node.kind_name() == "assignment_expression" && target.contains('.') {
             self.b.model.assignments.push(Assignment {
                 func: self.b.current(),
                 target: target.clone(),
@@ -505,12 +505,12 @@ impl<'s> Lowerer<'s> {
                 span: node_span(node),
             });
         }
-        if node.kind() == "assignment_expression" && self.b.in_class() {
+        if node.kind_name() == "assignment_expression" && self.b.in_class() {
             self.class_field_write(left, right, node);
         }
-        if node.kind() == "assignment_expression" {
+        if node.kind_name() == "assignment_expression" {
             self.env_write(left);
-            if unwrap(right).kind() == "new_expression" && target.starts_with("this.") {
+            if unwrap(right).kind_name() == "new_expression" && target.starts_with("this.") {
                 if let Some(class) = unwrap(right).field(Field::Constructor) {
                     let class = path_of(class, self.b.src);
                     self.b.model.instances.push(Instance {
@@ -532,17 +532,17 @@ impl<'s> Lowerer<'s> {
         let exported = match target {
             "module.exports" | "exports" => {
                 let value = unwrap(value);
-                if value.kind() == "object" {
+                if value.kind_name() == "object" {
                     let mut cursor = value.walk();
                     for entry in value.named_children(&mut cursor) {
-                        let (exported, local) = match entry.kind() {
+                        let (exported, local) = match entry.kind_name() {
                             "shorthand_property_identifier" => {
                                 let t = self.text(entry).to_string();
                                 (t.clone(), t)
                             }
                             "pair" => match (entry.field(Field::Key), entry.field(Field::Value)) {
                                 (Some(k), Some(v)) => {
-                                    let local = if v.kind() == "identifier" {
+                                    let local = if v.kind_name() == "identifier" {
                                         self.text(v).to_string()
                                     } else {
                                         self.text(k).to_string()
@@ -555,7 +555,7 @@ impl<'s> Lowerer<'s> {
                         };
                         self.b.model.exports.push(Export::Name { exported, local });
                     }
-                } else if value.kind() == "identifier" {
+                } else if value.kind_name() == "identifier" {
                     let local = self.text(value).to_string();
                     self.b.model.exports.push(Export::Name {
                         exported: "default".into(),
@@ -569,7 +569,7 @@ impl<'s> Lowerer<'s> {
                 .or_else(|| t.strip_prefix("exports.")),
         };
         if let Some(name) = exported {
-            let local = if unwrap(value).kind() == "identifier" {
+            let local = if unwrap(value).kind_name() == "identifier" {
                 self.text(unwrap(value)).to_string()
             } else {
                 name.to_string()
@@ -589,10 +589,10 @@ impl<'s> Lowerer<'s> {
         match (name, node.field(Field::Value)) {
             (Some(name), Some(value)) => {
                 let inner = unwrap(value);
-                if is_function(inner.kind()) {
+                if is_function(inner.kind_name()) {
                     self.function(inner, Some(name), depth + 1);
                 } else {
-                    if inner.kind() == "new_expression" {
+                    if inner.kind_name() == "new_expression" {
                         if let Some(class) = inner.field(Field::Constructor) {
                             let class = path_of(class, self.b.src);
                             self.b.model.instances.push(Instance {
@@ -608,7 +608,7 @@ impl<'s> Lowerer<'s> {
                         value: self.simple_value(value),
                         span: node_span(node),
                     });
-                    if matches!(inner.kind(), "call_expression" | "new_expression") {
+                    if matches!(inner.kind_name(), "call_expression" | "new_expression") {
                         // `private api = axios.create({ ... })`: the field holds the result.
                         self.call(inner, depth + 1, true, Some(target));
                     } else {
@@ -625,7 +625,7 @@ impl<'s> Lowerer<'s> {
         let key = node.field(Field::Key);
         let value = node.field(Field::Value);
         match (key, value) {
-            (Some(key), Some(value)) if is_function(unwrap(value).kind()) => {
+            (Some(key), Some(value)) if is_function(unwrap(value).kind_name()) => {
                 let name =
                     string_content(key, self.b.src).unwrap_or_else(|| self.text(key).to_string());
                 self.function(unwrap(value), Some(name), depth + 1);
@@ -641,7 +641,7 @@ impl<'s> Lowerer<'s> {
             return;
         };
         let inner = unwrap(expression);
-        if matches!(inner.kind(), "call_expression" | "new_expression") {
+        if matches!(inner.kind_name(), "call_expression" | "new_expression") {
             self.call(inner, depth + 1, false, None);
         } else {
             self.visit(expression, depth + 1);
@@ -653,7 +653,7 @@ impl<'s> Lowerer<'s> {
             self.depth_limited = true;
             return;
         }
-        let is_new = node.kind() == "new_expression";
+        let is_new = node.kind_name() == "new_expression";
         let callee_node = node
             .field(Field::Function)
             .or_else(|| node.field(Field::Constructor));
@@ -664,22 +664,22 @@ impl<'s> Lowerer<'s> {
         let awaited = super::may_follow_await(self.b.src, node.start_byte())
             && node
                 .parent()
-                .is_some_and(|p| p.kind() == "await_expression");
+                .is_some_and(|p| p.kind_name() == "await_expression");
         let arguments: Vec<Node> = node
             .field(Field::Arguments)
             .map(|a| {
                 named_children(a)
-                    .filter(|n| n.kind() != "comment")
+                    .filter(|n| n.kind_name() != "comment")
                     .collect()
             })
             .unwrap_or_default();
 
         // `promise.catch(handler)`: a try region whose body is the promise expression.
         let promise_catch = !is_new
-            && callee_node.kind() == "member_expression"
+            && callee_node.kind_name() == "member_expression"
             && callee.ends_with(".catch")
             && arguments.len() == 1
-            && is_function(unwrap(arguments[0]).kind());
+            && is_function(unwrap(arguments[0]).kind_name());
         let mut args = Vec::new();
         if promise_catch {
             let receiver = callee_node.field(Field::Object).expect("member object");
@@ -709,7 +709,7 @@ impl<'s> Lowerer<'s> {
         // (`parent()` walks down from the root: asked only for `next()`.)
         let returned = || {
             node.parent()
-                .is_some_and(|p| p.kind() == "return_statement")
+                .is_some_and(|p| p.kind_name() == "return_statement")
         };
         if callee == "next" && arguments.is_empty() && self.b.in_handler() && !returned() {
             self.b.handler_exit(node_span(node), ExitKind::CallsNext);
@@ -748,15 +748,15 @@ impl<'s> Lowerer<'s> {
             ) {
                 out.push((None, value, node_span(inner)));
             }
-            if inner.kind() != "object" {
+            if inner.kind_name() != "object" {
                 continue;
             }
-            for pair in named_children(inner).filter(|p| p.kind() == "pair") {
+            for pair in named_children(inner).filter(|p| p.kind_name() == "pair") {
                 let (Some(key), Some(v)) = (pair.field(Field::Key), pair.field(Field::Value))
                 else {
                     continue;
                 };
-                let value = match unwrap(v).kind() {
+                let value = match unwrap(v).kind_name() {
                     "true" => Value::True,
                     "false" => Value::False,
                     _ => continue,
@@ -770,7 +770,7 @@ impl<'s> Lowerer<'s> {
 
     /// Lowers what a callee expression contains (`fetch(url).then` holds a call).
     fn visit_callee(&mut self, callee: Node, depth: usize) {
-        match callee.kind() {
+        match callee.kind_name() {
             "identifier" => {
                 let name = self.text(callee);
                 self.b.note_read(name);
@@ -788,7 +788,7 @@ impl<'s> Lowerer<'s> {
 
     fn argument(&mut self, arg: Node, depth: usize) -> ArgValue {
         let inner = unwrap(arg);
-        let kind = inner.kind();
+        let kind = inner.kind_name();
         if is_function(kind) {
             return ArgValue::Function(self.function(inner, None, depth + 1));
         }
@@ -799,7 +799,7 @@ impl<'s> Lowerer<'s> {
 
     /// What an argument is, without lowering it (its calls are lowered by the caller).
     fn shallow_value(&self, inner: Node, depth: usize) -> ArgValue {
-        match inner.kind() {
+        match inner.kind_name() {
             "identifier" | "member_expression" => ArgValue::Name(path_of(inner, self.b.src)),
             "string" | "template_string" if inner.named_child_count() <= 1 => {
                 ArgValue::Str(string_content(inner, self.b.src).unwrap_or_default())
@@ -816,7 +816,7 @@ impl<'s> Lowerer<'s> {
             "spread_element" => ArgValue::Spread,
             "array" if depth < 16 => ArgValue::Array(
                 named_children(inner)
-                    .filter(|e| e.kind() != "comment")
+                    .filter(|e| e.kind_name() != "comment")
                     .map(|e| Arg {
                         keyword: None,
                         span: node_span(e),
@@ -831,7 +831,7 @@ impl<'s> Lowerer<'s> {
     /// A value simple enough to record as written: a string's content, a number, a name.
     fn simple_value(&self, node: Node) -> Option<String> {
         let node = unwrap(node);
-        match node.kind() {
+        match node.kind_name() {
             "string" | "template_string" => string_content(node, self.b.src),
             "number" | "true" | "false" | "null" => Some(self.text(node).to_string()),
             "identifier" | "member_expression" => Some(path_of(node, self.b.src)),
@@ -858,7 +858,7 @@ impl<'s> Lowerer<'s> {
                     if let Some(list) = inner.field(Field::Arguments) {
                         for a in named_children(list) {
                             let a = unwrap(a);
-                            if a.kind() == "identifier" {
+                            if a.kind_name() == "identifier" {
                                 refs.push(HandlerRef::Name(self.text(a).to_string()));
                             }
                         }
@@ -875,7 +875,7 @@ impl<'s> Lowerer<'s> {
                 // tool as surely as a literal does; a string constant of this file names it.
                 let name = string_content(arguments[0], self.b.src).unwrap_or_else(|| {
                     let first = unwrap(arguments[0]);
-                    let path = matches!(first.kind(), "identifier" | "member_expression")
+                    let path = matches!(first.kind_name(), "identifier" | "member_expression")
                         .then(|| path_of(first, self.b.src));
                     path.and_then(|p| self.strings.get(&p).cloned())
                         .unwrap_or_else(|| short(self.text(arguments[0])))
@@ -942,11 +942,11 @@ impl<'s> Lowerer<'s> {
 
     fn object_string_field(&self, node: Node, field: &str) -> Option<String> {
         let node = unwrap(node);
-        if node.kind() != "object" {
+        if node.kind_name() != "object" {
             return None;
         }
         named_children(node)
-            .filter(|p| p.kind() == "pair")
+            .filter(|p| p.kind_name() == "pair")
             .find(|p| {
                 p.field(Field::Key)
                     .is_some_and(|k| self.text(k).trim_matches(['"', '\'']) == field)
@@ -968,7 +968,7 @@ impl<'s> Lowerer<'s> {
         if let Some(clause) = node.field(Field::Handler) {
             let binding = clause
                 .field(Field::Parameter)
-                .filter(|p| p.kind() == "identifier")
+                .filter(|p| p.kind_name() == "identifier")
                 .map(|p| (self.text(p).to_string(), node_span(p)));
             let clause_body = clause.field(Field::Body);
             let head = Span::new(
@@ -995,7 +995,7 @@ impl<'s> Lowerer<'s> {
         if self.b.in_handler() {
             let exit = match value.map(unwrap) {
                 Some(v)
-                    if v.kind() == "call_expression"
+                    if v.kind_name() == "call_expression"
                         && v.field(Field::Function)
                             .is_some_and(|f| self.text(f) == "next")
                         && v.field(Field::Arguments)
@@ -1011,7 +1011,7 @@ impl<'s> Lowerer<'s> {
         self.b
             .exit(ExitStatement::Return, node_span(statement), hits, decision);
         if let Some(value) = value {
-            match unwrap(value).kind() {
+            match unwrap(value).kind_name() {
                 "call_expression" | "new_expression" => {
                     self.call(unwrap(value), depth + 1, true, None)
                 }
@@ -1035,7 +1035,7 @@ impl<'s> Lowerer<'s> {
 
     /// What a returned or assigned value means for an access decision.
     fn value_of(&self, node: Node) -> Value {
-        match node.kind() {
+        match node.kind_name() {
             "true" => Value::True,
             "false" => Value::False,
             "binary_expression" => {
@@ -1095,7 +1095,7 @@ impl<'s> Lowerer<'s> {
             "number" | "template_string" | "array" => Value::Literal,
             "object" => {
                 let mut degraded = false;
-                for pair in named_children(node).filter(|p| p.kind() == "pair") {
+                for pair in named_children(node).filter(|p| p.kind_name() == "pair") {
                     let (Some(key), Some(value)) =
                         (pair.field(Field::Key), pair.field(Field::Value))
                     else {
@@ -1104,13 +1104,13 @@ impl<'s> Lowerer<'s> {
                     let key = string_content(key, self.b.src)
                         .unwrap_or_else(|| self.text(key).to_string());
                     if is_allow_key(&key) {
-                        match unwrap(value).kind() {
+                        match unwrap(value).kind_name() {
                             "true" => return Value::Allow,
                             "false" => return Value::Deny,
                             _ => {}
                         }
                     }
-                    degraded |= is_degraded_key(&key) && unwrap(value).kind() == "true";
+                    degraded |= is_degraded_key(&key) && unwrap(value).kind_name() == "true";
                 }
                 if degraded {
                     Value::Degraded
@@ -1123,11 +1123,11 @@ impl<'s> Lowerer<'s> {
     }
 
     fn only_logs(&self, block: Node) -> bool {
-        named_children(block).all(|statement| match statement.kind() {
+        named_children(block).all(|statement| match statement.kind_name() {
             "comment" | "empty_statement" => true,
             "expression_statement" => statement.named_child(0).is_some_and(|e| {
                 let e = unwrap(e);
-                e.kind() == "call_expression"
+                e.kind_name() == "call_expression"
                     && e.field(Field::Function)
                         .is_some_and(|f| is_logging_call(&path_of(f, self.b.src)))
             }),
@@ -1148,7 +1148,7 @@ impl<'s> Lowerer<'s> {
             return;
         }
         let inner = unwrap(node);
-        match inner.kind() {
+        match inner.kind_name() {
             "call_expression" => self.b.add_condition(node_span(inner), None, true, how),
             "identifier" | "member_expression" | "subscript_expression" => {
                 let name = path_of(inner, self.b.src);
@@ -1182,7 +1182,7 @@ impl<'s> Lowerer<'s> {
 
     /// `this.state = "open"` and `this.action = action` inside a class.
     fn class_field_write(&mut self, left: Node, right: Node, assignment: Node) {
-        if left.kind() != "member_expression" {
+        if left.kind_name() != "member_expression" {
             return;
         }
         let Some(property) = left.field(Field::Property) else {
@@ -1191,19 +1191,19 @@ impl<'s> Lowerer<'s> {
         let field = self.text(property).trim_start_matches('#').to_string();
         let value = unwrap(right);
         let string = string_content(value, self.b.src);
-        let value_text = if value.kind() == "member_expression" {
+        let value_text = if value.kind_name() == "member_expression" {
             path_of(value, self.b.src)
         } else {
             self.text(value).to_string()
         };
-        if let Some(constant) = state_constant(value.kind(), &value_text, string) {
+        if let Some(constant) = state_constant(value.kind_name(), &value_text, string) {
             self.b
                 .add_state_write(field.clone(), constant, node_span(assignment));
         }
         let on_this = left
             .field(Field::Object)
-            .is_some_and(|o| o.kind() == "this");
-        if on_this && value.kind() == "identifier" && self.b.is_param(self.text(value)) {
+            .is_some_and(|o| o.kind_name() == "this");
+        if on_this && value.kind_name() == "identifier" && self.b.is_param(self.text(value)) {
             self.b.add_callable_field(field);
         }
     }
@@ -1215,8 +1215,8 @@ impl<'s> Lowerer<'s> {
         };
         let alternative = statement
             .field(Field::Alternative)
-            .and_then(|a| named_children(a).find(|c| c.kind() != "comment"))
-            .filter(|a| a.kind() != "if_statement");
+            .and_then(|a| named_children(a).find(|c| c.kind_name() != "comment"))
+            .filter(|a| a.kind_name() != "if_statement");
         let mut found = Vec::new();
         let joined = self.comparisons(unwrap(condition), &mut found, 0);
         for (field, value, equal) in found {
@@ -1246,7 +1246,7 @@ impl<'s> Lowerer<'s> {
             return Joined::Single;
         }
         let node = unwrap(node);
-        match node.kind() {
+        match node.kind_name() {
             "binary_expression" => {
                 let operator = node
                     .field(Field::Operator)
@@ -1308,7 +1308,7 @@ impl<'s> Lowerer<'s> {
     /// `x.isOpen()` or `x.isOpen`: the field or method name, for a flag-like test.
     fn flag_field(&self, node: Node) -> Option<String> {
         let node = unwrap(node);
-        let target = match node.kind() {
+        let target = match node.kind_name() {
             "call_expression" => {
                 let arguments = node.field(Field::Arguments)?;
                 if arguments.named_child_count() > 0 {
@@ -1318,7 +1318,7 @@ impl<'s> Lowerer<'s> {
             }
             _ => node,
         };
-        if target.kind() != "member_expression" {
+        if target.kind_name() != "member_expression" {
             return None;
         }
         let property = target.field(Field::Property)?;
@@ -1328,17 +1328,21 @@ impl<'s> Lowerer<'s> {
     /// `this.state` against `"open"` / `CircuitState.OPEN` / `OPEN`.
     fn field_and_constant(&self, field: Node, constant: Node) -> Option<(String, String)> {
         let field = unwrap(field);
-        if field.kind() != "member_expression" {
+        if field.kind_name() != "member_expression" {
             return None;
         }
         let property = field.field(Field::Property)?;
         let constant = unwrap(constant);
-        let text = if constant.kind() == "member_expression" {
+        let text = if constant.kind_name() == "member_expression" {
             path_of(constant, self.b.src)
         } else {
             self.text(constant).to_string()
         };
-        let value = state_constant(constant.kind(), &text, string_content(constant, self.b.src))?;
+        let value = state_constant(
+            constant.kind_name(),
+            &text,
+            string_content(constant, self.b.src),
+        )?;
         Some((
             self.text(property).trim_start_matches('#').to_string(),
             value,
@@ -1351,7 +1355,7 @@ impl<'s> Lowerer<'s> {
             return;
         };
         let subject = unwrap(value);
-        if subject.kind() != "member_expression" {
+        if subject.kind_name() != "member_expression" {
             return;
         }
         let Some(property) = subject.field(Field::Property) else {
@@ -1361,19 +1365,21 @@ impl<'s> Lowerer<'s> {
         let Some(body) = statement.field(Field::Body) else {
             return;
         };
-        for case in named_children(body).filter(|c| c.kind() == "switch_case") {
+        for case in named_children(body).filter(|c| c.kind_name() == "switch_case") {
             let Some(constant) = case.field(Field::Value) else {
                 continue;
             };
             let constant = unwrap(constant);
-            let text = if constant.kind() == "member_expression" {
+            let text = if constant.kind_name() == "member_expression" {
                 path_of(constant, self.b.src)
             } else {
                 self.text(constant).to_string()
             };
-            let Some(value) =
-                state_constant(constant.kind(), &text, string_content(constant, self.b.src))
-            else {
+            let Some(value) = state_constant(
+                constant.kind_name(),
+                &text,
+                string_content(constant, self.b.src),
+            ) else {
                 continue;
             };
             let exits = named_children(case)
@@ -1402,11 +1408,11 @@ impl<'s> Lowerer<'s> {
         else {
             return;
         };
-        let Some(clause) = named_children(node).find(|c| c.kind() == "import_clause") else {
+        let Some(clause) = named_children(node).find(|c| c.kind_name() == "import_clause") else {
             return;
         };
         for part in named_children(clause) {
-            match part.kind() {
+            match part.kind_name() {
                 "identifier" => self.b.model.imports.push(Import {
                     local: self.text(part).to_string(),
                     source: source.clone(),
@@ -1422,7 +1428,8 @@ impl<'s> Lowerer<'s> {
                     }
                 }
                 "named_imports" => {
-                    for spec in named_children(part).filter(|s| s.kind() == "import_specifier") {
+                    for spec in named_children(part).filter(|s| s.kind_name() == "import_specifier")
+                    {
                         let Some(name) = spec.field(Field::Name) else {
                             continue;
                         };
@@ -1449,7 +1456,8 @@ impl<'s> Lowerer<'s> {
             .and_then(|s| string_content(s, self.b.src));
         let is_default = {
             let mut cursor = node.walk();
-            node.children(&mut cursor).any(|c| c.kind() == "default")
+            node.children(&mut cursor)
+                .any(|c| c.kind_name() == "default")
         };
         if let Some(declaration) = node.field(Field::Declaration) {
             for name in self.declared_names(declaration) {
@@ -1468,16 +1476,16 @@ impl<'s> Lowerer<'s> {
         }
         if let Some(value) = node.field(Field::Value) {
             let inner = unwrap(value);
-            if inner.kind() == "identifier" {
+            if inner.kind_name() == "identifier" {
                 self.b.model.exports.push(Export::Name {
                     exported: "default".into(),
                     local: self.text(inner).to_string(),
                 });
-            } else if inner.kind() == "object" {
+            } else if inner.kind_name() == "object" {
                 // `export default { issueRequest, search: runSearch }`: a default import of
                 // this module reaches these functions as its members.
                 for entry in named_children(inner) {
-                    let (exported, local) = match entry.kind() {
+                    let (exported, local) = match entry.kind_name() {
                         "shorthand_property_identifier" => {
                             let t = self.text(entry).to_string();
                             (t.clone(), t)
@@ -1486,7 +1494,7 @@ impl<'s> Lowerer<'s> {
                             entry.field(Field::Key),
                             entry.field(Field::Value).map(unwrap),
                         ) {
-                            (Some(k), Some(v)) if v.kind() == "identifier" => {
+                            (Some(k), Some(v)) if v.kind_name() == "identifier" => {
                                 (self.text(k).to_string(), self.text(v).to_string())
                             }
                             _ => continue,
@@ -1495,7 +1503,7 @@ impl<'s> Lowerer<'s> {
                     };
                     self.b.model.exports.push(Export::Name { exported, local });
                 }
-            } else if is_function(inner.kind()) {
+            } else if is_function(inner.kind_name()) {
                 let name = inner
                     .field(Field::Name)
                     .map(|n| self.text(n).to_string())
@@ -1510,10 +1518,10 @@ impl<'s> Lowerer<'s> {
             self.visit(value, depth + 1);
             return;
         }
-        let clause = named_children(node).find(|c| c.kind() == "export_clause");
+        let clause = named_children(node).find(|c| c.kind_name() == "export_clause");
         match (clause, source) {
             (Some(clause), source) => {
-                for spec in named_children(clause).filter(|s| s.kind() == "export_specifier") {
+                for spec in named_children(clause).filter(|s| s.kind_name() == "export_specifier") {
                     let Some(name) = spec.field(Field::Name) else {
                         continue;
                     };
@@ -1538,11 +1546,11 @@ impl<'s> Lowerer<'s> {
     }
 
     fn declared_names(&self, declaration: Node) -> Vec<String> {
-        match declaration.kind() {
+        match declaration.kind_name() {
             "lexical_declaration" | "variable_declaration" => named_children(declaration)
-                .filter(|d| d.kind() == "variable_declarator")
+                .filter(|d| d.kind_name() == "variable_declarator")
                 .filter_map(|d| d.field(Field::Name))
-                .filter(|n| n.kind() == "identifier")
+                .filter(|n| n.kind_name() == "identifier")
                 .map(|n| self.text(n).to_string())
                 .collect(),
             _ => declaration
@@ -1560,7 +1568,7 @@ impl<'s> Lowerer<'s> {
             return Vec::new();
         }
         let span = node_span(node);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" | "shorthand_property_identifier" => self
                 .b
                 .hit_for_name(self.text(node), span)
@@ -1603,7 +1611,7 @@ impl<'s> Lowerer<'s> {
                 .unwrap_or_default(),
             "call_expression" | "new_expression" => self.taint_call(node, depth),
             "template_string" => named_children(node)
-                .filter(|c| c.kind() == "template_substitution")
+                .filter(|c| c.kind_name() == "template_substitution")
                 .flat_map(|c| named_children(c).collect::<Vec<_>>())
                 .flat_map(|e| self.taint(e, depth + 1))
                 .map(|h| {
@@ -1653,7 +1661,7 @@ impl<'s> Lowerer<'s> {
             | "type_assertion" => {
                 let mut hits = Vec::new();
                 for child in named_children(node) {
-                    if node.kind() == "pair" && node.field(Field::Key) == Some(child) {
+                    if node.kind_name() == "pair" && node.field(Field::Key) == Some(child) {
                         continue;
                     }
                     hits.extend(self.taint(child, depth + 1));
@@ -1682,7 +1690,7 @@ impl<'s> Lowerer<'s> {
         }
         let text = self.text(node);
         // A method of error text or of the error itself: `e.toString()`, `msg.slice(0, 80)`.
-        if callee_node.kind() == "member_expression" {
+        if callee_node.kind_name() == "member_expression" {
             if let Some(object) = callee_node.field(Field::Object) {
                 let from_receiver = self.taint(object, depth + 1);
                 if !from_receiver.is_empty() {
@@ -1697,7 +1705,7 @@ impl<'s> Lowerer<'s> {
             .field(Field::Arguments)
             .map(|a| {
                 named_children(a)
-                    .filter(|n| n.kind() != "comment")
+                    .filter(|n| n.kind_name() != "comment")
                     .collect()
             })
             .unwrap_or_default();
@@ -1750,7 +1758,7 @@ pub(crate) fn path_of(node: Node, src: &[u8]) -> String {
     let mut segments: Vec<String> = Vec::new();
     let mut current = node;
     for _ in 0..64 {
-        match current.kind() {
+        match current.kind_name() {
             "member_expression" => {
                 let property = current
                     .field(Field::Property)
@@ -1815,17 +1823,21 @@ fn text_of(node: Node, src: &[u8]) -> String {
 
 /// The text of a string literal, or of a template with no substitutions.
 pub(crate) fn string_content(node: Node, src: &[u8]) -> Option<String> {
-    match node.kind() {
+    match node.kind_name() {
         "string" => Some(
             named_children(node)
-                .filter(|c| c.kind() == "string_fragment" || c.kind() == "escape_sequence")
+                .filter(|c| {
+                    c.kind_name() == "string_fragment" || c.kind_name() == "escape_sequence"
+                })
                 .map(|c| text_of(c, src))
                 .collect(),
         ),
-        "template_string" if !named_children(node).any(|c| c.kind() == "template_substitution") => {
+        "template_string"
+            if !named_children(node).any(|c| c.kind_name() == "template_substitution") =>
+        {
             Some(
                 named_children(node)
-                    .filter(|c| c.kind() == "string_fragment")
+                    .filter(|c| c.kind_name() == "string_fragment")
                     .map(|c| text_of(c, src))
                     .collect(),
             )
@@ -1836,7 +1848,7 @@ pub(crate) fn string_content(node: Node, src: &[u8]) -> Option<String> {
 
 fn object_keys(node: Node, src: &[u8]) -> Vec<String> {
     named_children(node)
-        .filter_map(|entry| match entry.kind() {
+        .filter_map(|entry| match entry.kind_name() {
             "pair" => entry
                 .field(Field::Key)
                 .map(|k| string_content(k, src).unwrap_or_else(|| text_of(k, src))),
@@ -1864,7 +1876,7 @@ fn exits_function(statement: Node, depth: usize) -> bool {
     if depth > 32 {
         return false;
     }
-    match statement.kind() {
+    match statement.kind_name() {
         "return_statement" | "throw_statement" => true,
         "statement_block" => named_children(statement).any(|s| exits_function(s, depth + 1)),
         "if_statement" => {
@@ -1890,7 +1902,7 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
     if depth > 32 {
         return false;
     }
-    match statement.kind() {
+    match statement.kind_name() {
         "return_statement" | "throw_statement" | "break_statement" | "continue_statement" => true,
         "statement_block" => {
             named_children(statement).any(|s| statement_terminates(s, src, depth + 1))
@@ -1908,7 +1920,7 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
         }
         "expression_statement" => statement.named_child(0).is_some_and(|e| {
             let e = unwrap(e);
-            e.kind() == "call_expression"
+            e.kind_name() == "call_expression"
                 && e.field(Field::Function)
                     .is_some_and(|f| path_of(f, src) == "process.exit")
         }),
@@ -1951,10 +1963,12 @@ fn is_text(node: Node) -> bool {
             return false;
         }
         let node = unwrap(node);
-        match node.kind() {
+        match node.kind_name() {
             "string" | "template_string" => any_literal = true,
             "identifier" | "member_expression" => {}
-            "binary_expression" if node.field(Field::Operator).map(|o| o.kind()) == Some("+") => {
+            "binary_expression"
+                if node.field(Field::Operator).map(|o| o.kind_name()) == Some("+") =>
+            {
                 stack.extend(
                     [Field::Left, Field::Right]
                         .iter()
@@ -1969,7 +1983,7 @@ fn is_text(node: Node) -> bool {
 
 /// The key of a `pair` as a name: `q`, `"q"`, `'q'`.
 fn key_name(key: Node, src: &[u8]) -> Option<String> {
-    match key.kind() {
+    match key.kind_name() {
         "property_identifier" | "shorthand_property_identifier" | "identifier" | "number" => {
             Some(text_of(key, src))
         }
@@ -1982,7 +1996,7 @@ impl Lowerer<'_> {
     /// `const X = ...` remembers schemas, zod fields and strings; `const { A } = process.env`
     /// reads variables.
     fn declaration_facts(&mut self, name_node: Node, value: Node) {
-        match name_node.kind() {
+        match name_node.kind_name() {
             "identifier" => {
                 let name = self.text(name_node).to_string();
                 let held = self.const_value(value);
@@ -1995,14 +2009,14 @@ impl Lowerer<'_> {
             }
             "object_pattern" if self.text(unwrap(value)) == "process.env" => {
                 for part in named_children(name_node) {
-                    let key = match part.kind() {
+                    let key = match part.kind_name() {
                         "shorthand_property_identifier_pattern" => Some(part),
                         "pair_pattern" => part.field(Field::Key),
                         "object_assignment_pattern" => part.field(Field::Left),
                         _ => None,
                     };
                     let Some(key) = key else { continue };
-                    let name = match key.kind() {
+                    let name = match key.kind_name() {
                         "string" => string_content(key, self.b.src),
                         "shorthand_property_identifier_pattern" | "property_identifier" => {
                             Some(self.text(key).to_string())
@@ -2039,7 +2053,7 @@ impl Lowerer<'_> {
         if self.text(object) != "process.env" {
             return;
         }
-        match node.kind() {
+        match node.kind_name() {
             "member_expression" => {
                 if let Some(property) = node.field(Field::Property) {
                     let name = self.text(property).to_string();
@@ -2050,10 +2064,10 @@ impl Lowerer<'_> {
                 let Some(index) = node.field(Field::Index).map(unwrap) else {
                     return;
                 };
-                if index.kind() != "string" {
+                if index.kind_name() != "string" {
                     return;
                 }
-                let fragment = named_children(index).find(|c| c.kind() == "string_fragment");
+                let fragment = named_children(index).find(|c| c.kind_name() == "string_fragment");
                 if let (Some(name), Some(fragment)) = (string_content(index, self.b.src), fragment)
                 {
                     self.push_env_read(name, node_span(fragment));
@@ -2071,14 +2085,14 @@ impl Lowerer<'_> {
     /// `{ ...process.env, X: value }`, the environment of a child process: the code sets `X`.
     fn env_object(&mut self, object: Node) {
         let copies_env = named_children(object).any(|c| {
-            c.kind() == "spread_element"
+            c.kind_name() == "spread_element"
                 && c.named_child(0)
                     .is_some_and(|e| self.text(unwrap(e)) == "process.env")
         });
         if !copies_env {
             return;
         }
-        for pair in named_children(object).filter(|p| p.kind() == "pair") {
+        for pair in named_children(object).filter(|p| p.kind_name() == "pair") {
             let Some(key) = pair.field(Field::Key) else {
                 continue;
             };
@@ -2098,7 +2112,7 @@ impl Lowerer<'_> {
         if self.text(object) != "process.env" {
             return;
         }
-        let name = match target.kind() {
+        let name = match target.kind_name() {
             "member_expression" => target
                 .field(Field::Property)
                 .map(|p| self.text(p).to_string()),
@@ -2131,7 +2145,7 @@ impl Lowerer<'_> {
             self.tool_call_documentation(&arguments[1..arguments.len() - 1])
         } else {
             let config = unwrap(arguments[1]);
-            if config.kind() != "object" {
+            if config.kind_name() != "object" {
                 return;
             }
             let params = self
@@ -2166,10 +2180,10 @@ impl Lowerer<'_> {
         if is_text(first) {
             return (self.text_described(first), schema_of(middle.get(1)));
         }
-        if first.kind() == "object" || self.schema_params(first, 0).is_some() {
+        if first.kind_name() == "object" || self.schema_params(first, 0).is_some() {
             return (Described::No, schema_of(middle.first()));
         }
-        let described = match first.kind() {
+        let described = match first.kind_name() {
             "identifier" => match self.doc_consts.get(self.text(first)) {
                 Some(ConstValue::Text) => Described::Yes,
                 _ => Described::Unknown,
@@ -2192,7 +2206,7 @@ impl Lowerer<'_> {
         let Some(name_node) = self.pair_value(node, "name").map(unwrap) else {
             return;
         };
-        let name = match name_node.kind() {
+        let name = match name_node.kind_name() {
             "string" | "template_string" => match string_content(name_node, self.b.src) {
                 Some(name) => name,
                 None => return,
@@ -2226,7 +2240,7 @@ impl Lowerer<'_> {
     /// The value of `key: value` in an object literal.
     fn pair_value<'t>(&self, object: Node<'t>, key: &str) -> Option<Node<'t>> {
         named_children(object)
-            .filter(|p| p.kind() == "pair")
+            .filter(|p| p.kind_name() == "pair")
             .find(|p| {
                 p.field(Field::Key)
                     .and_then(|k| key_name(k, self.b.src))
@@ -2237,7 +2251,7 @@ impl Lowerer<'_> {
 
     /// The object literal has `key` as a pair, a shorthand property or a method.
     fn has_key(&self, object: Node, key: &str) -> bool {
-        named_children(object).any(|entry| match entry.kind() {
+        named_children(object).any(|entry| match entry.kind_name() {
             "pair" | "method_definition" => entry
                 .field(Field::Key)
                 .or_else(|| entry.field(Field::Name))
@@ -2252,7 +2266,7 @@ impl Lowerer<'_> {
     /// property) has a `description`.
     fn description_field(&self, object: Node) -> Described {
         if let Some(value) = self.pair_value(object, "description").map(unwrap) {
-            return match value.kind() {
+            return match value.kind_name() {
                 "undefined" | "null" => Described::No,
                 "identifier" if self.text(value) == "undefined" => Described::No,
                 _ if is_text(value) => self.text_described(value),
@@ -2262,7 +2276,7 @@ impl Lowerer<'_> {
         if self.has_key(object, "description") {
             return Described::Yes;
         }
-        if named_children(object).any(|c| c.kind() == "spread_element") {
+        if named_children(object).any(|c| c.kind_name() == "spread_element") {
             return Described::Unknown;
         }
         Described::No
@@ -2285,10 +2299,10 @@ impl Lowerer<'_> {
             return None;
         }
         let node = unwrap(node);
-        match node.kind() {
+        match node.kind_name() {
             "object" => {
                 if let Some(properties) = self.pair_value(node, "properties").map(unwrap) {
-                    return (properties.kind() == "object")
+                    return (properties.kind_name() == "object")
                         .then(|| self.json_properties(properties));
                 }
                 self.zod_shape(node)
@@ -2300,7 +2314,7 @@ impl Lowerer<'_> {
                 if is_json_schema_conversion(method) {
                     let arg = node
                         .field(Field::Arguments)
-                        .and_then(|a| named_children(a).find(|n| n.kind() != "comment"))?;
+                        .and_then(|a| named_children(a).find(|n| n.kind_name() != "comment"))?;
                     return self.schema_params(arg, hops + 1);
                 }
                 self.zod_object(node, hops)
@@ -2325,10 +2339,10 @@ impl Lowerer<'_> {
         let mut params = Vec::new();
         let mut current = node;
         for _ in 0..64 {
-            match current.kind() {
+            match current.kind_name() {
                 "call_expression" => {
                     let function = current.field(Field::Function)?;
-                    if function.kind() != "member_expression" {
+                    if function.kind_name() != "member_expression" {
                         return None;
                     }
                     let method = function
@@ -2338,13 +2352,14 @@ impl Lowerer<'_> {
                     let object = function.field(Field::Object)?;
                     let first_arg = current
                         .field(Field::Arguments)
-                        .and_then(|a| named_children(a).find(|n| n.kind() != "comment"));
+                        .and_then(|a| named_children(a).find(|n| n.kind_name() != "comment"));
                     match method {
                         "object" | "strictObject" | "looseObject"
-                            if object.kind() == "identifier" && self.is_zod(self.text(object)) =>
+                            if object.kind_name() == "identifier"
+                                && self.is_zod(self.text(object)) =>
                         {
                             let shape = first_arg.map(unwrap)?;
-                            if shape.kind() != "object" {
+                            if shape.kind_name() != "object" {
                                 return None;
                             }
                             let mut all = self.zod_shape(shape).unwrap_or_default();
@@ -2353,7 +2368,7 @@ impl Lowerer<'_> {
                         }
                         "extend" => {
                             if let Some(shape) = first_arg.map(unwrap) {
-                                if shape.kind() == "object" {
+                                if shape.kind_name() == "object" {
                                     params.extend(self.zod_shape(shape).unwrap_or_default());
                                 }
                             }
@@ -2382,7 +2397,7 @@ impl Lowerer<'_> {
         let mut params = Vec::new();
         let mut any_zod = false;
         for entry in named_children(object) {
-            let (key, value) = match entry.kind() {
+            let (key, value) = match entry.kind_name() {
                 "pair" => match (entry.field(Field::Key), entry.field(Field::Value)) {
                     (Some(k), Some(v)) => (k, v),
                     _ => continue,
@@ -2394,7 +2409,7 @@ impl Lowerer<'_> {
                 continue;
             };
             let value = unwrap(value);
-            let described = match value.kind() {
+            let described = match value.kind_name() {
                 "identifier" | "shorthand_property_identifier" => {
                     match self.doc_consts.get(self.text(value)) {
                         Some(ConstValue::Field(d)) => Some(*d),
@@ -2420,14 +2435,14 @@ impl Lowerer<'_> {
     fn zod_field(&self, node: Node) -> Option<Described> {
         let mut described = false;
         let mut current = unwrap(node);
-        if current.kind() != "call_expression" {
+        if current.kind_name() != "call_expression" {
             return None;
         }
         for _ in 0..64 {
-            match current.kind() {
+            match current.kind_name() {
                 "call_expression" => {
                     let function = current.field(Field::Function)?;
-                    if function.kind() != "member_expression" {
+                    if function.kind_name() != "member_expression" {
                         return None;
                     }
                     let method = function
@@ -2437,7 +2452,7 @@ impl Lowerer<'_> {
                     let args = current.field(Field::Arguments);
                     if method == "describe" {
                         described |= args
-                            .and_then(|a| named_children(a).find(|n| n.kind() != "comment"))
+                            .and_then(|a| named_children(a).find(|n| n.kind_name() != "comment"))
                             .is_some_and(|a| {
                                 !is_text(unwrap(a))
                                     || self.text_described(unwrap(a)) == Described::Yes
@@ -2445,9 +2460,9 @@ impl Lowerer<'_> {
                     }
                     for arg in args.iter().flat_map(|a| named_children(*a)) {
                         let arg = unwrap(arg);
-                        if arg.kind() == "object" {
+                        if arg.kind_name() == "object" {
                             if let Some(value) = self.pair_value(arg, "description").map(unwrap) {
-                                if is_text(value) || value.kind() == "identifier" {
+                                if is_text(value) || value.kind_name() == "identifier" {
                                     described = true;
                                 }
                             }
@@ -2483,7 +2498,7 @@ impl Lowerer<'_> {
     /// The entries of a JSON schema's `properties`.
     fn json_properties(&self, properties: Node) -> Vec<ToolParam> {
         let mut params = Vec::new();
-        for pair in named_children(properties).filter(|p| p.kind() == "pair") {
+        for pair in named_children(properties).filter(|p| p.kind_name() == "pair") {
             let (Some(key), Some(value)) = (pair.field(Field::Key), pair.field(Field::Value))
             else {
                 continue;
@@ -2492,7 +2507,7 @@ impl Lowerer<'_> {
                 continue;
             };
             let value = unwrap(value);
-            let description = if value.kind() != "object" || self.has_key(value, "$ref") {
+            let description = if value.kind_name() != "object" || self.has_key(value, "$ref") {
                 Described::Unknown
             } else {
                 self.description_field(value)

@@ -35,9 +35,9 @@ struct Lowerer<'s> {
 
 fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
     loop {
-        match node.kind() {
+        match node.kind_name() {
             "parenthesized_expression" | "await" => match node.named_child(0) {
-                Some(inner) if inner.kind() != "comment" => node = inner,
+                Some(inner) if inner.kind_name() != "comment" => node = inner,
                 _ => return node,
             },
             _ => return node,
@@ -66,7 +66,7 @@ impl<'s> Lowerer<'s> {
         if node.is_error() || node.is_missing() {
             self.b.model.syntax_errors += 1;
         }
-        match node.kind() {
+        match node.kind_name() {
             "function_definition" => {
                 self.function(node, &[], depth);
             }
@@ -111,7 +111,7 @@ impl<'s> Lowerer<'s> {
             "if_statement" | "elif_clause" | "while_statement" => {
                 if let Some(condition) = node.field(Field::Condition) {
                     self.truthy(condition, TestedBy::If);
-                    if node.kind() != "while_statement" && self.b.in_class() {
+                    if node.kind_name() != "while_statement" && self.b.in_class() {
                         self.state_tests(node, condition);
                     }
                 }
@@ -130,7 +130,7 @@ impl<'s> Lowerer<'s> {
                 self.children(node, depth);
             }
             "boolean_operator" => {
-                let how = match node.field(Field::Operator).map(|o| o.kind()) {
+                let how = match node.field(Field::Operator).map(|o| o.kind_name()) {
                     Some("and") => TestedBy::And,
                     _ => TestedBy::Or,
                 };
@@ -144,7 +144,7 @@ impl<'s> Lowerer<'s> {
             "expression_statement" => self.expression_statement(node, depth),
             "try_statement" => self.try_statement(node, depth),
             "return_statement" => {
-                let value = named_children(node).find(|n| n.kind() != "comment");
+                let value = named_children(node).find(|n| n.kind_name() != "comment");
                 self.return_value(node, value, depth);
             }
             "raise_statement" => self.raise(node, depth),
@@ -173,7 +173,7 @@ impl<'s> Lowerer<'s> {
 
     fn decorated(&mut self, node: Node, depth: usize) {
         let decorators: Vec<Node> = named_children(node)
-            .filter(|c| c.kind() == "decorator")
+            .filter(|c| c.kind_name() == "decorator")
             .collect();
         let mut decorator_calls = Vec::new();
         for decorator in &decorators {
@@ -188,7 +188,7 @@ impl<'s> Lowerer<'s> {
         let Some(definition) = node.field(Field::Definition) else {
             return;
         };
-        if definition.kind() != "function_definition" {
+        if definition.kind_name() != "function_definition" {
             return self.visit(definition, depth + 1);
         }
         let id = self.function(definition, &decorators, depth);
@@ -215,13 +215,13 @@ impl<'s> Lowerer<'s> {
         }
         let is_async = {
             let mut cursor = node.walk();
-            node.children(&mut cursor).any(|c| c.kind() == "async")
+            node.children(&mut cursor).any(|c| c.kind_name() == "async")
         };
         let decorators = decorators
             .iter()
             .filter_map(|d| d.named_child(0))
             .map(|e| {
-                let e = if e.kind() == "call" {
+                let e = if e.kind_name() == "call" {
                     e.field(Field::Function).unwrap_or(e)
                 } else {
                     e
@@ -259,15 +259,15 @@ impl<'s> Lowerer<'s> {
     /// `client: httpx.AsyncClient` tells what a parameter holds.
     fn typed_parameters(&mut self, parameters: Node) {
         for p in named_children(parameters) {
-            let name = match p.kind() {
-                "typed_parameter" => p.named_child(0).filter(|n| n.kind() == "identifier"),
+            let name = match p.kind_name() {
+                "typed_parameter" => p.named_child(0).filter(|n| n.kind_name() == "identifier"),
                 "typed_default_parameter" => p.field(Field::Name),
                 _ => None,
             };
             let class = p
                 .field(Field::Type)
                 .and_then(|t| t.named_child(0))
-                .filter(|t| matches!(t.kind(), "identifier" | "attribute"))
+                .filter(|t| matches!(t.kind_name(), "identifier" | "attribute"))
                 .map(|t| path_of(t, self.b.src));
             if let (Some(name), Some(class)) = (name, class) {
                 let last = class.rsplit('.').next().unwrap_or(&class);
@@ -310,11 +310,11 @@ impl<'s> Lowerer<'s> {
             return Vec::new();
         };
         named_children(list)
-            .filter_map(|p| match p.kind() {
+            .filter_map(|p| match p.kind_name() {
                 "identifier" => Some(self.text(p).to_string()),
                 "typed_parameter" => p
                     .named_child(0)
-                    .filter(|n| n.kind() == "identifier")
+                    .filter(|n| n.kind_name() == "identifier")
                     .map(|n| self.text(n).to_string()),
                 "default_parameter" | "typed_default_parameter" => {
                     p.field(Field::Name).map(|n| self.text(n).to_string())
@@ -330,7 +330,7 @@ impl<'s> Lowerer<'s> {
         let Some(expression) = decorator.named_child(0) else {
             return;
         };
-        let (target, call) = if expression.kind() == "call" {
+        let (target, call) = if expression.kind_name() == "call" {
             (expression.field(Field::Function), Some(expression))
         } else {
             (Some(expression), None)
@@ -348,7 +348,7 @@ impl<'s> Lowerer<'s> {
         let keyword = |name: &str| -> Option<String> {
             let arguments = call?.field(Field::Arguments)?;
             named_children(arguments)
-                .filter(|a| a.kind() == "keyword_argument")
+                .filter(|a| a.kind_name() == "keyword_argument")
                 .find(|a| a.field(Field::Name).is_some_and(|n| self.text(n) == name))
                 .and_then(|a| a.field(Field::Value))
                 .and_then(|v| string_content(v, self.b.src))
@@ -399,11 +399,11 @@ impl<'s> Lowerer<'s> {
         };
         let target = path_of(left, self.b.src);
         self.remember_schema(&target, right);
-        if node.kind() == "assignment" {
+        if node.kind_name() == "assignment" {
             self.env_write(left);
         }
         let inner = unwrap(right);
-        if node.kind() == "assignment" && target.contains('.') {
+        if node.kind_name() == "assignment" && target.contains('.') {
             self.b.model.assignments.push(Assignment {
                 func: self.b.current(),
                 target: target.clone(),
@@ -411,10 +411,10 @@ impl<'s> Lowerer<'s> {
                 span: node_span(node),
             });
         }
-        if node.kind() == "assignment" && self.b.in_class() {
+        if node.kind_name() == "assignment" && self.b.in_class() {
             self.class_field_write(left, inner, node);
         }
-        if node.kind() == "assignment" && self.b.in_handler() {
+        if node.kind_name() == "assignment" && self.b.in_handler() {
             let decision = self.value_of(inner);
             self.b.handler_exit(
                 node_span(right),
@@ -426,7 +426,7 @@ impl<'s> Lowerer<'s> {
         }
         let hits = self.taint(right, 0);
         self.b.assign(&target, &hits);
-        if inner.kind() == "call" {
+        if inner.kind_name() == "call" {
             if let Some(function) = inner.field(Field::Function) {
                 let class = path_of(function, self.b.src);
                 let last = class.rsplit('.').next().unwrap_or(&class);
@@ -438,7 +438,7 @@ impl<'s> Lowerer<'s> {
                 }
             }
             self.call(inner, depth + 1, true, Some(target));
-        } else if inner.kind() == "lambda" {
+        } else if inner.kind_name() == "lambda" {
             let id = self.lambda(inner, depth + 1);
             self.b.model.functions[id].name = Some(target);
         } else {
@@ -450,32 +450,32 @@ impl<'s> Lowerer<'s> {
     /// records the block the context manager governs.
     fn with_statement(&mut self, node: Node, depth: usize) {
         let body = node.field(Field::Body);
-        let clause = named_children(node).find(|c| c.kind() == "with_clause");
+        let clause = named_children(node).find(|c| c.kind_name() == "with_clause");
         for item in clause.into_iter().flat_map(named_children) {
-            if item.kind() != "with_item" {
+            if item.kind_name() != "with_item" {
                 continue;
             }
             let Some(value) = item.field(Field::Value) else {
                 continue;
             };
-            let (manager, alias) = if value.kind() == "as_pattern" {
+            let (manager, alias) = if value.kind_name() == "as_pattern" {
                 let alias = value
                     .field(Field::Alias)
                     .and_then(|a| {
-                        if a.kind() == "as_pattern_target" {
+                        if a.kind_name() == "as_pattern_target" {
                             a.named_child(0)
                         } else {
                             Some(a)
                         }
                     })
-                    .filter(|a| matches!(a.kind(), "identifier" | "attribute"))
+                    .filter(|a| matches!(a.kind_name(), "identifier" | "attribute"))
                     .map(|a| path_of(a, self.b.src));
                 (value.named_child(0).unwrap_or(value), alias)
             } else {
                 (value, None)
             };
             let inner = unwrap(manager);
-            if inner.kind() != "call" {
+            if inner.kind_name() != "call" {
                 self.visit(manager, depth + 1);
                 self.b.model.withs.push(WithBlock {
                     func: self.b.current(),
@@ -518,7 +518,7 @@ impl<'s> Lowerer<'s> {
     fn expression_statement(&mut self, node: Node, depth: usize) {
         for expression in named_children(node) {
             let inner = unwrap(expression);
-            if inner.kind() == "call" {
+            if inner.kind_name() == "call" {
                 self.call(inner, depth + 1, false, None);
             } else {
                 self.visit(expression, depth + 1);
@@ -536,17 +536,17 @@ impl<'s> Lowerer<'s> {
         };
         let callee = path_of(function, self.b.src);
         let awaited = super::may_follow_await(self.b.src, node.start_byte())
-            && node.parent().is_some_and(|p| p.kind() == "await");
-        if function.kind() == "attribute" {
+            && node.parent().is_some_and(|p| p.kind_name() == "await");
+        if function.kind_name() == "attribute" {
             if let Some(object) = function.field(Field::Object) {
-                if object.kind() != "identifier" {
+                if object.kind_name() != "identifier" {
                     self.visit(object, depth + 1);
                 } else {
                     let name = self.text(object);
                     self.b.note_read(name);
                 }
             }
-        } else if function.kind() != "identifier" {
+        } else if function.kind_name() != "identifier" {
             self.visit(function, depth + 1);
         } else {
             let name = self.text(function);
@@ -554,8 +554,8 @@ impl<'s> Lowerer<'s> {
         }
         let mut args = Vec::new();
         if let Some(list) = node.field(Field::Arguments) {
-            for arg in named_children(list).filter(|a| a.kind() != "comment") {
-                let (keyword, value_node) = if arg.kind() == "keyword_argument" {
+            for arg in named_children(list).filter(|a| a.kind_name() != "comment") {
+                let (keyword, value_node) = if arg.kind_name() == "keyword_argument" {
                     (
                         arg.field(Field::Name).map(|n| self.text(n).to_string()),
                         arg.field(Field::Value).unwrap_or(arg),
@@ -602,7 +602,7 @@ impl<'s> Lowerer<'s> {
         };
         let mut out = Vec::new();
         for arg in named_children(list) {
-            let (key, value_node) = if arg.kind() == "keyword_argument" {
+            let (key, value_node) = if arg.kind_name() == "keyword_argument" {
                 let Some(value) = arg.field(Field::Value) else {
                     continue;
                 };
@@ -684,7 +684,7 @@ impl<'s> Lowerer<'s> {
 
     fn argument(&mut self, arg: Node, depth: usize) -> ArgValue {
         let inner = unwrap(arg);
-        let value = match inner.kind() {
+        let value = match inner.kind_name() {
             "lambda" => return ArgValue::Function(self.lambda(inner, depth + 1)),
             _ => self.shallow_value(inner, 0),
         };
@@ -694,7 +694,7 @@ impl<'s> Lowerer<'s> {
 
     /// What an argument is, without lowering it (its calls are lowered by the caller).
     fn shallow_value(&self, inner: Node, depth: usize) -> ArgValue {
-        match inner.kind() {
+        match inner.kind_name() {
             "identifier" | "attribute" => ArgValue::Name(path_of(inner, self.b.src)),
             "string" => match string_content(inner, self.b.src) {
                 Some(s) => ArgValue::Str(s),
@@ -702,7 +702,7 @@ impl<'s> Lowerer<'s> {
             },
             "dictionary" => ArgValue::Object(
                 named_children(inner)
-                    .filter_map(|p| match p.kind() {
+                    .filter_map(|p| match p.kind_name() {
                         "pair" => p
                             .field(Field::Key)
                             .and_then(|k| string_content(k, self.b.src)),
@@ -720,7 +720,7 @@ impl<'s> Lowerer<'s> {
             "list_splat" | "dictionary_splat" => ArgValue::Spread,
             "list" | "tuple" if depth < 16 => ArgValue::Array(
                 named_children(inner)
-                    .filter(|e| e.kind() != "comment")
+                    .filter(|e| e.kind_name() != "comment")
                     .map(|e| Arg {
                         keyword: None,
                         span: node_span(e),
@@ -735,7 +735,7 @@ impl<'s> Lowerer<'s> {
     /// A value simple enough to record as written: a string's content, a number, a name.
     fn simple_value(&self, node: Node) -> Option<String> {
         let node = unwrap(node);
-        match node.kind() {
+        match node.kind_name() {
             "string" => string_content(node, self.b.src),
             "integer" | "float" | "true" | "false" | "none" => Some(self.text(node).to_string()),
             "identifier" | "attribute" => Some(path_of(node, self.b.src)),
@@ -754,15 +754,15 @@ impl<'s> Lowerer<'s> {
         self.children(body, depth + 1);
         self.b.close_try_body();
         for clause in named_children(node) {
-            match clause.kind() {
+            match clause.kind_name() {
                 "except_clause" | "except_group_clause" => {
-                    let block = named_children(clause).find(|c| c.kind() == "block");
+                    let block = named_children(clause).find(|c| c.kind_name() == "block");
                     let binding = clause
                         .field(Field::Alias)
                         .or_else(|| {
                             // Older grammars: `except X as e` as an as_pattern.
                             named_children(clause)
-                                .find(|c| c.kind() == "as_pattern")
+                                .find(|c| c.kind_name() == "as_pattern")
                                 .and_then(|p| p.field(Field::Alias))
                         })
                         .map(|a| (self.text(a).to_string(), node_span(a)));
@@ -806,7 +806,7 @@ impl<'s> Lowerer<'s> {
             self.b.handler_exit(node_span(node), ExitKind::Throw);
         }
         let cause = node.field(Field::Cause);
-        let value = named_children(node).find(|c| Some(*c) != cause && c.kind() != "comment");
+        let value = named_children(node).find(|c| Some(*c) != cause && c.kind_name() != "comment");
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         self.b
             .exit(ExitStatement::Throw, node_span(node), hits, Value::Other);
@@ -814,7 +814,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn value_of(&self, node: Node) -> Value {
-        match node.kind() {
+        match node.kind_name() {
             "true" => Value::True,
             "false" => Value::False,
             "comparison_operator" | "not_operator" => Value::Boolean,
@@ -861,7 +861,7 @@ impl<'s> Lowerer<'s> {
             "integer" | "float" | "list" | "tuple" => Value::Literal,
             "dictionary" => {
                 let mut degraded = false;
-                for pair in named_children(node).filter(|p| p.kind() == "pair") {
+                for pair in named_children(node).filter(|p| p.kind_name() == "pair") {
                     let (Some(key), Some(value)) =
                         (pair.field(Field::Key), pair.field(Field::Value))
                     else {
@@ -871,13 +871,13 @@ impl<'s> Lowerer<'s> {
                         continue;
                     };
                     if is_allow_key(&key) {
-                        match value.kind() {
+                        match value.kind_name() {
                             "true" => return Value::Allow,
                             "false" => return Value::Deny,
                             _ => {}
                         }
                     }
-                    degraded |= is_degraded_key(&key) && value.kind() == "true";
+                    degraded |= is_degraded_key(&key) && value.kind_name() == "true";
                 }
                 if degraded {
                     Value::Degraded
@@ -890,9 +890,10 @@ impl<'s> Lowerer<'s> {
                 let Some(arguments) = node.field(Field::Arguments) else {
                     return Value::Other;
                 };
-                for kw in named_children(arguments).filter(|a| a.kind() == "keyword_argument") {
+                for kw in named_children(arguments).filter(|a| a.kind_name() == "keyword_argument")
+                {
                     let name = kw.field(Field::Name).map(|n| self.text(n));
-                    let value = kw.field(Field::Value).map(|v| v.kind());
+                    let value = kw.field(Field::Value).map(|v| v.kind_name());
                     if let (Some(name), Some(value)) = (name, value) {
                         if is_allow_key(name) {
                             return match value {
@@ -910,12 +911,12 @@ impl<'s> Lowerer<'s> {
     }
 
     fn only_logs(&self, block: Node) -> bool {
-        named_children(block).all(|statement| match statement.kind() {
+        named_children(block).all(|statement| match statement.kind_name() {
             "comment" | "pass_statement" => true,
             "expression_statement" => named_children(statement).all(|e| {
                 let e = unwrap(e);
-                e.kind() == "string"
-                    || e.kind() == "call"
+                e.kind_name() == "string"
+                    || e.kind_name() == "call"
                         && e.field(Field::Function)
                             .is_some_and(|f| is_logging_call(&path_of(f, self.b.src)))
             }),
@@ -927,7 +928,7 @@ impl<'s> Lowerer<'s> {
 
     fn import(&mut self, node: Node) {
         for name in named_children(node) {
-            let (module, local) = match name.kind() {
+            let (module, local) = match name.kind_name() {
                 "dotted_name" => {
                     let module = self.text(name).to_string();
                     (module.clone(), module)
@@ -953,7 +954,7 @@ impl<'s> Lowerer<'s> {
         let source = self.text(module).to_string();
         let mut cursor = node.walk();
         for name in node.children_by_field_name("name", &mut cursor) {
-            let (imported, local) = match name.kind() {
+            let (imported, local) = match name.kind_name() {
                 "dotted_name" => {
                     let t = self.text(name).to_string();
                     (t.clone(), t)
@@ -979,7 +980,7 @@ impl<'s> Lowerer<'s> {
             return Vec::new();
         }
         let span = node_span(node);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => self
                 .b
                 .hit_for_name(self.text(node), span)
@@ -1077,7 +1078,7 @@ impl<'s> Lowerer<'s> {
 
     fn interpolations(&self, node: Node, depth: usize, hits: &mut Vec<Hit>) {
         for child in named_children(node) {
-            match child.kind() {
+            match child.kind_name() {
                 "interpolation" => {
                     if let Some(e) = child.field(Field::Expression) {
                         for h in self.taint(e, depth + 1) {
@@ -1121,18 +1122,18 @@ impl<'s> Lowerer<'s> {
             .field(Field::Arguments)
             .map(|a| {
                 named_children(a)
-                    .filter(|n| n.kind() != "comment")
+                    .filter(|n| n.kind_name() != "comment")
                     .collect()
             })
             .unwrap_or_default();
-        if function.kind() == "attribute" {
+        if function.kind_name() == "attribute" {
             if let Some(object) = function.field(Field::Object) {
                 let method = function
                     .field(Field::Attribute)
                     .map(|a| self.text(a))
                     .unwrap_or("");
                 // `"failed: {}".format(e)`, `", ".join(errors)`
-                if object.kind() == "string" && matches!(method, "format" | "join") {
+                if object.kind_name() == "string" && matches!(method, "format" | "join") {
                     return arguments
                         .iter()
                         .flat_map(|a| self.taint(*a, depth + 1))
@@ -1204,7 +1205,7 @@ impl Lowerer<'_> {
             return;
         }
         let inner = unwrap(node);
-        match inner.kind() {
+        match inner.kind_name() {
             "call" => self.b.add_condition(node_span(inner), None, true, how),
             "identifier" | "attribute" | "subscript" => {
                 let name = path_of(inner, self.b.src);
@@ -1229,28 +1230,28 @@ impl Lowerer<'_> {
 
     /// `self.state = "open"` and `self._func = func` inside a class.
     fn class_field_write(&mut self, left: Node, value: Node, assignment: Node) {
-        if left.kind() != "attribute" {
+        if left.kind_name() != "attribute" {
             return;
         }
         let Some(attribute) = left.field(Field::Attribute) else {
             return;
         };
         let field = self.text(attribute).to_string();
-        let text = if value.kind() == "attribute" {
+        let text = if value.kind_name() == "attribute" {
             path_of(value, self.b.src)
         } else {
             self.text(value).to_string()
         };
         if let Some(constant) =
-            state_constant(value.kind(), &text, string_content(value, self.b.src))
+            state_constant(value.kind_name(), &text, string_content(value, self.b.src))
         {
             self.b
                 .add_state_write(field.clone(), constant, node_span(assignment));
         }
         let on_self = left
             .field(Field::Object)
-            .is_some_and(|o| o.kind() == "identifier" && self.text(o) == "self");
-        if on_self && value.kind() == "identifier" && self.b.is_param(self.text(value)) {
+            .is_some_and(|o| o.kind_name() == "identifier" && self.text(o) == "self");
+        if on_self && value.kind_name() == "identifier" && self.b.is_param(self.text(value)) {
             self.b.add_callable_field(field);
         }
     }
@@ -1260,9 +1261,9 @@ impl Lowerer<'_> {
         let Some(consequence) = statement.field(Field::Consequence) else {
             return;
         };
-        let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
+        let has_elif = named_children(statement).any(|c| c.kind_name() == "elif_clause");
         let alternative = named_children(statement)
-            .find(|c| c.kind() == "else_clause")
+            .find(|c| c.kind_name() == "else_clause")
             .filter(|_| !has_elif)
             .and_then(|e| e.field(Field::Body));
         let mut found = Vec::new();
@@ -1298,9 +1299,9 @@ impl Lowerer<'_> {
             return Joined::Single;
         }
         let node = unwrap(node);
-        match node.kind() {
+        match node.kind_name() {
             "boolean_operator" => {
-                let joined = match node.field(Field::Operator).map(|o| o.kind()) {
+                let joined = match node.field(Field::Operator).map(|o| o.kind_name()) {
                     Some("and") => Joined::And,
                     _ => Joined::Or,
                 };
@@ -1322,7 +1323,7 @@ impl Lowerer<'_> {
                 let operators: Vec<&str> = node
                     .children(&mut cursor)
                     .filter(|c| !c.is_named())
-                    .map(|c| c.kind())
+                    .map(|c| c.kind_name())
                     .collect();
                 if operands.len() != 2 || operators.len() != 1 {
                     return Joined::Single;
@@ -1336,7 +1337,7 @@ impl Lowerer<'_> {
                 if membership {
                     if let (Some(field), true) = (
                         self.field_name(operands[0]),
-                        matches!(operands[1].kind(), "tuple" | "list" | "set"),
+                        matches!(operands[1].kind_name(), "tuple" | "list" | "set"),
                     ) {
                         for item in named_children(operands[1]) {
                             if let Some(value) = self.constant(item) {
@@ -1373,7 +1374,7 @@ impl Lowerer<'_> {
     /// `x.is_open()` or `x.is_open`: the attribute's name, for a flag-like test.
     fn flag_field(&self, node: Node) -> Option<String> {
         let node = unwrap(node);
-        let target = match node.kind() {
+        let target = match node.kind_name() {
             "call" => {
                 let arguments = node.field(Field::Arguments)?;
                 if arguments.named_child_count() > 0 {
@@ -1388,7 +1389,7 @@ impl Lowerer<'_> {
 
     fn field_name(&self, node: Node) -> Option<String> {
         let node = unwrap(node);
-        if node.kind() != "attribute" {
+        if node.kind_name() != "attribute" {
             return None;
         }
         node.field(Field::Attribute)
@@ -1397,12 +1398,12 @@ impl Lowerer<'_> {
 
     fn constant(&self, node: Node) -> Option<String> {
         let node = unwrap(node);
-        let text = if node.kind() == "attribute" {
+        let text = if node.kind_name() == "attribute" {
             path_of(node, self.b.src)
         } else {
             self.text(node).to_string()
         };
-        state_constant(node.kind(), &text, string_content(node, self.b.src))
+        state_constant(node.kind_name(), &text, string_content(node, self.b.src))
     }
 }
 
@@ -1412,13 +1413,13 @@ fn exits_function(statement: Node, depth: usize) -> bool {
     if depth > 32 {
         return false;
     }
-    match statement.kind() {
+    match statement.kind_name() {
         "return_statement" | "raise_statement" => true,
         "block" => named_children(statement).any(|s| exits_function(s, depth + 1)),
         "if_statement" => {
             let consequence = statement.field(Field::Consequence);
-            let else_clause = named_children(statement).find(|c| c.kind() == "else_clause");
-            let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
+            let else_clause = named_children(statement).find(|c| c.kind_name() == "else_clause");
+            let has_elif = named_children(statement).any(|c| c.kind_name() == "elif_clause");
             let alternative = else_clause.and_then(|e| e.field(Field::Body));
             !has_elif
                 && matches!(
@@ -1435,7 +1436,7 @@ fn path_of(node: Node, src: &[u8]) -> String {
     let mut segments: Vec<String> = Vec::new();
     let mut current = node;
     for _ in 0..64 {
-        match current.kind() {
+        match current.kind_name() {
             "attribute" => {
                 segments.push(
                     current
@@ -1491,14 +1492,14 @@ fn text_of(node: Node, src: &[u8]) -> String {
 
 /// The text of a plain (not formatted) string literal.
 fn string_content(node: Node, src: &[u8]) -> Option<String> {
-    match node.kind() {
+    match node.kind_name() {
         "string" => {
-            if named_children(node).any(|c| c.kind() == "interpolation") {
+            if named_children(node).any(|c| c.kind_name() == "interpolation") {
                 return None;
             }
             Some(
                 named_children(node)
-                    .filter(|c| c.kind() == "string_content")
+                    .filter(|c| c.kind_name() == "string_content")
                     .map(|c| text_of(c, src))
                     .collect(),
             )
@@ -1520,13 +1521,13 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
     if depth > 32 {
         return false;
     }
-    match statement.kind() {
+    match statement.kind_name() {
         "return_statement" | "raise_statement" | "break_statement" | "continue_statement" => true,
         "block" => named_children(statement).any(|s| statement_terminates(s, src, depth + 1)),
         "if_statement" => {
             let consequence = statement.field(Field::Consequence);
-            let else_clause = named_children(statement).find(|c| c.kind() == "else_clause");
-            let has_elif = named_children(statement).any(|c| c.kind() == "elif_clause");
+            let else_clause = named_children(statement).find(|c| c.kind_name() == "else_clause");
+            let has_elif = named_children(statement).any(|c| c.kind_name() == "elif_clause");
             let alternative = else_clause.and_then(|e| e.field(Field::Body));
             !has_elif
                 && matches!(
@@ -1537,7 +1538,7 @@ fn statement_terminates(statement: Node, src: &[u8], depth: usize) -> bool {
         }
         "expression_statement" => named_children(statement).any(|e| {
             let e = unwrap(e);
-            e.kind() == "call"
+            e.kind_name() == "call"
                 && e.field(Field::Function).is_some_and(|f| {
                     matches!(path_of(f, src).as_str(), "sys.exit" | "exit" | "os._exit")
                 })
@@ -1551,11 +1552,11 @@ impl Lowerer<'_> {
     fn docstring(&self, function: Node) -> Option<String> {
         let body = function.field(Field::Body)?;
         let first = body.named_child(0)?;
-        if first.kind() != "expression_statement" {
+        if first.kind_name() != "expression_statement" {
             return None;
         }
         let string = first.named_child(0)?;
-        if string.kind() != "string" {
+        if string.kind_name() != "string" {
             return None;
         }
         string_content(string, self.b.src)
@@ -1654,9 +1655,9 @@ impl Lowerer<'_> {
     /// A string literal with nothing but white space in it; an f-string, or a concatenation
     /// holding one, is text.
     fn is_empty_text(&self, node: Node) -> bool {
-        match node.kind() {
+        match node.kind_name() {
             "string" => {
-                !named_children(node).any(|c| c.kind() == "interpolation")
+                !named_children(node).any(|c| c.kind_name() == "interpolation")
                     && string_content(node, self.b.src).is_some_and(|t| t.trim().is_empty())
             }
             "concatenated_string" => named_children(node).all(|c| self.is_empty_text(c)),
@@ -1667,7 +1668,7 @@ impl Lowerer<'_> {
     /// A keyword argument's value: `name=value`.
     fn keyword_value<'t>(&self, arguments: Node<'t>, name: &str) -> Option<Node<'t>> {
         named_children(arguments)
-            .filter(|a| a.kind() == "keyword_argument")
+            .filter(|a| a.kind_name() == "keyword_argument")
             .find(|a| a.field(Field::Name).is_some_and(|n| self.text(n) == name))
             .and_then(|a| a.field(Field::Value))
     }
@@ -1680,12 +1681,13 @@ impl Lowerer<'_> {
     /// `{**os.environ, "X": value}`, the environment of a child process: the code sets `X`.
     fn env_dictionary(&mut self, dict: Node) {
         let copies_env = named_children(dict).any(|c| {
-            c.kind() == "dictionary_splat" && c.named_child(0).is_some_and(|e| self.is_environ(e))
+            c.kind_name() == "dictionary_splat"
+                && c.named_child(0).is_some_and(|e| self.is_environ(e))
         });
         if !copies_env {
             return;
         }
-        for pair in named_children(dict).filter(|p| p.kind() == "pair") {
+        for pair in named_children(dict).filter(|p| p.kind_name() == "pair") {
             let key = pair.field(Field::Key);
             if let Some((name, span)) = key.and_then(|k| self.literal_name(k)) {
                 let func = self.b.current();
@@ -1702,7 +1704,7 @@ impl Lowerer<'_> {
 
     /// `os.environ["X"] = value`: the code sets the variable itself.
     fn env_write(&mut self, target: Node) {
-        if target.kind() != "subscript" {
+        if target.kind_name() != "subscript" {
             return;
         }
         let Some(value) = target.field(Field::Value) else {
@@ -1731,10 +1733,10 @@ impl Lowerer<'_> {
     /// A string literal's text and the span of that text, without the quotes.
     fn literal_name(&self, node: Node) -> Option<(String, Span)> {
         let node = unwrap(node);
-        if node.kind() != "string" {
+        if node.kind_name() != "string" {
             return None;
         }
-        let content = named_children(node).find(|c| c.kind() == "string_content")?;
+        let content = named_children(node).find(|c| c.kind_name() == "string_content")?;
         let name = string_content(node, self.b.src)?;
         Some((name, node_span(content)))
     }
@@ -1751,7 +1753,7 @@ impl Lowerer<'_> {
             for kw in arguments
                 .iter()
                 .flat_map(|a| named_children(*a))
-                .filter(|a| a.kind() == "keyword_argument")
+                .filter(|a| a.kind_name() == "keyword_argument")
             {
                 if let Some(name_node) = kw.field(Field::Name) {
                     let name = self.text(name_node).to_string();
@@ -1773,7 +1775,7 @@ impl Lowerer<'_> {
         }
         let first = node
             .field(Field::Arguments)
-            .and_then(|a| named_children(a).find(|n| n.kind() != "comment"));
+            .and_then(|a| named_children(a).find(|n| n.kind_name() != "comment"));
         if let Some((name, span)) = first.and_then(|f| self.literal_name(f)) {
             self.push_env_read(name, span);
         }
@@ -1790,7 +1792,7 @@ impl Lowerer<'_> {
         if !environ
             || node
                 .parent()
-                .is_some_and(|p| p.kind() == "delete_statement")
+                .is_some_and(|p| p.kind_name() == "delete_statement")
         {
             return;
         }
@@ -1825,7 +1827,7 @@ impl Lowerer<'_> {
     ) {
         let tool = decorators.iter().find_map(|d| {
             let expression = d.named_child(0)?;
-            let (target, call) = if expression.kind() == "call" {
+            let (target, call) = if expression.kind_name() == "call" {
                 (expression.field(Field::Function)?, Some(expression))
             } else {
                 (expression, None)
@@ -1841,7 +1843,7 @@ impl Lowerer<'_> {
         let keyword = |name: &str| arguments.and_then(|a| self.keyword_value(a, name));
         let has_doc = docstring.is_some_and(|d| !d.trim().is_empty());
         let description = match keyword("description").map(unwrap) {
-            Some(value) if value.kind() != "none" => {
+            Some(value) if value.kind_name() != "none" => {
                 if self.is_empty_text(value) && !has_doc {
                     Described::No
                 } else {
@@ -1849,8 +1851,9 @@ impl Lowerer<'_> {
                 }
             }
             _ if has_doc => Described::Yes,
-            _ if arguments
-                .is_some_and(|a| named_children(a).any(|c| c.kind() == "dictionary_splat")) =>
+            _ if arguments.is_some_and(|a| {
+                named_children(a).any(|c| c.kind_name() == "dictionary_splat")
+            }) =>
             {
                 Described::Unknown
             }
@@ -1860,7 +1863,7 @@ impl Lowerer<'_> {
             .or_else(|| {
                 arguments
                     .and_then(|a| named_children(a).next())
-                    .filter(|a| a.kind() == "string")
+                    .filter(|a| a.kind_name() == "string")
             })
             .and_then(|n| string_content(n, self.b.src))
             .or_else(|| {
@@ -1890,10 +1893,10 @@ impl Lowerer<'_> {
         };
         let mut params = Vec::new();
         for p in named_children(list) {
-            let (name_node, type_node, default) = match p.kind() {
+            let (name_node, type_node, default) = match p.kind_name() {
                 "identifier" => (Some(p), None, None),
                 "typed_parameter" => (
-                    p.named_child(0).filter(|n| n.kind() == "identifier"),
+                    p.named_child(0).filter(|n| n.kind_name() == "identifier"),
                     p.field(Field::Type),
                     None,
                 ),
@@ -1938,7 +1941,7 @@ impl Lowerer<'_> {
     /// `Field(..., description="...")` (pydantic) or `Doc("...")`.
     fn is_described_field(&self, node: Node) -> bool {
         let node = unwrap(node);
-        if node.kind() != "call" {
+        if node.kind_name() != "call" {
             return false;
         }
         let Some(function) = node.field(Field::Function) else {
@@ -1952,7 +1955,7 @@ impl Lowerer<'_> {
         match last {
             "Field" => self
                 .keyword_value(arguments, "description")
-                .is_some_and(|v| v.kind() != "none"),
+                .is_some_and(|v| v.kind_name() != "none"),
             "Doc" => named_children(arguments).next().is_some(),
             _ => false,
         }
@@ -1962,7 +1965,7 @@ impl Lowerer<'_> {
     fn annotated_described(&self, type_node: Node) -> bool {
         let Some(generic) = named_children(type_node)
             .chain(std::iter::once(type_node))
-            .find(|n| n.kind() == "generic_type")
+            .find(|n| n.kind_name() == "generic_type")
         else {
             return false;
         };
@@ -1972,17 +1975,17 @@ impl Lowerer<'_> {
         if !is_annotated {
             return false;
         }
-        let Some(parameters) = named_children(generic).find(|n| n.kind() == "type_parameter")
+        let Some(parameters) = named_children(generic).find(|n| n.kind_name() == "type_parameter")
         else {
             return false;
         };
         named_children(parameters).skip(1).any(|metadata| {
-            let inner = if metadata.kind() == "type" {
+            let inner = if metadata.kind_name() == "type" {
                 metadata.named_child(0).unwrap_or(metadata)
             } else {
                 metadata
             };
-            match inner.kind() {
+            match inner.kind_name() {
                 "string" => string_content(inner, self.b.src).is_none_or(|t| !t.trim().is_empty()),
                 _ => self.is_described_field(inner),
             }
@@ -2006,7 +2009,7 @@ impl Lowerer<'_> {
         let Some(name_node) = self.keyword_value(arguments, "name").map(unwrap) else {
             return;
         };
-        let name = match name_node.kind() {
+        let name = match name_node.kind_name() {
             "string" => match string_content(name_node, self.b.src) {
                 Some(name) => name,
                 None => return,
@@ -2023,9 +2026,11 @@ impl Lowerer<'_> {
             _ => return,
         };
         let description = match self.keyword_value(arguments, "description").map(unwrap) {
-            Some(value) if value.kind() == "none" || self.is_empty_text(value) => Described::No,
+            Some(value) if value.kind_name() == "none" || self.is_empty_text(value) => {
+                Described::No
+            }
             Some(_) => Described::Yes,
-            None if named_children(arguments).any(|c| c.kind() == "dictionary_splat") => {
+            None if named_children(arguments).any(|c| c.kind_name() == "dictionary_splat") => {
                 Described::Unknown
             }
             None => Described::No,
@@ -2045,15 +2050,15 @@ impl Lowerer<'_> {
     /// to one.
     fn schema_params(&self, node: Node) -> Option<Vec<ToolParam>> {
         let node = unwrap(node);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => self.doc_consts.get(self.text(node)).cloned().flatten(),
             "dictionary" => {
                 let properties = self.dict_value(node, "properties").map(unwrap)?;
-                if properties.kind() != "dictionary" {
+                if properties.kind_name() != "dictionary" {
                     return None;
                 }
                 let mut params = Vec::new();
-                for pair in named_children(properties).filter(|p| p.kind() == "pair") {
+                for pair in named_children(properties).filter(|p| p.kind_name() == "pair") {
                     let (Some(key), Some(value)) =
                         (pair.field(Field::Key), pair.field(Field::Value))
                     else {
@@ -2063,16 +2068,18 @@ impl Lowerer<'_> {
                         continue;
                     };
                     let value = unwrap(value);
-                    let description = if value.kind() != "dictionary"
+                    let description = if value.kind_name() != "dictionary"
                         || self.dict_value(value, "$ref").is_some()
                     {
                         Described::Unknown
                     } else {
                         match self.dict_value(value, "description").map(unwrap) {
-                            Some(v) if v.kind() == "none" || self.is_empty_text(v) => Described::No,
+                            Some(v) if v.kind_name() == "none" || self.is_empty_text(v) => {
+                                Described::No
+                            }
                             Some(_) => Described::Yes,
                             None if named_children(value)
-                                .any(|c| c.kind() == "dictionary_splat") =>
+                                .any(|c| c.kind_name() == "dictionary_splat") =>
                             {
                                 Described::Unknown
                             }
@@ -2094,7 +2101,7 @@ impl Lowerer<'_> {
     /// The value of `"key": value` in a dict literal.
     fn dict_value<'t>(&self, dict: Node<'t>, key: &str) -> Option<Node<'t>> {
         named_children(dict)
-            .filter(|p| p.kind() == "pair")
+            .filter(|p| p.kind_name() == "pair")
             .find(|p| {
                 p.field(Field::Key)
                     .and_then(|k| string_content(k, self.b.src))
