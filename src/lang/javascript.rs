@@ -2537,35 +2537,3 @@ mod documentation_tests {
         assert_eq!(tool.params[0].description, Described::No);
     }
 }
-
-#[cfg(test)]
-mod await_tests {
-    use crate::lang::lower_source;
-    use crate::model::Language;
-
-    /// `awaited` is true exactly for a call that is the operand of an `await`, whatever lies
-    /// between the keyword and the call.
-    #[test]
-    fn a_call_is_awaited_only_as_the_operand_of_await() {
-        let source = "async function f() {\n  await a();\n  await /* why */ b();\n  await // why\n    c();\n  await\u{a0}d();\n  await (e());\n  await g().then(h);\n  noawait\n  k();\n}\n";
-        let model = lower_source(Language::TypeScript, source.as_bytes()).unwrap();
-        let awaited: Vec<(&str, bool)> = model
-            .calls
-            .iter()
-            .map(|c| (c.callee.as_str(), c.awaited))
-            .collect();
-        assert_eq!(
-            awaited,
-            vec![
-                ("a", true),
-                ("b", true),
-                ("c", true),
-                ("d", true),
-                ("e", false),
-                ("g", false),
-                ("g().then", true),
-                ("k", false),
-            ]
-        );
-    }
-}

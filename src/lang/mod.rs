@@ -158,6 +158,52 @@ mod tests {
         &src[span.start as usize..span.end as usize]
     }
 
+    /// Each call's callee and whether it is the operand of an `await`.
+    fn awaited(language: Language, src: &str) -> Vec<(String, bool)> {
+        let m = lower(language, src);
+        m.calls
+            .iter()
+            .map(|c| (c.callee.clone(), c.awaited))
+            .collect()
+    }
+
+    fn pairs(expected: &[(&str, bool)]) -> Vec<(String, bool)> {
+        expected.iter().map(|(c, a)| (c.to_string(), *a)).collect()
+    }
+
+    /// `awaited` is true exactly for a call that is the operand of an `await`, whatever lies
+    /// between the keyword and the call (the parent is asked only after a possible `await`).
+    #[test]
+    fn a_call_is_awaited_only_as_the_operand_of_await() {
+        let ts = "async function f() {\n  await a();\n  await /* why */ b();\n  await // why\n    c();\n  await\u{a0}d();\n  await (e());\n  await g().then(h);\n  noawait\n  k();\n}\n";
+        assert_eq!(
+            awaited(Language::TypeScript, ts),
+            pairs(&[
+                ("a", true),
+                ("b", true),
+                ("c", true),
+                ("d", true),
+                ("e", false),
+                ("g", false),
+                ("g().then", true),
+                ("k", false),
+            ])
+        );
+        let py = "async def f():\n    await a()\n    x = await b()\n    await \\\n        c()\n    await (d())\n    await e().g()\n    noawait = 1\n    k()\n";
+        assert_eq!(
+            awaited(Language::Python, py),
+            pairs(&[
+                ("a", true),
+                ("b", true),
+                ("c", true),
+                ("d", false),
+                ("e", false),
+                ("e().g", true),
+                ("k", false),
+            ])
+        );
+    }
+
     #[test]
     fn conditions_and_result_reads_typescript() {
         let src = r#"

@@ -2110,32 +2110,3 @@ impl Lowerer<'_> {
             .and_then(|p| p.field(Field::Value))
     }
 }
-
-#[cfg(test)]
-mod await_tests {
-    use crate::lang::lower_source;
-    use crate::model::Language;
-
-    #[test]
-    fn a_call_is_awaited_only_as_the_operand_of_await() {
-        let source = "async def f():\n    await a()\n    x = await b()\n    await \\\n        c()\n    await (d())\n    await e().g()\n    noawait = 1\n    k()\n";
-        let model = lower_source(Language::Python, source.as_bytes()).unwrap();
-        let awaited: Vec<(&str, bool)> = model
-            .calls
-            .iter()
-            .map(|c| (c.callee.as_str(), c.awaited))
-            .collect();
-        assert_eq!(
-            awaited,
-            vec![
-                ("a", true),
-                ("b", true),
-                ("c", true),
-                ("d", false),
-                ("e", false),
-                ("e().g", true),
-                ("k", false),
-            ]
-        );
-    }
-}
