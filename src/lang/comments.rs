@@ -7,9 +7,9 @@
 //! line covers the next statement (or clause, or other construct) that follows it, unless a
 //! closing bracket comes first.
 
-use super::fields::FieldExt;
 use tree_sitter::Node;
 
+use super::fields::FieldExt;
 use super::node_span;
 use crate::model::{Comment, Span};
 

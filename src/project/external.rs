@@ -126,7 +126,7 @@ pub fn breaker_classes(model: &Model, knowledge: &Knowledge) -> Vec<HomeGrownBre
 /// `class` as a home-grown breaker, if it is one (see [`breaker_classes`]).
 fn home_grown_breaker(
     model: &Model,
-    class: &crate::model::BreakerClass,
+    class: &BreakerClass,
     knowledge: &Knowledge,
 ) -> Option<HomeGrownBreaker> {
     if !is_breaker_class(class, &knowledge.breakers) {

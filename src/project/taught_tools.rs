@@ -3,6 +3,8 @@
 //! registers tools as surely as the SDK's `server.tool`. Applied to each file's model before
 //! the link, so reachability and every rule see the tools it adds.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::knowledge::NameSet;
 use crate::model::{ArgValue, HandlerRef, Model, ToolKind, ToolRegistration};
 
@@ -11,18 +13,23 @@ use crate::model::{ArgValue, HandlerRef, Model, ToolKind, ToolRegistration};
 /// (`@register("Title")` or bare `@register`) registers the function it decorates, named by
 /// `name=` or the function's own name.
 pub fn add_taught_registrations(model: &mut Model, registrars: &NameSet) {
+    // The function each decorator call decorates, and those a registrar call decorates.
+    let decorates: HashMap<usize, usize> = model
+        .decorator_calls
+        .iter()
+        .map(|d| (d.call, d.func))
+        .collect();
+    let mut registered_by_call = HashSet::new();
     let mut added = Vec::new();
     for (index, call) in model.calls.iter().enumerate() {
-        if registrars.matches(&call.callee).is_none()
-            || model.tools.iter().any(|t| t.span == call.span)
-        {
+        let registrar = registrars.matches(&call.callee).is_some();
+        let decorated = decorates.get(&index).copied();
+        if let (true, Some(func)) = (registrar, decorated) {
+            registered_by_call.insert(func);
+        }
+        if !registrar || model.tools.iter().any(|t| t.span == call.span) {
             continue;
         }
-        let decorated = model
-            .decorator_calls
-            .iter()
-            .find(|d| d.call == index)
-            .map(|d| d.func);
         let handler = match decorated {
             Some(func) => Some(HandlerRef::Function(func)),
             None => call.args.iter().rev().find_map(|a| match &a.value {
@@ -63,11 +70,7 @@ pub fn add_taught_registrations(model: &mut Model, registrars: &NameSet) {
             .decorators
             .iter()
             .any(|d| registrars.matches(d).is_some());
-        let as_call = model
-            .decorator_calls
-            .iter()
-            .any(|d| d.func == id && registrars.matches(&model.calls[d.call].callee).is_some());
-        if bare && !as_call {
+        if bare && !registered_by_call.contains(&id) {
             added.push(ToolRegistration {
                 kind: ToolKind::Single,
                 name: function.name.clone().unwrap_or_default(),
