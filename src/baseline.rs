@@ -13,6 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::locate::Located;
+use crate::report::escape::visible_path;
 
 /// The format version written in the file.
 pub const VERSION: u32 = 1;
@@ -74,15 +75,25 @@ impl Baseline {
         }
     }
 
+    /// Reads `--baseline FILE`. A file in the tree around the working directory must resolve
+    /// inside it (see [`crate::paths::named_file`]); errors never quote the file's contents.
     pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-        let baseline: Baseline = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a faultline baseline: {e}", path.display()))?;
+        let shown = visible_path(path);
+        let resolved = crate::paths::named_file(path)
+            .map_err(|refusal| format!("refusing to read the baseline {shown}: {refusal}"))?;
+        let text = std::fs::read_to_string(resolved)
+            .map_err(|e| format!("cannot read the baseline {shown}: {}", e.kind()))?;
+        let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{shown} is not a faultline baseline: {} at line {}, column {}",
+                json_error_kind(&e),
+                e.line(),
+                e.column()
+            )
+        })?;
         if baseline.version != VERSION {
             return Err(format!(
-                "{}: baseline version {} is not supported (expected {VERSION}); write it again with --write-baseline",
-                path.display(),
+                "{shown}: baseline version {} is not supported (expected {VERSION}); write it again with --write-baseline",
                 baseline.version
             ));
         }
@@ -90,10 +101,13 @@ impl Baseline {
     }
 
     pub fn write(&self, path: &Path) -> Result<(), String> {
+        let shown = visible_path(path);
+        crate::paths::writable(path)
+            .map_err(|refusal| format!("refusing to write the baseline {shown}: {refusal}"))?;
         let mut text = serde_json::to_string_pretty(self).expect("baseline serializes");
         text.push('\n');
         std::fs::write(path, text)
-            .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
+            .map_err(|e| format!("cannot write the baseline {shown}: {}", e.kind()))
     }
 
     /// Marks the findings the baseline covers. `scanned` holds the paths this scan read and
@@ -106,9 +120,11 @@ impl Baseline {
     ) -> Summary {
         let mut remaining: BTreeMap<Key, usize> = BTreeMap::new();
         for e in &self.findings {
-            *remaining
+            let left = remaining
                 .entry((e.rule.clone(), e.path.clone(), e.fingerprint.clone()))
-                .or_default() += e.count;
+                .or_default();
+            // Counts come from a file in the tree: add without wrapping.
+            *left = left.saturating_add(e.count);
         }
         let mut summary = Summary::default();
         for f in findings.iter_mut().filter(|f| f.suppression.is_none()) {
@@ -124,8 +140,17 @@ impl Baseline {
         summary.stale = remaining
             .iter()
             .filter(|((rule, path, _), _)| scanned.contains(path) && ran.contains(rule))
-            .map(|(_, left)| left)
-            .sum();
+            .fold(0usize, |sum, (_, left)| sum.saturating_add(*left));
         summary
+    }
+}
+
+/// What kind of JSON error, without the text serde_json may quote from the file.
+fn json_error_kind(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Io => "a read error",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "not the baseline's shape",
+        serde_json::error::Category::Eof => "unexpected end",
     }
 }

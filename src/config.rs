@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::Severity;
 use crate::knowledge::VocabularyExtension;
+use crate::paths;
+use crate::report::escape::{visible, visible_path};
 use crate::rules::Registry;
 
 /// File names looked for in each directory, in order.
@@ -128,8 +130,8 @@ pub fn load(source: &Source, start: &Path) -> Result<Option<Loaded>, String> {
     match source {
         Source::Isolated => Ok(None),
         Source::File(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+            let resolved = paths::named_file(path).map_err(|refusal| refused(path, refusal))?;
+            let text = read_config(&resolved, path)?;
             let config = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
                 from_pyproject(&text, path)?.unwrap_or_default()
             } else {
@@ -144,16 +146,46 @@ pub fn load(source: &Source, start: &Path) -> Result<Option<Loaded>, String> {
     }
 }
 
+fn refused(path: &Path, refusal: paths::Refusal) -> String {
+    format!(
+        "refusing to read the configuration {}: {refusal}",
+        visible_path(path)
+    )
+}
+
+fn read_config(resolved: &Path, shown: &Path) -> Result<String, String> {
+    std::fs::read_to_string(resolved).map_err(|e| {
+        format!(
+            "cannot read the configuration {}: {}",
+            visible_path(shown),
+            e.kind()
+        )
+    })
+}
+
+/// Looks from `start` upward, no further than the repository root. A candidate inside the
+/// scanned tree (the repository, or `start` outside one) must resolve to a regular file inside
+/// it: a `faultline.toml` committed as a link to `/proc/self/environ` is refused, not read.
 fn discover(start: &Path) -> Result<Option<Loaded>, String> {
-    let mut dir = Some(absolute(start));
+    let start = absolute(start);
+    let tree = repository_root(&start).unwrap_or_else(|| start.clone());
+    let mut dir = Some(start);
     while let Some(d) = dir {
         for name in FILE_NAMES {
             let path = d.join(name);
-            if !path.is_file() {
+            if std::fs::symlink_metadata(&path).is_err() {
                 continue;
             }
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+            let resolved = if d.starts_with(&tree) {
+                paths::regular_file_inside(&path, &tree)
+            } else {
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() => Ok(path.clone()),
+                    _ => Err(paths::Refusal::NotARegularFile),
+                }
+            }
+            .map_err(|refusal| refused(&path, refusal))?;
+            let text = read_config(&resolved, &path)?;
             let config = if *name == "pyproject.toml" {
                 match from_pyproject(&text, &path)? {
                     Some(config) => config,
@@ -172,20 +204,107 @@ fn discover(start: &Path) -> Result<Option<Loaded>, String> {
     Ok(None)
 }
 
-fn parse(text: &str, path: &Path) -> Result<ConfigFile, String> {
-    toml::from_str(text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
+/// A configuration file's text, checked; errors name the file, the position and the key.
+pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, String> {
+    toml::from_str(text).map_err(|e| toml_error(text, path, &e))
+}
+
+/// A TOML or schema error that names the file, the position and the key, and quotes nothing
+/// else of the file: the text of a value (or of a file that is not TOML at all) is never shown.
+fn toml_error(text: &str, path: &Path, error: &toml::de::Error) -> String {
+    let file = visible_path(path);
+    let message = error_message(error.message());
+    let Some(span) = error.span() else {
+        return format!("{file}: {message}");
+    };
+    let offset = span.start.min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit_once('\n')
+        .map_or(before, |(_, l)| l)
+        .chars()
+        .count()
+        + 1;
+    let key = key_at(text, offset)
+        .map(|k| format!(" (key `{}`)", visible(&k)))
+        .unwrap_or_default();
+    format!("{file}: line {line}, column {column}: {message}{key}")
+}
+
+/// toml's and serde's message without the values they quote: `invalid type: string "x",
+/// expected a sequence` becomes `invalid type: string, expected a sequence`.
+fn error_message(message: &str) -> String {
+    let (head, expected) = match message.split_once(", expected") {
+        Some((head, rest)) => (head, format!(", expected{rest}")),
+        None => (message, String::new()),
+    };
+    let head = if let Some(field) = head.strip_prefix("unknown field `") {
+        let key = field.strip_suffix('`').unwrap_or(field);
+        format!("unknown key `{}`", visible(key))
+    } else if let Some(kind) = head.strip_prefix("invalid type: ") {
+        let kind = kind.split([' ', '`', '"']).next().unwrap_or("value");
+        format!("invalid type: {kind}")
+    } else if head.starts_with("unknown variant") {
+        "unknown value".to_string()
+    } else if head.contains(['`', '"', '\'']) {
+        head.split(['`', '"', '\'']).step_by(2).collect::<String>()
+    } else {
+        head.to_string()
+    };
+    let mut text = format!("{head}{expected}");
+    if text.chars().count() > 300 {
+        text = text.chars().take(300).collect::<String>() + "...";
+    }
+    visible(&text).into_owned()
+}
+
+/// The dotted key whose value holds `offset`: the table header above it and the key written
+/// before the `=` on its line, when they look like keys.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    let line = &text[line_start..line_end];
+    let is_key = |k: &str| {
+        !k.is_empty()
+            && k.len() <= 64
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '"'))
+    };
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| is_key(k));
+    let table = before[..line_start].lines().rev().find_map(|l| {
+        let l = l.trim();
+        let inner = l.strip_prefix('[')?.strip_suffix(']')?;
+        let inner = inner.trim_matches(['[', ']']).trim();
+        is_key(inner).then(|| inner.to_string())
+    });
+    match (table, key) {
+        (Some(t), Some(k)) => Some(format!("{t}.{k}")),
+        (None, Some(k)) => Some(k.to_string()),
+        (Some(t), None) if line.trim_start().starts_with('[') => Some(t),
+        _ => None,
+    }
 }
 
 /// The `[tool.faultline]` section of a pyproject.toml, if it has one.
-fn from_pyproject(text: &str, path: &Path) -> Result<Option<ConfigFile>, String> {
-    let table: toml::Table = toml::from_str(text)
-        .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+pub fn from_pyproject(text: &str, path: &Path) -> Result<Option<ConfigFile>, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, path, &e))?;
     let Some(section) = table.get("tool").and_then(|t| t.get("faultline")).cloned() else {
         return Ok(None);
     };
-    ConfigFile::deserialize(section)
-        .map(Some)
-        .map_err(|e| format!("{} [tool.faultline]: {e}", path.display()))
+    ConfigFile::deserialize(section).map(Some).map_err(|e| {
+        format!(
+            "{} [tool.faultline]: {}",
+            visible_path(path),
+            error_message(e.message())
+        )
+    })
 }
 
 /// What the command line says about the same settings; flags win over the file.
@@ -226,10 +345,14 @@ impl Settings {
     ) -> Result<Settings, String> {
         let empty = ConfigFile::default();
         let config = loaded.map_or(&empty, |l| &l.config);
-        let origin = loaded.map_or_else(String::new, |l| format!("{}: ", l.path.display()));
+        let origin = loaded.map_or_else(String::new, |l| format!("{}: ", visible_path(&l.path)));
         let expand = |selectors: &[String], key: &str| -> Result<Vec<String>, String> {
             expand_all(registry, selectors).map_err(|s| {
-                format!("{origin}unknown rule or prefix `{s}` in `{key}` (see `faultline rules`)")
+                format!(
+                    "{origin}unknown rule or prefix `{}` in `{}` (see `faultline rules`)",
+                    short(&s),
+                    short(key)
+                )
             })
         };
         let all = || registry.rules.iter().map(|r| r.meta.id.clone()).collect();
@@ -242,7 +365,10 @@ impl Settings {
         rules.retain(|id| !ignored.contains(id));
         let flags = |selectors: &[String], flag: &str| {
             expand_all(registry, selectors).map_err(|s| {
-                format!("unknown rule or prefix `{s}` in {flag} (see `faultline rules`)")
+                format!(
+                    "unknown rule or prefix `{}` in {flag} (see `faultline rules`)",
+                    short(&s)
+                )
             })
         };
         if let Some(select) = &overrides.select {
@@ -257,7 +383,10 @@ impl Settings {
         let mut severity = BTreeMap::new();
         for (key, level) in &config.severity {
             let meta = registry.find(key).ok_or_else(|| {
-                format!("{origin}unknown rule `{key}` in `[severity]` (see `faultline rules`)")
+                format!(
+                    "{origin}unknown rule `{}` in `[severity]` (see `faultline rules`)",
+                    short(key)
+                )
             })?;
             severity.insert(meta.id.clone(), *level);
         }
@@ -329,15 +458,25 @@ impl Settings {
                 .collect(),
         };
         let source = match &self.file {
-            Some(path) => format!("# settings from {}\n", path.display()),
+            Some(path) => format!("# settings from {}\n", visible_path(path)),
             None => "# no configuration file: built-in defaults\n".to_string(),
         };
         let body = toml::to_string_pretty(&effective).expect("settings serialize");
         format!(
             "{source}# paths are relative to {}\n{body}",
-            self.root.display()
+            visible_path(&self.root)
         )
     }
+}
+
+/// A name from a configuration or the command line as an error message shows it: one visible
+/// line of at most 64 characters.
+fn short(text: &str) -> String {
+    let mut shown: String = text.chars().take(64).collect();
+    if text.chars().nth(64).is_some() {
+        shown.push_str("...");
+    }
+    visible(&shown).into_owned()
 }
 
 /// Rule ids for selectors: ids, names, axis prefixes (`SEC`, `REL`, `DOC`, even when this
@@ -424,32 +563,7 @@ impl PathGlobs {
     }
 }
 
-/// `path` made absolute against the working directory, without `.` and `..` parts.
-pub fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    crate::project::normalize_path(&joined)
-}
-
-/// The directory holding `.git` at or above `path`, if any.
-pub fn repository_root(path: &Path) -> Option<PathBuf> {
-    let full = absolute(path);
-    let mut dir = if full.is_dir() {
-        Some(full.as_path())
-    } else {
-        full.parent()
-    };
-    while let Some(d) = dir {
-        if d.join(".git").exists() {
-            return Some(d.to_path_buf());
-        }
-        dir = d.parent();
-    }
-    None
-}
+pub use crate::paths::{absolute, repository_root};
 
 /// The directory configuration discovery starts from: the deepest directory holding every
 /// scanned path.

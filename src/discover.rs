@@ -118,6 +118,22 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
     let mut out = Discovery::default();
     let cwd = std::env::current_dir().unwrap_or_default();
     for root in paths {
+        // A named link (pre-commit names staged files; one may be a link) is followed only to
+        // a regular file or a folder inside the tree it was named in.
+        if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+            let tree = crate::paths::tree_of(root);
+            let inside = match (root.canonicalize(), tree.canonicalize()) {
+                (Ok(target), Ok(tree)) => target.starts_with(tree),
+                _ => false,
+            };
+            if !inside {
+                out.skipped.push(Skipped {
+                    path: display_path(root, &cwd),
+                    reason: "symbolic link pointing outside the scanned tree".into(),
+                });
+                continue;
+            }
+        }
         let metadata = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
@@ -128,6 +144,13 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
                 continue;
             }
         };
+        if !metadata.is_file() && !metadata.is_dir() {
+            out.skipped.push(Skipped {
+                path: display_path(root, &cwd),
+                reason: "not a regular file".into(),
+            });
+            continue;
+        }
         if metadata.is_file() {
             if options.excludes(root) {
                 continue;
@@ -280,10 +303,7 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     } else {
         path
     };
-    let text = crate::project::normalize_path(relative)
-        .to_string_lossy()
-        .replace('\\', "/");
-    if text.is_empty() { ".".into() } else { text }
+    crate::paths::display(relative)
 }
 
 /// Tags a file by where it sits: tests, examples, scripts and docs do not count in scores.

@@ -318,7 +318,13 @@ fn group_with(patterns: &[String], exact: bool) -> Result<Vec<SegmentGroup>, Str
         let glob = GlobBuilder::new(&text)
             .literal_separator(false)
             .build()
-            .map_err(|e| format!("bad vocabulary pattern `{pattern}`: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "bad vocabulary pattern `{}`: {}",
+                    crate::report::escape::visible(pattern),
+                    crate::report::escape::visible(&e.kind().to_string())
+                )
+            })?;
         match builders.iter_mut().find(|(n, _, _)| *n == segments) {
             Some((_, builder, names)) => {
                 builder.add(glob);

@@ -12,6 +12,7 @@ pub mod knowledge;
 pub mod lang;
 pub mod locate;
 pub mod model;
+pub mod paths;
 pub mod project;
 pub mod report;
 pub mod rules;
@@ -128,7 +129,8 @@ pub fn scan_source(
     if let Some(reason) = discover::content_problem(source) {
         return Err(reason);
     }
-    let model = lang::lower_source(language, source).ok_or("the parser gave up on this file")?;
+    let model = lang::lower_source(language, &lone_returns_as_newlines(source))
+        .ok_or("the parser gave up on this file")?;
     let file = SourceFile {
         path: PathBuf::from(path),
         display: path.to_string(),
@@ -303,7 +305,10 @@ fn lower_file(file: SourceFile) -> Lowered {
         });
     }
     let language = file.language;
-    match catch_unwind(AssertUnwindSafe(|| lang::lower_source(language, &bytes))) {
+    let lowered = catch_unwind(AssertUnwindSafe(|| {
+        lang::lower_source(language, &lone_returns_as_newlines(&bytes))
+    }));
+    match lowered {
         Ok(Some(model)) => Lowered::Unit(Box::new(Unit { file, model })),
         Ok(None) => Lowered::Error(ScanError {
             path: display,
@@ -314,6 +319,24 @@ fn lower_file(file: SourceFile) -> Lowered {
             message: format!("internal error while analysing: {}", panic_text(&panic)),
         }),
     }
+}
+
+/// The bytes the grammars read: a lone `\r` (old Mac line endings) becomes `\n`. Python's
+/// grammar takes only `\n` for a line end, so a file with `\r` endings was one long line of
+/// errors; JavaScript counts `\r` as a line end anyway. Same length, so every byte offset, and
+/// the line index (which counts a lone `\r` as a line end too), still fit the file's own text.
+fn lone_returns_as_newlines(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = bytes.to_vec();
+    for (i, b) in out.iter_mut().enumerate() {
+        if *b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            *b = b'\n';
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn check_file(

@@ -76,7 +76,10 @@ pub fn source_text(file: &SourceFile) -> Result<Arc<str>, String> {
         .map(Arc::from)
 }
 
-/// Byte offsets to lines and character columns for one file.
+/// Byte offsets to lines and columns for one file, shared by every report: lines end at `\n`,
+/// `\r\n` or a lone `\r` (as editors, tree-sitter's grammars and SARIF viewers told so by the
+/// run's `newlineSequences` count them); a form feed is an ordinary character; a UTF-8 byte
+/// order mark takes no column.
 pub struct LineIndex<'s> {
     text: &'s str,
     starts: Vec<usize>,
@@ -84,23 +87,73 @@ pub struct LineIndex<'s> {
 
 impl<'s> LineIndex<'s> {
     pub fn new(text: &'s str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        for (i, b) in bytes.iter().enumerate() {
+            let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if ends_line {
+                starts.push(i + 1);
+            }
+        }
         LineIndex { text, starts }
     }
 
-    pub fn position(&self, offset: usize) -> Position {
-        let offset = offset.min(self.text.len());
+    /// The 0-based line holding `offset`, and the text of that line before it.
+    fn line_and_prefix(&self, offset: usize) -> (usize, &'s str) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let mut start = self.starts[line];
+        if start == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
+            start = 3;
+        }
+        (line, &self.text[start..offset])
+    }
+
+    /// 1-based line and 1-based column in characters.
+    pub fn position(&self, offset: usize) -> Position {
+        let (line, before) = self.line_and_prefix(offset);
         Position {
             line: line + 1,
-            column: column + 1,
+            column: before.chars().count() + 1,
         }
+    }
+
+    /// 1-based line and 1-based column in UTF-16 code units (SARIF's default column kind).
+    pub fn position_utf16(&self, offset: usize) -> (usize, usize) {
+        let (line, before) = self.line_and_prefix(offset);
+        (line + 1, before.encode_utf16().count() + 1)
+    }
+
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_and_prefix(offset).0
+    }
+
+    /// The byte range of 0-based `line`, without its line ending.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let line = line.min(self.starts.len() - 1);
+        let start = self.starts[line];
+        let mut end = self
+            .starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let bytes = self.text.as_bytes();
+        if end > start && bytes[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// How many lines the text has.
+    pub fn lines(&self) -> usize {
+        self.starts.len()
     }
 }
 
@@ -215,6 +268,33 @@ mod tests {
             index.position(text.find('=').unwrap()),
             Position { line: 2, column: 4 }
         );
+    }
+
+    #[test]
+    fn every_line_ending_and_a_bom_give_the_same_positions() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["a", "bc", "  x = 1"].join(ending);
+            let index = LineIndex::new(&text);
+            let at = text.find('x').unwrap();
+            assert_eq!(
+                index.position(at),
+                Position { line: 3, column: 3 },
+                "{ending:?}"
+            );
+            assert_eq!(index.position_utf16(at), (3, 3), "{ending:?}");
+        }
+        let text = "\u{feff}x = 1\n\u{c}y = 2\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(3), Position { line: 1, column: 1 });
+        assert_eq!(
+            index.position(text.find('y').unwrap()),
+            Position { line: 2, column: 2 }
+        );
+        let emoji = "😀😀 = x";
+        let index = LineIndex::new(emoji);
+        let at = emoji.find('=').unwrap();
+        assert_eq!(index.position(at).column, 4);
+        assert_eq!(index.position_utf16(at), (1, 6));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use cli::{
 };
 use faultline::config::{self, Overrides, Settings};
 use faultline::report;
+use faultline::report::escape::{visible, visible_path};
 use faultline::rules::Registry;
 use faultline::score::ScoreOptions;
 use faultline::{Report, ScanOptions, scan};
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", visible(&message));
             ExitCode::from(2)
         }
     }
@@ -85,9 +86,20 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
         Format::Github => report::github::render(&report),
         Format::Markdown => report::markdown::render(&report),
     };
+    // Text, markdown and statistics go to CI logs as they are: no line may be a workflow
+    // command (JSON, SARIF and text escape on their own; github's lines are meant as commands).
+    let rendered = match args.format {
+        Format::Github | Format::Json | Format::Sarif if !args.adoption.statistics => rendered,
+        _ => report::escape::no_workflow_commands(rendered),
+    };
     match &args.output {
-        Some(path) => std::fs::write(path, &rendered)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        Some(path) => {
+            let shown = visible_path(path);
+            faultline::paths::writable(path)
+                .map_err(|refusal| format!("refusing to write the report {shown}: {refusal}"))?;
+            std::fs::write(path, &rendered)
+                .map_err(|e| format!("cannot write the report {shown}: {}", e.kind()))?
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
@@ -95,7 +107,11 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
         }
     }
     for error in &report.errors {
-        eprintln!("error: {}: {}", error.path, error.message);
+        eprintln!(
+            "error: {}: {}",
+            visible(&error.path),
+            visible(&error.message)
+        );
     }
     let summary_elsewhere = args.output.is_some() || args.format != Format::Text;
     if summary_elsewhere && !args.quiet {
@@ -246,13 +262,20 @@ fn prepare_adoption(
     Ok(())
 }
 
+/// Writes `faultline.toml` in the working directory, never over an existing file and never
+/// through a link (a dangling `faultline.toml` link would otherwise create its target).
 fn init() -> Result<ExitCode, String> {
     let path = std::path::Path::new("faultline.toml");
-    if path.exists() {
-        return Err("faultline.toml already exists; not overwriting it".into());
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err("faultline.toml already exists (or is a link); not overwriting it".into());
     }
-    std::fs::write(path, config::TEMPLATE)
-        .map_err(|e| format!("cannot write faultline.toml: {e}"))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| format!("cannot write faultline.toml: {}", e.kind()))?;
+    file.write_all(config::TEMPLATE.as_bytes())
+        .map_err(|e| format!("cannot write faultline.toml: {}", e.kind()))?;
     eprintln!("wrote faultline.toml");
     Ok(ExitCode::SUCCESS)
 }

@@ -254,7 +254,10 @@ pub fn render_problems(problems: &[SuppressionProblem]) -> String {
         };
         out.push_str(&format!(
             "{level}: {}:{}:{}: {}\n",
-            p.path, p.start.line, p.start.column, p.message
+            crate::report::escape::visible(&p.path),
+            p.start.line,
+            p.start.column,
+            crate::report::escape::visible(&p.message)
         ));
     }
     out

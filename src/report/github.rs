@@ -47,11 +47,14 @@ fn command(f: &Located) -> String {
     )
 }
 
-/// GitHub's escaping for a workflow command's message.
+/// GitHub's escaping for a workflow command's message, then every other control or invisible
+/// character written as an escape and the older `##[` command form broken.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let escaped = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::escape::visible(&escaped).replace("##[", "#\\#[")
 }
 
 /// GitHub's escaping for a workflow command's property values: also `:` and `,`.
@@ -73,6 +76,10 @@ mod tests {
             "50%25 of a%0D%0Ab: c, d"
         );
         assert_eq!(escape_property("dir,1/a:b%.ts\n"), "dir%2C1/a%3Ab%25.ts%0A");
+        assert_eq!(
+            escape_data("a\u{1b}[2Jb ##[error]x"),
+            "a\\u{1b}[2Jb #\\#[error]x"
+        );
     }
 
     #[test]

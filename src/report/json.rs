@@ -68,5 +68,5 @@ pub fn render(report: &Report) -> String {
     };
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
     text.push('\n');
-    text
+    super::escape::json_ascii_controls(text)
 }

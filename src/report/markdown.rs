@@ -108,18 +108,20 @@ pub fn render(report: &Report) -> String {
     if !report.errors.is_empty() {
         out.push_str("\n### Files that could not be scanned\n\n");
         for error in &report.errors {
-            out.push_str(&format!("- `{}`: {}\n", error.path, cell(&error.message)));
+            out.push_str(&format!(
+                "- `{}`: {}\n",
+                cell(&error.path).replace('`', "'"),
+                cell(&error.message)
+            ));
         }
     }
     out
 }
 
-/// Text fit for a table cell: one line, pipes escaped.
+/// Text fit for a table cell: one line, pipes escaped, control characters shown as escapes.
 fn cell(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    super::escape::visible(&line).replace('|', "\\|")
 }
 
 #[cfg(test)]
@@ -129,5 +131,6 @@ mod tests {
     #[test]
     fn cells_stay_on_one_line_and_escape_pipes() {
         assert_eq!(cell("a | b\n  c"), "a \\| b c");
+        assert_eq!(cell("a\u{1b}[31m"), "a\\u{1b}[31m");
     }
 }

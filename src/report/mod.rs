@@ -1,5 +1,6 @@
 //! Reporters: each turns a [`Report`](crate::Report) into bytes for one output format.
 
+pub mod escape;
 pub mod github;
 pub mod json;
 pub mod markdown;

@@ -19,7 +19,7 @@ use serde_sarif::sarif::{
 
 use crate::Report;
 use crate::finding::{Axis, Severity};
-use crate::locate::Located;
+use crate::locate::{LineIndex, Located};
 use crate::rules::{Registry, RuleMeta};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -97,7 +97,7 @@ pub fn render(report: &Report, registry: &Registry, root: &ScanRoot) -> String {
     let log = build(report, registry, root, MAX_RESULTS);
     let mut text = serde_json::to_string_pretty(&log).expect("SARIF serializes");
     text.push('\n');
-    text
+    super::escape::json_ascii_controls(text)
 }
 
 fn build(report: &Report, registry: &Registry, root: &ScanRoot, max_results: usize) -> Sarif {
@@ -110,18 +110,20 @@ fn build(report: &Report, registry: &Registry, root: &ScanRoot, max_results: usi
         .collect();
 
     let (kept, dropped) = most_severe(&report.findings, max_results);
-    let mut hashes: HashMap<&str, Vec<String>> = HashMap::new();
+    // Line hashes and the line index are built once per file, not once per finding.
+    let mut files: HashMap<&str, (Vec<String>, LineIndex)> = HashMap::new();
     let results: Vec<SarifResult> = kept
         .iter()
         .map(|&i| {
             let f = &report.findings[i];
-            let file_hashes = hashes
+            let (file_hashes, lines) = files
                 .entry(f.path.as_str())
-                .or_insert_with(|| line_hashes(&f.source));
+                .or_insert_with(|| (line_hashes(&f.source), LineIndex::new(&f.source)));
             result(
                 f,
                 index.get(f.rule.as_str()).copied(),
                 file_hashes,
+                lines,
                 root,
                 report.baseline.is_some(),
             )
@@ -194,6 +196,8 @@ fn build(report: &Report, registry: &Registry, root: &ScanRoot, max_results: usi
             ..Default::default()
         })
         .column_kind(json!("utf16CodeUnits"))
+        // A lone `\r` ends a line for faultline, its other formats and the line hashes too.
+        .newline_sequences(vec!["\r\n".to_string(), "\n".to_string(), "\r".to_string()])
         .original_uri_base_ids(BTreeMap::from([(
             SRCROOT.to_string(),
             ArtifactLocation {
@@ -322,11 +326,12 @@ fn result(
     f: &Located,
     rule_index: Option<usize>,
     hashes: &[String],
+    lines: &LineIndex,
     root: &ScanRoot,
     baselined: bool,
 ) -> SarifResult {
-    let (start_line, start_column) = utf16_position(&f.source, f.span.start as usize);
-    let (end_line, end_column) = utf16_position(&f.source, f.span.end as usize);
+    let (start_line, start_column) = lines.position_utf16(f.span.start as usize);
+    let (end_line, end_column) = lines.position_utf16(f.span.end as usize);
     let region = Region {
         start_line: Some(start_line as i64),
         start_column: Some(start_column as i64),
@@ -424,20 +429,6 @@ fn bag<'k>(
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
     }
-}
-
-/// 1-based line and 1-based column in UTF-16 code units of a byte offset; lines end at `\n`
-/// (a `\r` before it is part of the line, as SARIF's default newline sequences say).
-pub fn utf16_position(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.matches('\n').count() + 1;
-    let column = before[line_start..].encode_utf16().count() + 1;
-    (line, column)
 }
 
 /// Percent-encodes a relative path for a URI: everything but RFC 3986's unreserved characters
@@ -640,9 +631,10 @@ mod tests {
         let text = "a\n😀é = x\n";
         let at = text.find('=').unwrap();
         // 😀 is 2 code units, é is 1, the space 1: `=` is column 5.
-        assert_eq!(utf16_position(text, at), (2, 5));
-        assert_eq!(utf16_position(text, 0), (1, 1));
-        assert_eq!(utf16_position(text, text.len()), (3, 1));
+        let lines = LineIndex::new(text);
+        assert_eq!(lines.position_utf16(at), (2, 5));
+        assert_eq!(lines.position_utf16(0), (1, 1));
+        assert_eq!(lines.position_utf16(text.len()), (3, 1));
     }
 
     #[test]

@@ -174,14 +174,21 @@ impl Registry {
         let matching: Vec<String> = self
             .rules
             .iter()
-            .filter(|r| r.meta.id.len() > s.len() && r.meta.id[..s.len()].eq_ignore_ascii_case(s))
+            .filter(|r| r.meta.id.len() > s.len() && starts_with_ignore_case(&r.meta.id, s))
             .map(|r| r.meta.id.clone())
             .collect();
         let is_axis_or_prefix = ["SEC", "REL", "DOC"]
             .iter()
-            .any(|p| s.len() >= 3 && s[..3].eq_ignore_ascii_case(p));
+            .any(|p| starts_with_ignore_case(s, p));
         (is_axis_or_prefix && !matching.is_empty()).then_some(matching)
     }
+}
+
+/// Whether `text` starts with `prefix`, ignoring ASCII case. Compares bytes, so a name with
+/// non-ASCII characters (from a directive, a flag or a config) never splits a character.
+pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 #[cfg(test)]

@@ -117,8 +117,8 @@ fn boolean_by_convention(callee: &str) -> bool {
     let receiver = callee.rsplit_once('.').map_or("", |(r, _)| r);
     let words = |s: &str| crate::knowledge::normalize(s);
     let starts_word = |prefix: &str| {
-        method.len() >= prefix.len()
-            && method[..prefix.len()].eq_ignore_ascii_case(prefix)
+        super::starts_with_ignore_case(method, prefix)
+            // An ASCII prefix matched byte for byte ends on a character boundary.
             && method[prefix.len()..]
                 .chars()
                 .next()
