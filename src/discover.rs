@@ -137,9 +137,15 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
         let metadata = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
+                let hint = if root.to_string_lossy().starts_with('-') {
+                    " (a path that looks like an option: after `--` every argument is a path; \
+                     put options before `--` or in faultline.toml)"
+                } else {
+                    ""
+                };
                 out.errors.push(ScanError {
                     path: display_path(root, &cwd),
-                    message: format!("cannot read: {e}"),
+                    message: format!("cannot read: {e}{hint}"),
                 });
                 continue;
             }

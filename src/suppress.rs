@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Serialize, Serializer};
 
 use crate::locate::{LineIndex, Located, Position};
-use crate::model::{Comment, Span};
 use crate::project::Project;
 use crate::rules::Registry;
 
@@ -164,7 +163,10 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
         if u.model.comments.is_empty() {
             continue;
         }
-        let in_file = by_path.remove(&u.file.display).unwrap_or_default();
+        let mut in_file = by_path.remove(&u.file.display).unwrap_or_default();
+        // Sorted by where they start, so a directive finds the findings it covers by binary
+        // search: the cost is linear in directives, not directives times findings.
+        in_file.sort_by_key(|&i| findings[i].span.start);
         let text = match in_file.first() {
             Some(&i) => findings[i].source.clone(),
             None => match crate::locate::source_text(&u.file) {
@@ -190,13 +192,23 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
                 }
                 Some(Ok(d)) => d,
             };
-            for rule in &directive.rules {
+            let covered: &[usize] = match comment.covers {
+                Some(c) => {
+                    let from = in_file.partition_point(|&i| findings[i].span.start < c.start);
+                    let to = in_file.partition_point(|&i| findings[i].span.start < c.end);
+                    &in_file[from..to.max(from)]
+                }
+                None => &[],
+            };
+            let mut seen = BTreeSet::new();
+            for rule in directive.rules.iter().filter(|r| seen.insert(r.as_str())) {
                 let Some(ids) = scope.registry.expand(rule) else {
                     problems.push(problem(
                         ProblemKind::UnknownRule,
                         ProblemLevel::Warning,
                         format!(
-                            "`{rule}` in `faultline-ignore` is not a rule (see `faultline rules`)"
+                            "`{}` in `faultline-ignore` is not a rule (see `faultline rules`)",
+                            shown_rule(rule)
                         ),
                     ));
                     continue;
@@ -207,9 +219,9 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
                     .filter(|id| (scope.ran)(unit, id))
                     .collect();
                 let mut used = false;
-                for &i in &in_file {
+                for &i in covered {
                     let f = &mut findings[i];
-                    if ids.contains(&f.rule) && covers(comment, f.span) {
+                    if ids.contains(&f.rule) {
                         used = true;
                         if f.suppression.is_none() {
                             f.suppression = Some(Suppression {
@@ -225,7 +237,8 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
                         ProblemKind::Unused,
                         ProblemLevel::Info,
                         format!(
-                            "`faultline-ignore[{rule}]` suppresses nothing: no {} finding in the code it covers",
+                            "`faultline-ignore[{}]` suppresses nothing: no {} finding in the code it covers",
+                            shown_rule(rule),
                             ran.into_iter().collect::<Vec<_>>().join("/")
                         ),
                     ));
@@ -237,11 +250,13 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
     problems
 }
 
-/// Whether a directive comment covers a finding: the finding starts in the covered code.
-fn covers(comment: &Comment, finding: Span) -> bool {
-    comment
-        .covers
-        .is_some_and(|c| c.start <= finding.start && finding.start < c.end)
+/// A rule name from a directive as a message shows it: at most 64 characters.
+fn shown_rule(rule: &str) -> String {
+    let mut shown: String = rule.chars().take(64).collect();
+    if rule.chars().nth(64).is_some() {
+        shown.push_str("...");
+    }
+    shown
 }
 
 /// Text lines for the text report: one per problem.

@@ -99,7 +99,7 @@ pub fn grade_card(scores: &Scorecard) -> String {
     if !deductions.is_empty() {
         out.push_str("deductions (rule, severity, points, location):\n");
         for d in deductions {
-            let location = format!("{}:{}", d.path, d.line);
+            let location = format!("{}:{}", escape::visible(&d.path), d.line);
             out.push_str(&format!(
                 "  {:<7} {:<6} {:>4}{}  {location}\n",
                 d.rule,
