@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Severity;
@@ -515,55 +514,7 @@ impl Filters {
     }
 }
 
-/// Path globs relative to a directory, matched with globset. A pattern with a `/` matches the
-/// path from that directory (`vendor/**`, `src/gen/*.ts`); one without matches a file or
-/// folder name at any depth (`*.generated.ts`, `fixtures`). A folder matches everything in it.
-#[derive(Debug, Clone)]
-pub struct PathGlobs {
-    root: PathBuf,
-    set: GlobSet,
-}
-
-impl PathGlobs {
-    pub fn new(root: &Path, patterns: &[String], key: &str) -> Result<PathGlobs, String> {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in patterns {
-            let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
-            let anchored = trimmed.trim_start_matches('/');
-            let bases: Vec<String> = if trimmed.contains('/') {
-                vec![anchored.to_string()]
-            } else {
-                vec![format!("**/{anchored}")]
-            };
-            for base in bases {
-                for glob in [base.clone(), format!("{base}/**")] {
-                    builder.add(
-                        GlobBuilder::new(&glob)
-                            .literal_separator(true)
-                            .build()
-                            .map_err(|e| format!("bad glob `{pattern}` in `{key}`: {e}"))?,
-                    );
-                }
-            }
-        }
-        Ok(PathGlobs {
-            root: root.to_path_buf(),
-            set: builder
-                .build()
-                .map_err(|e| format!("bad globs in `{key}`: {e}"))?,
-        })
-    }
-
-    /// Whether a path (relative to the working directory, or absolute) matches.
-    pub fn matches(&self, path: &Path) -> bool {
-        let full = absolute(path);
-        let relative = full.strip_prefix(&self.root).unwrap_or(&full);
-        let text = relative.to_string_lossy().replace('\\', "/");
-        self.set.is_match(text.trim_start_matches('/'))
-    }
-}
-
-pub use crate::paths::{absolute, repository_root};
+pub use crate::paths::{PathGlobs, absolute, repository_root};
 
 /// The directory configuration discovery starts from: the deepest directory holding every
 /// scanned path.

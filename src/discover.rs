@@ -105,7 +105,7 @@ pub struct WalkOptions {
     pub respect_ignore_files: bool,
     /// The configuration's `exclude` globs: matching files and folders are not scanned, even
     /// when named on the command line (as pre-commit names them).
-    pub exclude: Option<crate::config::PathGlobs>,
+    pub exclude: Option<crate::paths::PathGlobs>,
 }
 
 impl WalkOptions {

@@ -51,6 +51,8 @@ pub struct ScanOptions {
     pub baseline: Option<baseline::Baseline>,
     /// `scan -`: source read from standard input, scanned instead of `paths`.
     pub stdin: Option<StdinInput>,
+    /// How findings are scored (`--include-tests`).
+    pub score: score::ScoreOptions,
 }
 
 /// Source text that cannot be read again, and the path it stands for (`--stdin-filename`),
@@ -259,7 +261,7 @@ fn analyse(
     report.errors.extend(errors);
     apply_suppressions_and_baseline(options, registry, &project, reported_units, &mut report);
     // Scores count only active findings: after suppressions and the baseline.
-    report.rescore(score::ScoreOptions::default());
+    report.rescore(options.score);
     report.skipped.sort();
     report.errors.sort();
     report

@@ -57,17 +57,15 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
         threads: args.threads,
         respect_ignore_files: !args.no_ignore,
         vocabulary: settings.vocabulary.extension(),
+        score: ScoreOptions {
+            include_tests: args.include_tests,
+        },
         ..Default::default()
     };
     prepare_adoption(&args.adoption, &settings, &mut options)?;
-    let mut report = scan(&options, registry)?;
+    let report = scan(&options, registry)?;
     if let Some(path) = &args.adoption.write_baseline {
         faultline::baseline::Baseline::of(&report.findings).write(path)?;
-    }
-    if args.include_tests {
-        report.rescore(ScoreOptions {
-            include_tests: true,
-        });
     }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

@@ -16,6 +16,7 @@ use serde_sarif::sarif::{
     Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool,
     ToolComponent,
 };
+use url::Url;
 
 use crate::Report;
 use crate::finding::{Axis, Severity};
@@ -35,6 +36,8 @@ pub struct ScanRoot {
     pub display: String,
     /// The root as an absolute path, for `originalUriBaseIds`.
     pub absolute: PathBuf,
+    /// The working directory findings' paths are relative to.
+    cwd: PathBuf,
 }
 
 impl ScanRoot {
@@ -50,7 +53,7 @@ impl ScanRoot {
 
     pub fn new(dir: &Path, cwd: &Path) -> ScanRoot {
         let display = crate::discover::display_path(dir, cwd);
-        let absolute = crate::project::normalize_path(&cwd.join(dir));
+        let absolute = crate::paths::normalize(&cwd.join(dir));
         ScanRoot {
             display: if display == "." {
                 String::new()
@@ -58,37 +61,43 @@ impl ScanRoot {
                 display
             },
             absolute,
+            cwd: cwd.to_path_buf(),
         }
     }
 
-    /// A finding's path relative to the root, or `None` when it lies outside.
-    fn relative<'p>(&self, path: &'p str) -> Option<&'p str> {
+    /// Whether a finding's path lies under the root.
+    fn contains(&self, path: &str) -> bool {
         let relative = if self.display.is_empty() {
             Some(path)
         } else {
             path.strip_prefix(self.display.as_str())
                 .and_then(|rest| rest.strip_prefix('/'))
         };
-        relative.filter(|r| !r.starts_with('/') && !r.starts_with("../") && *r != "..")
+        relative.is_some_and(|r| !r.starts_with('/') && !r.starts_with("../") && r != "..")
     }
 
-    /// The artifact location of a finding's file: relative under `%SRCROOT%`, or an absolute
-    /// `file:` URI for a file outside the root.
+    /// The artifact location of a finding's file: a relative reference under `%SRCROOT%`, or an
+    /// absolute `file:` URI for a file outside the root. Both come from the `url` crate, which
+    /// percent-encodes what a URI may not hold (a `\` in a Linux file name included).
     fn artifact(&self, path: &str) -> ArtifactLocation {
-        match self.relative(path) {
+        let absolute = crate::paths::normalize(&self.cwd.join(path));
+        let file = Url::from_file_path(&absolute).ok();
+        let relative = self
+            .contains(path)
+            .then(|| Url::from_directory_path(&self.absolute).ok())
+            .flatten()
+            .zip(file.as_ref())
+            .and_then(|(root, file)| root.make_relative(file));
+        match relative {
             Some(relative) => ArtifactLocation {
-                uri: Some(percent_encode(relative)),
+                uri: Some(relative),
                 uri_base_id: Some(SRCROOT.into()),
                 ..Default::default()
             },
-            None => {
-                let cwd = std::env::current_dir().unwrap_or_default();
-                let absolute = crate::project::normalize_path(&cwd.join(path));
-                ArtifactLocation {
-                    uri: Some(file_uri(&absolute, false)),
-                    ..Default::default()
-                }
-            }
+            None => ArtifactLocation {
+                uri: file.map(String::from),
+                ..Default::default()
+            },
         }
     }
 }
@@ -201,7 +210,7 @@ fn build(report: &Report, registry: &Registry, root: &ScanRoot, max_results: usi
         .original_uri_base_ids(BTreeMap::from([(
             SRCROOT.to_string(),
             ArtifactLocation {
-                uri: Some(file_uri(&root.absolute, true)),
+                uri: directory_uri(&root.absolute),
                 ..Default::default()
             },
         )]))
@@ -431,43 +440,9 @@ fn bag<'k>(
     }
 }
 
-/// Percent-encodes a relative path for a URI: everything but RFC 3986's unreserved characters
-/// and the `/` separators.
-pub fn percent_encode(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// `file:///abs/path`, with a trailing `/` for a directory.
-fn file_uri(path: &Path, directory: bool) -> String {
-    let mut text = path.to_string_lossy().replace('\\', "/");
-    if !text.starts_with('/') {
-        // A Windows drive path: file:///C:/...
-        text.insert(0, '/');
-    }
-    if directory && !text.ends_with('/') {
-        text.push('/');
-    }
-    let encoded: String = text
-        .split('/')
-        .map(|segment| {
-            // Keep a drive letter's colon readable.
-            if segment.len() == 2 && segment.ends_with(':') {
-                segment.to_string()
-            } else {
-                percent_encode(segment)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/");
-    format!("file://{encoded}")
+/// `file:///abs/path/` for the root directory.
+fn directory_uri(path: &Path) -> Option<String> {
+    Url::from_directory_path(path).ok().map(String::from)
 }
 
 /// The `primaryLocationLineHash` of every line of `text`, index 0 for line 1, computed as
@@ -645,7 +620,10 @@ mod tests {
         let artifact = root.artifact("server/src/my tool#1.ts");
         assert_eq!(artifact.uri.as_deref(), Some("src/my%20tool%231.ts"));
         assert_eq!(artifact.uri_base_id.as_deref(), Some("%SRCROOT%"));
-        assert_eq!(file_uri(&root.absolute, true), "file:///work/repo/server/");
+        assert_eq!(
+            directory_uri(&root.absolute).as_deref(),
+            Some("file:///work/repo/server/")
+        );
         let here = ScanRoot::new(Path::new("."), cwd);
         assert_eq!(here.display, "");
         assert_eq!(
@@ -655,7 +633,11 @@ mod tests {
         // Outside the root: an absolute file URI, with no base.
         let outside = root.artifact("other/a.ts");
         assert_eq!(outside.uri_base_id, None);
-        assert!(outside.uri.unwrap().starts_with("file:///"));
+        assert_eq!(outside.uri.as_deref(), Some("file:///work/repo/other/a.ts"));
+        let up = root.artifact("../../../lib/a.ts");
+        assert_eq!(up.uri.as_deref(), Some("file:///lib/a.ts"));
+        let backslash = here.artifact("src/a\\b c.ts");
+        assert_eq!(backslash.uri.as_deref(), Some("src/a%5Cb%20c.ts"));
     }
 
     #[test]
