@@ -8,6 +8,7 @@ mod comments;
 mod fields;
 mod javascript;
 mod python;
+mod shared;
 
 use std::cell::RefCell;
 

@@ -18,8 +18,21 @@ use tree_sitter::Node;
 use self::tools::ConstValue;
 use crate::lang::builder::{Builder, MAX_DEPTH};
 use crate::lang::fields::{Field, FieldExt};
+use crate::lang::shared::Grammar;
 use crate::lang::{named_children, node_span};
 use crate::model::*;
+
+/// The node kinds the shared code ([`shared`]) reads in this grammar.
+const GRAMMAR: Grammar = Grammar {
+    calls: &["call_expression"],
+    names: &["identifier", "member_expression", "subscript_expression"],
+    not: "unary_expression",
+    not_operator: Some("!"),
+    logical: "binary_expression",
+    logical_operators: &["&&", "||"],
+    unwrap,
+    path_of,
+};
 
 pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
     let mut lowerer = Lowerer {

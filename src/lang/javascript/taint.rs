@@ -3,10 +3,9 @@
 use tree_sitter::Node;
 
 use super::{Lowerer, path_of};
-use crate::lang::builder::{
-    Hit, is_opaque_call, is_safe_error_property, is_text_conversion, short,
-};
+use crate::lang::builder::{Hit, is_opaque_call, is_safe_error_property, is_text_conversion};
 use crate::lang::fields::{Field, FieldExt};
+use crate::lang::shared::{CallTaint, call_argument_hits};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
 
@@ -163,41 +162,13 @@ impl Lowerer<'_> {
         let converts = is_text_conversion(&callee)
             .or_else(|| is_text_conversion(method).filter(|_| method == "stringify"))
             .or_else(|| constructs_error.then_some(LeakKind::Message));
-        let mut hits = Vec::new();
-        for (index, arg) in args.iter().enumerate() {
-            for hit in self.taint(*arg, depth + 1) {
-                match converts {
-                    Some(kind) => {
-                        let mut h = hit.into_text(span, text);
-                        h.kind = h.kind.max(kind);
-                        if constructs_error {
-                            h.raw = true;
-                            h.wrapped = true;
-                        }
-                        hits.push(h);
-                    }
-                    None => {
-                        let raw_object = hit.raw;
-                        let mut h = hit;
-                        h.raw = false;
-                        if h.via.is_none() {
-                            h.via = Some(ViaCall {
-                                callee: callee.clone(),
-                                arg: index,
-                                raw_object,
-                            });
-                            // Error text keeps pointing at itself; a bare error
-                            // object is turned into text (or not) by the callee.
-                            if raw_object {
-                                h.span = span;
-                                h.text = short(text);
-                            }
-                        }
-                        hits.push(h);
-                    }
-                }
-            }
-        }
-        hits
+        let call = CallTaint {
+            callee: &callee,
+            span,
+            text,
+            converts,
+            constructs_error,
+        };
+        call_argument_hits(&call, &args, |arg| self.taint(arg, depth + 1))
     }
 }

@@ -17,8 +17,21 @@ use tree_sitter::Node;
 
 use crate::lang::builder::{Builder, MAX_DEPTH};
 use crate::lang::fields::{Field, FieldExt};
+use crate::lang::shared::Grammar;
 use crate::lang::{named_children, node_span};
 use crate::model::*;
+
+/// The node kinds the shared code ([`shared`]) reads in this grammar.
+const GRAMMAR: Grammar = Grammar {
+    calls: &["call"],
+    names: &["identifier", "attribute", "subscript"],
+    not: "not_operator",
+    not_operator: None,
+    logical: "boolean_operator",
+    logical_operators: &[],
+    unwrap,
+    path_of,
+};
 
 pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
     let mut lowerer = Lowerer {
