@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 use super::{Lowerer, is_function, path_of, string_content, unwrap};
-use crate::lang::builder::{Hit, is_safe_error_property};
+use crate::lang::builder::Hit;
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
@@ -138,7 +138,7 @@ impl Lowerer<'_> {
                     imported: Some(key.clone()),
                 });
             }
-            if !is_safe_error_property(&key) {
+            if !self.b.vocabulary.is_safe_error_property(&key) {
                 let hits: Vec<Hit> = value_hits
                     .iter()
                     .cloned()

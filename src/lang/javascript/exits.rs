@@ -3,7 +3,6 @@
 use tree_sitter::Node;
 
 use super::{Lowerer, path_of, string_content, unwrap};
-use crate::lang::builder::{is_allow_key, is_degraded_key, is_logging_call, string_decision};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
@@ -201,7 +200,10 @@ impl Lowerer<'_> {
             }
             "null" | "undefined" => Value::Null,
             "identifier" if self.text(node) == "undefined" => Value::Null,
-            "string" => string_decision(&string_content(node, self.b.src).unwrap_or_default()),
+            "string" => self
+                .b
+                .vocabulary
+                .string_decision(&string_content(node, self.b.src).unwrap_or_default()),
             "number" | "template_string" | "array" => Value::Literal,
             "object" => {
                 let mut degraded = false;
@@ -213,14 +215,15 @@ impl Lowerer<'_> {
                     };
                     let key = string_content(key, self.b.src)
                         .unwrap_or_else(|| self.text(key).to_string());
-                    if is_allow_key(&key) {
+                    if self.b.vocabulary.is_allow_key(&key) {
                         match unwrap(value).kind_name() {
                             "true" => return Value::Allow,
                             "false" => return Value::Deny,
                             _ => {}
                         }
                     }
-                    degraded |= is_degraded_key(&key) && unwrap(value).kind_name() == "true";
+                    degraded |= self.b.vocabulary.is_degraded_key(&key)
+                        && unwrap(value).kind_name() == "true";
                 }
                 if degraded {
                     Value::Degraded
@@ -239,7 +242,7 @@ impl Lowerer<'_> {
                 let e = unwrap(e);
                 e.kind_name() == "call_expression"
                     && e.field(Field::Function)
-                        .is_some_and(|f| is_logging_call(&path_of(f, self.b.src)))
+                        .is_some_and(|f| self.b.vocabulary.is_logger(&path_of(f, self.b.src)))
             }),
             _ => false,
         })

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use self::tools::ConstValue;
+use crate::knowledge::LoweringVocabulary;
 use crate::lang::builder::{Builder, MAX_DEPTH};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::shared::Grammar;
@@ -34,9 +35,9 @@ const GRAMMAR: Grammar = Grammar {
     path_of,
 };
 
-pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
+pub(crate) fn lower(root: Node, src: &[u8], vocabulary: &LoweringVocabulary) -> Model {
     let mut lowerer = Lowerer {
-        b: Builder::new(src, node_span(root)),
+        b: Builder::new(src, node_span(root), vocabulary),
         depth_limited: false,
         strings: Default::default(),
         doc_consts: HashMap::new(),

@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 use super::{Lowerer, path_of};
-use crate::lang::builder::{Hit, is_opaque_call, is_safe_error_property, is_text_conversion};
+use crate::lang::builder::Hit;
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::shared::{CallTaint, call_argument_hits};
 use crate::lang::{named_children, node_span};
@@ -32,7 +32,7 @@ impl Lowerer<'_> {
                 if let Some(hit) = self.b.hit_for_name(&path_of(node, self.b.src), span) {
                     return vec![hit];
                 }
-                if is_safe_error_property(property) {
+                if self.b.vocabulary.is_safe_error_property(property) {
                     return Vec::new();
                 }
                 let Some(object) = node.field(Field::Object) else {
@@ -133,7 +133,7 @@ impl Lowerer<'_> {
             return Vec::new();
         };
         let callee = path_of(callee_node, self.b.src);
-        if is_opaque_call(&callee) {
+        if self.b.vocabulary.is_opaque_call(&callee) {
             return Vec::new();
         }
         let text = self.text(node);
@@ -159,8 +159,16 @@ impl Lowerer<'_> {
             .unwrap_or_default();
         let method = callee.rsplit('.').next().unwrap_or(&callee);
         let constructs_error = method.ends_with("Error") || method.ends_with("Exception");
-        let converts = is_text_conversion(&callee)
-            .or_else(|| is_text_conversion(method).filter(|_| method == "stringify"))
+        let converts = self
+            .b
+            .vocabulary
+            .text_conversion(&callee)
+            .or_else(|| {
+                self.b
+                    .vocabulary
+                    .text_conversion(method)
+                    .filter(|_| method == "stringify")
+            })
             .or_else(|| constructs_error.then_some(LeakKind::Message));
         let call = CallTaint {
             callee: &callee,

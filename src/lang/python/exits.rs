@@ -3,7 +3,6 @@
 use tree_sitter::Node;
 
 use super::{Lowerer, path_of, string_content, unwrap};
-use crate::lang::builder::{is_allow_key, is_degraded_key, is_logging_call, string_decision};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
@@ -177,7 +176,7 @@ impl Lowerer<'_> {
             }
             "none" => Value::Null,
             "string" => match string_content(node, self.b.src) {
-                Some(s) => string_decision(&s),
+                Some(s) => self.b.vocabulary.string_decision(&s),
                 None => Value::Literal,
             },
             "integer" | "float" | "list" | "tuple" => Value::Literal,
@@ -192,14 +191,15 @@ impl Lowerer<'_> {
                     let Some(key) = string_content(key, self.b.src) else {
                         continue;
                     };
-                    if is_allow_key(&key) {
+                    if self.b.vocabulary.is_allow_key(&key) {
                         match value.kind_name() {
                             "true" => return Value::Allow,
                             "false" => return Value::Deny,
                             _ => {}
                         }
                     }
-                    degraded |= is_degraded_key(&key) && value.kind_name() == "true";
+                    degraded |=
+                        self.b.vocabulary.is_degraded_key(&key) && value.kind_name() == "true";
                 }
                 if degraded {
                     Value::Degraded
@@ -217,7 +217,7 @@ impl Lowerer<'_> {
                     let name = kw.field(Field::Name).map(|n| self.text(n));
                     let value = kw.field(Field::Value).map(|v| v.kind_name());
                     if let (Some(name), Some(value)) = (name, value) {
-                        if is_allow_key(name) {
+                        if self.b.vocabulary.is_allow_key(name) {
                             return match value {
                                 "true" => Value::Allow,
                                 "false" => Value::Deny,
@@ -240,7 +240,7 @@ impl Lowerer<'_> {
                 e.kind_name() == "string"
                     || e.kind_name() == "call"
                         && e.field(Field::Function)
-                            .is_some_and(|f| is_logging_call(&path_of(f, self.b.src)))
+                            .is_some_and(|f| self.b.vocabulary.is_logger(&path_of(f, self.b.src)))
             }),
             _ => false,
         })

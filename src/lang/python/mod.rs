@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use crate::knowledge::LoweringVocabulary;
 use crate::lang::builder::{Builder, MAX_DEPTH};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::shared::Grammar;
@@ -33,9 +34,9 @@ const GRAMMAR: Grammar = Grammar {
     path_of,
 };
 
-pub(crate) fn lower(root: Node, src: &[u8]) -> Model {
+pub(crate) fn lower(root: Node, src: &[u8], vocabulary: &LoweringVocabulary) -> Model {
     let mut lowerer = Lowerer {
-        b: Builder::new(src, node_span(root)),
+        b: Builder::new(src, node_span(root), vocabulary),
         depth_limited: false,
         doc_consts: HashMap::new(),
     };
@@ -63,14 +64,6 @@ fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
             _ => return node,
         }
     }
-}
-
-/// Calls whose result is a server object, and names that usually hold one.
-fn is_server_class(class: &str) -> bool {
-    matches!(
-        class.rsplit('.').next(),
-        Some("FastMCP" | "Server" | "McpServer" | "MCPServer")
-    )
 }
 
 /// A dotted path: `self.client.get`, `httpx.AsyncClient().get`.

@@ -3,9 +3,7 @@
 use tree_sitter::Node;
 
 use super::{Lowerer, path_of};
-use crate::lang::builder::{
-    Hit, Origin, is_opaque_call, is_safe_error_property, is_text_conversion, short,
-};
+use crate::lang::builder::{Hit, Origin, short};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::shared::{CallTaint, call_argument_hits};
 use crate::lang::{named_children, node_span};
@@ -31,7 +29,7 @@ impl Lowerer<'_> {
                     .field(Field::Attribute)
                     .map(|a| self.text(a))
                     .unwrap_or("");
-                if is_safe_error_property(attribute) {
+                if self.b.vocabulary.is_safe_error_property(attribute) {
                     return Vec::new();
                 }
                 let kind = if attribute == "__traceback__" {
@@ -152,7 +150,7 @@ impl Lowerer<'_> {
                 wrapped: false,
             }];
         }
-        if is_opaque_call(&callee) {
+        if self.b.vocabulary.is_opaque_call(&callee) {
             return Vec::new();
         }
         let arguments: Vec<Node> = node
@@ -187,10 +185,13 @@ impl Lowerer<'_> {
             }
         }
         let last = callee.rsplit('.').next().unwrap_or(&callee);
-        let constructs_error = is_text_conversion(&callee).is_none()
+        let constructs_error = self.b.vocabulary.text_conversion(&callee).is_none()
             && (last.ends_with("Error") || last.ends_with("Exception"));
-        let converts =
-            is_text_conversion(&callee).or_else(|| constructs_error.then_some(LeakKind::Message));
+        let converts = self
+            .b
+            .vocabulary
+            .text_conversion(&callee)
+            .or_else(|| constructs_error.then_some(LeakKind::Message));
         let call = CallTaint {
             callee: &callee,
             span,

@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use super::{Lowerer, is_server_class, path_of, string_content, unwrap};
+use super::{Lowerer, path_of, string_content, unwrap};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
@@ -151,7 +151,7 @@ impl Lowerer<'_> {
             .model
             .instances
             .iter()
-            .any(|i| i.name == receiver && is_server_class(&i.class));
+            .any(|i| i.name == receiver && self.b.vocabulary.is_server_class(&i.class));
         let last = receiver
             .rsplit('.')
             .next()
@@ -196,7 +196,7 @@ impl Lowerer<'_> {
     /// `Server("name", on_call_tool=handle)`: the newer low-level server takes its tools/call
     /// handler as a constructor argument instead of an `@server.call_tool()` decorator.
     pub(super) fn server_constructor(&mut self, callee: &str, node: Node, args: &[Arg]) {
-        if !is_server_class(callee) {
+        if !self.b.vocabulary.is_server_class(callee) {
             return;
         }
         let handler = args
