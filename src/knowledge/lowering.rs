@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use super::{NameSet, normalize};
-use crate::model::{LeakKind, Value};
+use crate::model::{Language, LeakKind, Value};
 
 const LOWERING: &str = include_str!("../../rules/lowering.toml");
 
@@ -61,7 +61,10 @@ struct Decisions {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct Servers {
-    classes: Vec<String>,
+    python_classes: Vec<String>,
+    javascript_classes: Vec<String>,
+    receiver_words: Vec<String>,
+    python_receivers: Vec<String>,
 }
 
 fn named(list: &[String], name: &str) -> bool {
@@ -163,12 +166,30 @@ impl LoweringVocabulary {
         }
     }
 
-    /// Calls whose result is an MCP server object (`FastMCP`, `mcp.server.Server`).
-    pub fn is_server_class(&self, class: &str) -> bool {
+    /// Classes (and calls) whose result is an MCP server object (`FastMCP`, `McpServer`).
+    pub fn is_server_class(&self, language: Language, class: &str) -> bool {
+        let classes = match language {
+            Language::Python => &self.servers.python_classes,
+            _ => &self.servers.javascript_classes,
+        };
         class
             .rsplit('.')
             .next()
-            .is_some_and(|last| named(&self.servers.classes, last))
+            .is_some_and(|last| named(classes, last))
+    }
+
+    /// A receiver whose name says it holds a server: `server`, `this.mcpServer`, `app`.
+    pub fn names_a_server(&self, language: Language, receiver: &str) -> bool {
+        let last = receiver
+            .rsplit('.')
+            .next()
+            .unwrap_or(receiver)
+            .to_ascii_lowercase();
+        self.servers
+            .receiver_words
+            .iter()
+            .any(|word| last.contains(word.as_str()))
+            || (language == Language::Python && named(&self.servers.python_receivers, &last))
     }
 }
 
@@ -203,6 +224,10 @@ mod tests {
         assert_eq!(words.text_conversion("str"), Some(LeakKind::Message));
         assert!(words.is_opaque_call("isinstance"));
         assert!(words.is_opaque_call("x.isValid"));
-        assert!(words.is_server_class("mcp.server.fastmcp.FastMCP"));
+        assert!(words.is_server_class(Language::Python, "mcp.server.fastmcp.FastMCP"));
+        assert!(!words.is_server_class(Language::TypeScript, "FastMCP"));
+        assert!(words.names_a_server(Language::TypeScript, "this.mcpServer"));
+        assert!(words.names_a_server(Language::Python, "app"));
+        assert!(!words.names_a_server(Language::TypeScript, "app"));
     }
 }

@@ -11,6 +11,8 @@ use crate::model::*;
 
 /// The node kinds and helpers of one grammar that the shared code needs.
 pub(crate) struct Grammar {
+    /// The language, where a vocabulary differs by language (server classes).
+    pub language: Language,
     /// Calls: `f(x)`.
     pub calls: &'static [&'static str],
     /// Names whose truth a condition tests: `x`, `x.y`, `x[0]`.
@@ -71,6 +73,18 @@ fn truthy_at(b: &mut Builder, grammar: &Grammar, node: Node, how: TestedBy, dept
             }
         }
     }
+}
+
+/// A receiver that holds an MCP server: an instance of a server class made in this file, or a
+/// name that says so (`server`, `mcp`, `app` in Python).
+pub(crate) fn is_server(b: &Builder, grammar: &Grammar, receiver: &str) -> bool {
+    let vocabulary = b.vocabulary;
+    let known = b
+        .model
+        .instances
+        .iter()
+        .any(|i| i.name == receiver && vocabulary.is_server_class(grammar.language, &i.class));
+    known || vocabulary.names_a_server(grammar.language, receiver)
 }
 
 /// How a call treats the error data in its arguments.

@@ -25,6 +25,7 @@ use crate::model::*;
 
 /// The node kinds the shared code ([`shared`]) reads in this grammar.
 const GRAMMAR: Grammar = Grammar {
+    language: Language::JavaScript,
     calls: &["call_expression"],
     names: &["identifier", "member_expression", "subscript_expression"],
     not: "unary_expression",

@@ -2,9 +2,10 @@
 
 use tree_sitter::Node;
 
-use super::{Lowerer, path_of, string_content, text_of, unwrap};
+use super::{GRAMMAR, Lowerer, path_of, string_content, text_of, unwrap};
 use crate::lang::builder::short;
 use crate::lang::fields::{Field, FieldExt};
+use crate::lang::shared;
 use crate::lang::{named_children, node_span};
 use crate::model::*;
 
@@ -167,15 +168,7 @@ impl Lowerer<'_> {
     /// A receiver that holds an MCP server: created with `new McpServer(...)` / `new Server(...)`,
     /// typed as one, or named like one (`server`, `mcpServer`, `this.mcp`).
     fn is_server(&self, receiver: &str) -> bool {
-        let known = self.b.model.instances.iter().any(|i| {
-            i.name == receiver && matches!(i.class.rsplit('.').next(), Some("McpServer" | "Server"))
-        });
-        let last = receiver
-            .rsplit('.')
-            .next()
-            .unwrap_or(receiver)
-            .to_ascii_lowercase();
-        known || last.contains("server") || last.contains("mcp")
+        shared::is_server(&self.b, &GRAMMAR, receiver)
     }
 
     fn object_string_field(&self, node: Node, field: &str) -> Option<String> {

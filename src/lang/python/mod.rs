@@ -24,6 +24,7 @@ use crate::model::*;
 
 /// The node kinds the shared code ([`shared`]) reads in this grammar.
 const GRAMMAR: Grammar = Grammar {
+    language: Language::Python,
     calls: &["call"],
     names: &["identifier", "attribute", "subscript"],
     not: "not_operator",

@@ -2,8 +2,9 @@
 
 use tree_sitter::Node;
 
-use super::{Lowerer, path_of, string_content, unwrap};
+use super::{GRAMMAR, Lowerer, path_of, string_content, unwrap};
 use crate::lang::fields::{Field, FieldExt};
+use crate::lang::shared;
 use crate::lang::{named_children, node_span};
 use crate::model::*;
 
@@ -146,18 +147,7 @@ impl Lowerer<'_> {
     }
 
     fn is_server(&self, receiver: &str) -> bool {
-        let known = self
-            .b
-            .model
-            .instances
-            .iter()
-            .any(|i| i.name == receiver && self.b.vocabulary.is_server_class(&i.class));
-        let last = receiver
-            .rsplit('.')
-            .next()
-            .unwrap_or(receiver)
-            .to_ascii_lowercase();
-        known || last.contains("mcp") || last.contains("server") || last == "app"
+        shared::is_server(&self.b, &GRAMMAR, receiver)
     }
 
     pub(super) fn tool_call(&mut self, callee: &str, node: Node, args: &[Arg]) {
@@ -196,7 +186,7 @@ impl Lowerer<'_> {
     /// `Server("name", on_call_tool=handle)`: the newer low-level server takes its tools/call
     /// handler as a constructor argument instead of an `@server.call_tool()` decorator.
     pub(super) fn server_constructor(&mut self, callee: &str, node: Node, args: &[Arg]) {
-        if !self.b.vocabulary.is_server_class(callee) {
+        if !self.b.vocabulary.is_server_class(Language::Python, callee) {
             return;
         }
         let handler = args
