@@ -91,6 +91,8 @@ pub struct Vocabulary {
     pub timeouts: Vec<String>,
     #[serde(default)]
     pub tool_registrations: Vec<String>,
+    #[serde(default)]
+    pub loggers: Vec<String>,
 }
 
 impl Vocabulary {
@@ -101,6 +103,7 @@ impl Vocabulary {
             external_calls: self.external_calls.clone(),
             timeouts: self.timeouts.clone(),
             tool_registrations: self.tool_registrations.clone(),
+            loggers: self.loggers.clone(),
         }
     }
 }
@@ -571,6 +574,7 @@ pub const TEMPLATE: &str = r#"# faultline configuration. Every key is optional; 
 # breakers = ["resilient"]                            # wrappers/decorators that are circuit breakers
 # timeouts = ["withDeadline"]                         # wrappers that put a deadline on a call
 # tool-registrations = ["registerAcmeTool"]           # calls that register an MCP tool
+# loggers = ["audit.record"]                          # calls that write a log, like console.error
 
 # Rules not reported in some files.
 [per-file-ignores]

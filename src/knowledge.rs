@@ -10,6 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
+mod lowering;
+
+pub use lowering::LoweringVocabulary;
+
 const AUTH_CALLS: &str = include_str!("../rules/auth-calls.toml");
 const BREAKERS: &str = include_str!("../rules/breakers.toml");
 const EXTERNAL_CALLS: &str = include_str!("../rules/external-calls.toml");
@@ -22,6 +26,8 @@ pub struct Knowledge {
     pub external_calls: ExternalCalls,
     /// Calls and decorators of the project's own that register a tool (configuration only).
     pub tool_registrations: NameSet,
+    /// What the front ends read while lowering: loggers, error text, allow keys, servers.
+    pub lowering: LoweringVocabulary,
 }
 
 /// How circuit breakers are built, guard calls, and fail open (`rules/breakers.toml`).
@@ -99,6 +105,8 @@ pub struct VocabularyExtension {
     pub timeouts: Vec<String>,
     /// Calls and decorators that register an MCP tool (`registerAcmeTool`, `tools.register`).
     pub tool_registrations: Vec<String>,
+    /// Calls that write to a log (`audit.record`): a catch that only calls them only logs.
+    pub loggers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +170,7 @@ impl Knowledge {
             },
             external_calls: ExternalCalls::load(extension)?,
             tool_registrations: NameSet::new(&extension.tool_registrations, &[])?,
+            lowering: LoweringVocabulary::load(&extension.loggers)?,
         })
     }
 

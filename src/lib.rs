@@ -131,8 +131,12 @@ pub fn scan_source(
     if let Some(reason) = discover::content_problem(source) {
         return Err(reason);
     }
-    let model = lang::lower_source(language, &lone_returns_as_newlines(source))
-        .ok_or("the parser gave up on this file")?;
+    let model = lang::lower_source_with(
+        language,
+        &lone_returns_as_newlines(source),
+        &knowledge.lowering,
+    )
+    .ok_or("the parser gave up on this file")?;
     let file = SourceFile {
         path: PathBuf::from(path),
         display: path.to_string(),
@@ -209,7 +213,11 @@ fn analyse(
     };
 
     let docs = discovery.docs;
-    let lowered: Vec<Lowered> = discovery.files.into_par_iter().map(lower_file).collect();
+    let lowered: Vec<Lowered> = discovery
+        .files
+        .into_par_iter()
+        .map(|file| lower_file(file, &knowledge.lowering))
+        .collect();
     let mut units = Vec::new();
     for item in lowered {
         match item {
@@ -220,7 +228,10 @@ fn analyse(
     }
     report.files_scanned = units.len();
     let reported_units = units.len();
-    let context_units: Vec<Lowered> = context.into_par_iter().map(lower_file).collect();
+    let context_units: Vec<Lowered> = context
+        .into_par_iter()
+        .map(|file| lower_file(file, &knowledge.lowering))
+        .collect();
     units.extend(context_units.into_iter().filter_map(|item| match item {
         Lowered::Unit(unit) => Some(*unit),
         _ => None,
@@ -267,7 +278,7 @@ fn analyse(
     report
 }
 
-fn lower_file(file: SourceFile) -> Lowered {
+fn lower_file(file: SourceFile, vocabulary: &knowledge::LoweringVocabulary) -> Lowered {
     let display = file.display.clone();
     let size = match &file.contents {
         Some(text) => text.len() as u64,
@@ -308,7 +319,7 @@ fn lower_file(file: SourceFile) -> Lowered {
     }
     let language = file.language;
     let lowered = catch_unwind(AssertUnwindSafe(|| {
-        lang::lower_source(language, &lone_returns_as_newlines(&bytes))
+        lang::lower_source_with(language, &lone_returns_as_newlines(&bytes), vocabulary)
     }));
     match lowered {
         Ok(Some(model)) => Lowered::Unit(Box::new(Unit { file, model })),

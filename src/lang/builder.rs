@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::knowledge::LoweringVocabulary;
 use crate::model::*;
 
 /// Where an error value came from.
@@ -86,6 +87,8 @@ struct Frame {
 
 pub(crate) struct Builder<'s> {
     pub src: &'s [u8],
+    /// The words that say what a logger, an allow key, a server class is.
+    pub vocabulary: &'s LoweringVocabulary,
     /// `src` as text, checked once: tree-sitter's nodes start and end on character boundaries.
     src_text: &'s str,
     pub model: Model,
@@ -103,7 +106,7 @@ pub(crate) struct Builder<'s> {
 pub(crate) const MAX_DEPTH: usize = 1_000;
 
 impl<'s> Builder<'s> {
-    pub fn new(src: &'s [u8], module_span: Span) -> Self {
+    pub fn new(src: &'s [u8], module_span: Span, vocabulary: &'s LoweringVocabulary) -> Self {
         let mut model = Model::default();
         model.functions.push(Function {
             name: Some("<module>".into()),
@@ -118,6 +121,7 @@ impl<'s> Builder<'s> {
         });
         Builder {
             src,
+            vocabulary,
             src_text: std::str::from_utf8(src).unwrap_or(""),
             model,
             frames: vec![Frame {
@@ -542,137 +546,6 @@ fn shrink(model: &mut Model) {
     model.instances.shrink_to_fit();
 }
 
-/// Error properties that carry no text of the error: reading them leaks nothing.
-pub(crate) fn is_safe_error_property(name: &str) -> bool {
-    matches!(
-        name,
-        "code"
-            | "status"
-            | "statusCode"
-            | "status_code"
-            | "name"
-            | "errno"
-            | "type"
-            | "kind"
-            | "constructor"
-            | "__class__"
-            | "__name__"
-            | "length"
-            | "isAxiosError"
-            | "retryable"
-            | "timeout"
-            | "ok"
-    )
-}
-
-/// Calls that turn their argument into text.
-pub(crate) fn is_text_conversion(callee: &str) -> Option<LeakKind> {
-    match callee {
-        "util.inspect" | "inspect" | "traceback.format_exception" | "format_exception" => {
-            Some(LeakKind::Stack)
-        }
-        "String" | "JSON.stringify" | "str" | "repr" | "format" | "util.format" | "getattr"
-        | "json.dumps" | "safeStringify" | "stringify" => Some(LeakKind::Message),
-        _ => None,
-    }
-}
-
-/// Calls whose result says nothing of the error's text (type tests, predicates, logging).
-pub(crate) fn is_opaque_call(callee: &str) -> bool {
-    let last = callee.rsplit('.').next().unwrap_or(callee);
-    matches!(
-        last,
-        "isinstance"
-            | "issubclass"
-            | "type"
-            | "hasattr"
-            | "len"
-            | "id"
-            | "bool"
-            | "Boolean"
-            | "Number"
-            | "isArray"
-            | "includes"
-            | "startswith"
-            | "endswith"
-            | "startsWith"
-            | "endsWith"
-            | "test"
-            | "match"
-    ) || (last.len() > 2
-        && last.starts_with("is")
-        && last[2..].starts_with(|c: char| c.is_ascii_uppercase() || c == '_'))
-        || is_logging_call(callee)
-}
-
-/// Calls that write to a log or the console.
-pub(crate) fn is_logging_call(callee: &str) -> bool {
-    let (receiver, method) = match callee.rsplit_once('.') {
-        Some((r, m)) => (r.to_ascii_lowercase(), m),
-        None => (String::new(), callee),
-    };
-    let log_method = matches!(
-        method,
-        "log"
-            | "warn"
-            | "warning"
-            | "error"
-            | "info"
-            | "debug"
-            | "trace"
-            | "fatal"
-            | "exception"
-            | "critical"
-            | "captureException"
-            | "write"
-    );
-    if receiver.is_empty() {
-        return matches!(method, "print" | "debug" | "log" | "logError" | "log_error");
-    }
-    log_method
-        && (receiver.contains("log")
-            || receiver.contains("console")
-            || receiver.contains("stderr")
-            || receiver.contains("sentry")
-            || receiver == "warnings")
-        || (receiver.contains("log") && receiver != "catalog")
-            && matches!(method, "warn" | "error" | "exception" | "warning")
-}
-
-/// Keys of an object or dict that, set to true, grant access.
-pub(crate) fn is_allow_key(key: &str) -> bool {
-    matches!(
-        crate::knowledge::normalize(key).as_str(),
-        "valid"
-            | "isvalid"
-            | "allowed"
-            | "allow"
-            | "isallowed"
-            | "authorized"
-            | "isauthorized"
-            | "authorised"
-            | "authenticated"
-            | "isauthenticated"
-            | "granted"
-            | "accessgranted"
-            | "permitted"
-            | "hasaccess"
-            | "access"
-            | "ok"
-            | "success"
-            | "verified"
-            | "active"
-    )
-}
-
-/// Keys of an object that, set to true, say the answer is a degraded stand-in.
-pub(crate) fn is_degraded_key(key: &str) -> bool {
-    matches!(
-        crate::knowledge::normalize(key).as_str(),
-        "degraded" | "failopen" | "failedopen" | "isdegraded"
-    )
-}
-
 /// A constant that can stand for a state: a string, a dotted constant, `true` / `false`.
 /// Returns the constant as the model records it.
 pub(crate) fn state_constant(kind: &str, text: &str, string: Option<String>) -> Option<String> {
@@ -691,13 +564,5 @@ pub(crate) fn state_constant(kind: &str, text: &str, string: Option<String>) -> 
             (constant && plain).then(|| text.to_string())
         }
         _ => None,
-    }
-}
-
-pub(crate) fn string_decision(content: &str) -> Value {
-    match content.trim().to_ascii_lowercase().as_str() {
-        "allow" | "allowed" | "granted" | "permit" | "permitted" | "authorized" => Value::Allow,
-        "deny" | "denied" | "forbidden" | "unauthorized" | "reject" | "rejected" => Value::Deny,
-        _ => Value::Literal,
     }
 }

@@ -8,11 +8,13 @@ mod comments;
 mod fields;
 mod javascript;
 mod python;
+mod shared;
 
 use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree, TreeCursor};
 
+use crate::knowledge::LoweringVocabulary;
 use crate::model::{Language, Model, Span};
 
 thread_local! {
@@ -69,11 +71,20 @@ pub fn parse(language: Language, source: &[u8]) -> Option<Tree> {
 
 /// Parses and lowers one file. `None` when tree-sitter gives up (it only does on cancellation).
 pub fn lower_source(language: Language, source: &[u8]) -> Option<Model> {
+    lower_source_with(language, source, LoweringVocabulary::builtin())
+}
+
+/// [`lower_source`] with the scan's vocabulary (the built-in words and the user's loggers).
+pub fn lower_source_with(
+    language: Language,
+    source: &[u8],
+    vocabulary: &LoweringVocabulary,
+) -> Option<Model> {
     let tree = parse(language, source)?;
     let root = tree.root_node();
     let mut model = match language {
-        Language::Python => python::lower(root, source),
-        _ => javascript::lower(root, source),
+        Language::Python => python::lower(root, source, vocabulary),
+        _ => javascript::lower(root, source, vocabulary),
     };
     model.comments = comments::collect(root, source);
     Some(model)
@@ -344,5 +355,35 @@ class Breaker:
                 .iter()
                 .any(|l| l.key.as_deref() == Some("fail_open") && l.value == Value::True)
         );
+    }
+}
+
+#[cfg(test)]
+mod vocabulary_tests {
+    use super::*;
+
+    /// Whether each catch / except handler only logs, with the given extra loggers.
+    fn only_logs(language: Language, src: &str, loggers: &[&str]) -> Vec<bool> {
+        let loggers: Vec<String> = loggers.iter().map(|s| s.to_string()).collect();
+        let vocabulary = LoweringVocabulary::load(&loggers).expect("valid loggers");
+        let model = lower_source_with(language, src.as_bytes(), &vocabulary).expect("parses");
+        model
+            .tries
+            .iter()
+            .flat_map(|t| t.handlers.iter().map(|h| h.only_logs))
+            .collect()
+    }
+
+    #[test]
+    fn a_user_logger_makes_a_handler_only_log() {
+        let ts = "try { verify(t); } catch (e) { audit.record(e); }";
+        assert_eq!(only_logs(Language::TypeScript, ts, &[]), [false]);
+        assert_eq!(
+            only_logs(Language::TypeScript, ts, &["audit.record"]),
+            [true]
+        );
+        let py = "try:\n    verify(t)\nexcept Exception as e:\n    self.audit.record(e)\n";
+        assert_eq!(only_logs(Language::Python, py, &[]), [false]);
+        assert_eq!(only_logs(Language::Python, py, &["audit.record"]), [true]);
     }
 }

@@ -1,0 +1,255 @@
+//! Bindings: declarations, assignments, destructuring and object members.
+
+use tree_sitter::Node;
+
+use super::{Lowerer, is_function, path_of, string_content, unwrap};
+use crate::lang::builder::Hit;
+use crate::lang::fields::{Field, FieldExt};
+use crate::lang::{named_children, node_span};
+use crate::model::*;
+
+impl Lowerer<'_> {
+    pub(super) fn declarator(&mut self, node: Node, depth: usize) {
+        let Some(name_node) = node.field(Field::Name) else {
+            return self.children(node, depth);
+        };
+        let Some(value) = node.field(Field::Value) else {
+            return;
+        };
+        self.declaration_facts(name_node, value);
+        if name_node.kind_name() == "identifier" {
+            let name = self.text(name_node).to_string();
+            self.remember_strings(&name, value);
+            self.bind(&name, value, depth);
+        } else if name_node.kind_name() == "object_pattern" {
+            self.destructure(name_node, value, depth);
+        } else {
+            self.visit(value, depth + 1);
+        }
+    }
+
+    /// `const name = "search"` and `const TOOLS = { search: "search" }`.
+    fn remember_strings(&mut self, name: &str, value: Node) {
+        let value = unwrap(value);
+        if let Some(text) = string_content(value, self.b.src) {
+            self.strings.insert(name.to_string(), text);
+        } else if value.kind_name() == "object" {
+            for pair in named_children(value).filter(|p| p.kind_name() == "pair") {
+                let (Some(key), Some(v)) = (pair.field(Field::Key), pair.field(Field::Value))
+                else {
+                    continue;
+                };
+                if let Some(text) = string_content(unwrap(v), self.b.src) {
+                    let key = string_content(key, self.b.src)
+                        .unwrap_or_else(|| self.text(key).to_string());
+                    self.strings.insert(format!("{name}.{key}"), text);
+                }
+            }
+        }
+    }
+
+    /// `name = value` / `const name = value`.
+    pub(super) fn bind(&mut self, name: &str, value: Node, depth: usize) {
+        let inner = unwrap(value);
+        if is_function(inner.kind_name()) {
+            let local = name.rsplit('.').next().unwrap_or(name).to_string();
+            self.function(inner, Some(local), depth + 1);
+            return;
+        }
+        if self.b.in_handler() {
+            let decision = self.value_of(inner);
+            self.b.handler_exit(
+                node_span(value),
+                ExitKind::Assigns {
+                    target: name.to_string(),
+                    value: decision,
+                },
+            );
+        }
+        let hits = self.taint(value, 0);
+        self.b.assign(name, &hits);
+        // `const axios = require("axios").default`
+        if inner.kind_name() == "member_expression" {
+            let object = inner.field(Field::Object).map(unwrap);
+            let property = inner.field(Field::Property);
+            if let (Some(source), Some(property)) =
+                (object.and_then(|o| self.require_source(o)), property)
+            {
+                self.b.model.imports.push(Import {
+                    local: name.to_string(),
+                    source,
+                    imported: Some(self.text(property).to_string()),
+                });
+            }
+        }
+        match inner.kind_name() {
+            "call_expression" | "new_expression" => {
+                if let Some(source) = self.require_source(inner) {
+                    self.b.model.imports.push(Import {
+                        local: name.to_string(),
+                        source,
+                        imported: None,
+                    });
+                }
+                if inner.kind_name() == "new_expression" {
+                    if let Some(class) = inner.field(Field::Constructor) {
+                        let class = path_of(class, self.b.src);
+                        self.b.model.instances.push(Instance {
+                            name: name.to_string(),
+                            class,
+                        });
+                    }
+                }
+                self.call(inner, depth + 1, true, Some(name.to_string()));
+            }
+            "object" => {
+                self.b.push_owner(Some(name.to_string()));
+                self.visit(inner, depth + 1);
+                self.b.pop_owner();
+            }
+            _ => self.visit(value, depth + 1),
+        }
+    }
+
+    /// `const { a, b: c } = require("./x")` or `const { message } = err`.
+    fn destructure(&mut self, pattern: Node, value: Node, depth: usize) {
+        let inner = unwrap(value);
+        let source = self.require_source(inner);
+        let value_hits = self.taint(value, 0);
+        let mut cursor = pattern.walk();
+        for part in pattern.named_children(&mut cursor) {
+            let (key, local) = match part.kind_name() {
+                "shorthand_property_identifier_pattern" => {
+                    let t = self.text(part).to_string();
+                    (t.clone(), t)
+                }
+                "pair_pattern" => match (part.field(Field::Key), part.field(Field::Value)) {
+                    (Some(k), Some(v)) if v.kind_name() == "identifier" => {
+                        (self.text(k).to_string(), self.text(v).to_string())
+                    }
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            if let Some(source) = &source {
+                self.b.model.imports.push(Import {
+                    local: local.clone(),
+                    source: source.clone(),
+                    imported: Some(key.clone()),
+                });
+            }
+            if !self.b.vocabulary.is_safe_error_property(&key) {
+                let hits: Vec<Hit> = value_hits
+                    .iter()
+                    .cloned()
+                    .map(|h| h.into_text(node_span(part), &key))
+                    .collect();
+                self.b.assign(&local, &hits);
+            }
+        }
+        if source.is_none() {
+            self.visit(value, depth + 1);
+        }
+    }
+
+    pub(super) fn assignment(&mut self, node: Node, depth: usize) {
+        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
+            return self.children(node, depth);
+        };
+        let target = path_of(left, self.b.src);
+        self.commonjs_export(&target, right);
+        if node.kind_name() == "assignment_expression" && target.contains('.') {
+            self.b.model.assignments.push(Assignment {
+                func: self.b.current(),
+                target: target.clone(),
+                value: self.simple_value(right),
+                span: node_span(node),
+            });
+        }
+        if node.kind_name() == "assignment_expression" && self.b.in_class() {
+            self.class_field_write(left, right, node);
+        }
+        if node.kind_name() == "assignment_expression" {
+            self.env_write(left);
+            if unwrap(right).kind_name() == "new_expression" && target.starts_with("this.") {
+                if let Some(class) = unwrap(right).field(Field::Constructor) {
+                    let class = path_of(class, self.b.src);
+                    self.b.model.instances.push(Instance {
+                        name: target.clone(),
+                        class,
+                    });
+                }
+            }
+            self.bind(&target, right, depth);
+        } else {
+            let hits = self.taint(right, 0);
+            self.b.assign(&target, &hits);
+            self.visit(right, depth + 1);
+        }
+    }
+
+    pub(super) fn field(&mut self, node: Node, depth: usize) {
+        let name = node
+            .field(Field::Name)
+            .or_else(|| node.field(Field::Property))
+            .map(|n| self.text(n).to_string());
+        match (name, node.field(Field::Value)) {
+            (Some(name), Some(value)) => {
+                let inner = unwrap(value);
+                if is_function(inner.kind_name()) {
+                    self.function(inner, Some(name), depth + 1);
+                } else {
+                    if inner.kind_name() == "new_expression" {
+                        if let Some(class) = inner.field(Field::Constructor) {
+                            let class = path_of(class, self.b.src);
+                            self.b.model.instances.push(Instance {
+                                name: format!("this.{name}"),
+                                class,
+                            });
+                        }
+                    }
+                    let target = format!("this.{name}");
+                    self.b.model.assignments.push(Assignment {
+                        func: self.b.current(),
+                        target: target.clone(),
+                        value: self.simple_value(value),
+                        span: node_span(node),
+                    });
+                    if matches!(inner.kind_name(), "call_expression" | "new_expression") {
+                        // `private api = axios.create({ ... })`: the field holds the result.
+                        self.call(inner, depth + 1, true, Some(target));
+                    } else {
+                        self.visit(value, depth + 1);
+                    }
+                }
+            }
+            _ => self.children(node, depth),
+        }
+    }
+
+    /// `{ search: async () => ... }`: the function takes the key's name.
+    pub(super) fn pair(&mut self, node: Node, depth: usize) {
+        let key = node.field(Field::Key);
+        let value = node.field(Field::Value);
+        match (key, value) {
+            (Some(key), Some(value)) if is_function(unwrap(value).kind_name()) => {
+                let name =
+                    string_content(key, self.b.src).unwrap_or_else(|| self.text(key).to_string());
+                self.function(unwrap(value), Some(name), depth + 1);
+            }
+            _ => self.children(node, depth),
+        }
+    }
+
+    pub(super) fn expression_statement(&mut self, node: Node, depth: usize) {
+        let Some(expression) = node.named_child(0) else {
+            return;
+        };
+        let inner = unwrap(expression);
+        if matches!(inner.kind_name(), "call_expression" | "new_expression") {
+            self.call(inner, depth + 1, false, None);
+        } else {
+            self.visit(expression, depth + 1);
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The TypeScript / TSX / JavaScript front end: one walk of the tree into a [`Model`].
+
+mod bindings;
+mod calls;
+mod classes;
+mod conditions;
+mod env;
+mod exits;
+mod functions;
+mod modules;
+mod taint;
+mod tools;
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use self::tools::ConstValue;
+use crate::knowledge::LoweringVocabulary;
+use crate::lang::builder::{Builder, MAX_DEPTH};
+use crate::lang::fields::{Field, FieldExt};
+use crate::lang::shared::Grammar;
+use crate::lang::{named_children, node_span};
+use crate::model::*;
+
+/// The node kinds the shared code ([`shared`]) reads in this grammar.
+const GRAMMAR: Grammar = Grammar {
+    language: Language::JavaScript,
+    calls: &["call_expression"],
+    names: &["identifier", "member_expression", "subscript_expression"],
+    not: "unary_expression",
+    not_operator: Some("!"),
+    logical: "binary_expression",
+    logical_operators: &["&&", "||"],
+    unwrap,
+    path_of,
+};
+
+pub(crate) fn lower(root: Node, src: &[u8], vocabulary: &LoweringVocabulary) -> Model {
+    let mut lowerer = Lowerer {
+        b: Builder::new(src, node_span(root), vocabulary),
+        depth_limited: false,
+        strings: Default::default(),
+        doc_consts: HashMap::new(),
+    };
+    lowerer.visit(root, 0);
+    let depth_limited = lowerer.depth_limited;
+    let mut model = lowerer.b.finish();
+    model.depth_limited = depth_limited;
+    model
+}
+
+struct Lowerer<'s> {
+    b: Builder<'s>,
+    depth_limited: bool,
+    /// String constants seen so far (`const name = "search"`, `TOOLS.search` for
+    /// `const TOOLS = { search: "search" }`), to name tools registered with them.
+    strings: HashMap<String, String>,
+    /// What the `const`s declared so far hold, for tool schemas written apart from the tool.
+    doc_consts: HashMap<String, ConstValue>,
+}
+
+fn is_function(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_declaration"
+            | "generator_function_declaration"
+            | "function_expression"
+            | "function"
+            | "generator_function"
+            | "arrow_function"
+            | "method_definition"
+    )
+}
+
+/// Strips the wrappers that do not change a value: parentheses, `await`, TS casts.
+fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
+    loop {
+        match node.kind_name() {
+            "parenthesized_expression"
+            | "await_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "type_assertion" => match node.named_child(0) {
+                Some(inner) if inner.kind_name() != "comment" => node = inner,
+                _ => return node,
+            },
+            _ => return node,
+        }
+    }
+}
+
+/// A dotted path for a callee or assignment target: `this.client.get`, `fetch().then`.
+pub(crate) fn path_of(node: Node, src: &[u8]) -> String {
+    let mut segments: Vec<String> = Vec::new();
+    let mut current = node;
+    for _ in 0..64 {
+        match current.kind_name() {
+            "member_expression" => {
+                let property = current
+                    .field(Field::Property)
+                    .map(|p| text_of(p, src))
+                    .unwrap_or_default();
+                segments.push(property);
+                match current.field(Field::Object) {
+                    Some(object) => current = object,
+                    None => break,
+                }
+            }
+            "call_expression" => {
+                match current.field(Field::Function) {
+                    Some(function) => {
+                        // `fetch(url).then` → `fetch().then`
+                        let inner = path_of(function, src);
+                        segments.push(format!("{inner}()"));
+                    }
+                    None => segments.push("?".into()),
+                }
+                break;
+            }
+            "parenthesized_expression"
+            | "await_expression"
+            | "non_null_expression"
+            | "as_expression"
+            | "satisfies_expression" => match current.named_child(0) {
+                Some(inner) => current = inner,
+                None => break,
+            },
+            "subscript_expression" => {
+                segments.push("[]".into());
+                match current.field(Field::Object) {
+                    Some(object) => current = object,
+                    None => break,
+                }
+            }
+            "identifier"
+            | "this"
+            | "super"
+            | "property_identifier"
+            | "type_identifier"
+            | "private_property_identifier" => {
+                segments.push(text_of(current, src));
+                break;
+            }
+            _ => {
+                segments.push("?".into());
+                break;
+            }
+        }
+    }
+    segments.reverse();
+    let mut path = segments.join(".");
+    path = path.replace(".[]", "[]");
+    path
+}
+
+fn text_of(node: Node, src: &[u8]) -> String {
+    node.utf8_text(src).unwrap_or("").to_string()
+}
+
+/// The text of a string literal, or of a template with no substitutions.
+pub(crate) fn string_content(node: Node, src: &[u8]) -> Option<String> {
+    match node.kind_name() {
+        "string" => Some(
+            named_children(node)
+                .filter(|c| {
+                    c.kind_name() == "string_fragment" || c.kind_name() == "escape_sequence"
+                })
+                .map(|c| text_of(c, src))
+                .collect(),
+        ),
+        "template_string"
+            if !named_children(node).any(|c| c.kind_name() == "template_substitution") =>
+        {
+            Some(
+                named_children(node)
+                    .filter(|c| c.kind_name() == "string_fragment")
+                    .map(|c| text_of(c, src))
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn object_keys(node: Node, src: &[u8]) -> Vec<String> {
+    named_children(node)
+        .filter_map(|entry| match entry.kind_name() {
+            "pair" => entry
+                .field(Field::Key)
+                .map(|k| string_content(k, src).unwrap_or_else(|| text_of(k, src))),
+            "shorthand_property_identifier" => Some(text_of(entry, src)),
+            "method_definition" => entry.field(Field::Name).map(|n| text_of(n, src)),
+            "spread_element" => Some("...".to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The first line of a node, to point at a function that has no name.
+fn head_span(node: Node) -> Span {
+    let start = node.start_byte();
+    let end = node
+        .field(Field::Body)
+        .map_or(node.end_byte(), |b| b.start_byte())
+        .max(start);
+    Span::new(start, end)
+}
+
+impl<'s> Lowerer<'s> {
+    fn text(&self, node: Node) -> &'s str {
+        self.b.text(node_span(node))
+    }
+
+    fn visit(&mut self, node: Node, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.depth_limited = true;
+            return;
+        }
+        if node.is_error() || node.is_missing() {
+            self.b.model.syntax_errors += 1;
+        }
+        let kind = node.kind_name();
+        match kind {
+            _ if is_function(kind) => {
+                self.function(node, None, depth);
+            }
+            "class_declaration" | "class" | "abstract_class_declaration" => {
+                let name_node = node.field(Field::Name);
+                let name = name_node.map(|n| self.text(n).to_string());
+                if let (Some(name), Some(name_node)) = (&name, name_node) {
+                    self.b
+                        .begin_class(name.clone(), node_span(node), node_span(name_node));
+                }
+                self.b.push_owner(name.clone());
+                self.children(node, depth);
+                self.b.pop_owner();
+                if name.is_some() && name_node.is_some() {
+                    self.b.end_class();
+                }
+            }
+            "identifier" | "shorthand_property_identifier" => {
+                let name = self.text(node);
+                self.b.note_read(name);
+            }
+            "if_statement" | "while_statement" | "do_statement" => {
+                if let Some(condition) = node.field(Field::Condition) {
+                    self.truthy(condition, TestedBy::If);
+                    if kind == "if_statement" && self.b.in_class() {
+                        self.state_tests(node, condition);
+                    }
+                }
+                self.children(node, depth);
+            }
+            "ternary_expression" => {
+                if let Some(condition) = node.field(Field::Condition) {
+                    self.truthy(condition, TestedBy::Ternary);
+                }
+                self.children(node, depth);
+            }
+            "unary_expression" => {
+                let not = node
+                    .field(Field::Operator)
+                    .is_some_and(|o| self.text(o) == "!");
+                if let (true, Some(argument)) = (not, node.field(Field::Argument)) {
+                    self.truthy(argument, TestedBy::Not);
+                }
+                self.children(node, depth);
+            }
+            "binary_expression" => {
+                let operator = node
+                    .field(Field::Operator)
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                let how = match operator {
+                    "&&" => Some(TestedBy::And),
+                    "||" => Some(TestedBy::Or),
+                    _ => None,
+                };
+                if let (Some(how), Some(left)) = (how, node.field(Field::Left)) {
+                    self.truthy(left, how);
+                }
+                self.children(node, depth);
+            }
+            "switch_statement" => {
+                if self.b.in_class() {
+                    self.switch_state_tests(node);
+                }
+                self.children(node, depth);
+            }
+            "variable_declarator" => self.declarator(node, depth),
+            "assignment_expression" | "augmented_assignment_expression" => {
+                self.assignment(node, depth)
+            }
+            "public_field_definition" | "field_definition" => self.field(node, depth),
+            "pair" => self.pair(node, depth),
+            "call_expression" | "new_expression" => self.call(node, depth, true, None),
+            "expression_statement" => self.expression_statement(node, depth),
+            "try_statement" => self.try_statement(node, depth),
+            "return_statement" => {
+                let value = node
+                    .named_children(&mut node.walk())
+                    .find(|n| n.kind_name() != "comment");
+                self.return_value(node, value, depth);
+            }
+            "throw_statement" => self.throw(node, depth),
+            "import_statement" => self.import(node),
+            "export_statement" => self.export(node, depth),
+            "required_parameter" | "optional_parameter" => self.typed_parameter(node, depth),
+            "object" => {
+                self.tool_object(node);
+                self.env_object(node);
+                self.children(node, depth)
+            }
+            "member_expression" | "subscript_expression" => {
+                self.env_read(node);
+                self.children(node, depth)
+            }
+            _ => self.children(node, depth),
+        }
+    }
+
+    fn children(&mut self, node: Node, depth: usize) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.visit(child, depth + 1);
+        }
+    }
+}

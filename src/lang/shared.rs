@@ -1,0 +1,153 @@
+//! What the two front ends share, written once: the truthiness walk of a condition and the
+//! taint a call's arguments pass on. The differences between the grammars are data, in a
+//! [`Grammar`] table each front end fills in.
+
+use tree_sitter::Node;
+
+use super::builder::{Builder, Hit, short};
+use super::fields::{Field, FieldExt};
+use super::node_span;
+use crate::model::*;
+
+/// The node kinds and helpers of one grammar that the shared code needs.
+pub(crate) struct Grammar {
+    /// The language, where a vocabulary differs by language (server classes).
+    pub language: Language,
+    /// Calls: `f(x)`.
+    pub calls: &'static [&'static str],
+    /// Names whose truth a condition tests: `x`, `x.y`, `x[0]`.
+    pub names: &'static [&'static str],
+    /// Negation: `!x` / `not x`.
+    pub not: &'static str,
+    /// The operator the negation kind must carry, where that kind also holds other operators.
+    pub not_operator: Option<&'static str>,
+    /// `&&` / `||`, `and` / `or`.
+    pub logical: &'static str,
+    /// The operators of the logical kind that join two tests; empty: all of them.
+    pub logical_operators: &'static [&'static str],
+    /// Strips the wrappers that do not change a value (parentheses, `await`, casts).
+    pub unwrap: for<'t> fn(Node<'t>) -> Node<'t>,
+    /// A dotted path for a callee or a name: `this.client.get`, `self.session.get`.
+    pub path_of: fn(Node, &[u8]) -> String,
+}
+
+/// Records the parts of `node` whose truthiness decides: the expression itself, or both sides
+/// of `&&` / `||` (`and` / `or`), through parentheses, `await` and negation.
+pub(crate) fn truthy(b: &mut Builder, grammar: &Grammar, node: Node, how: TestedBy) {
+    truthy_at(b, grammar, node, how, 0);
+}
+
+fn truthy_at(b: &mut Builder, grammar: &Grammar, node: Node, how: TestedBy, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    let inner = (grammar.unwrap)(node);
+    let kind = inner.kind_name();
+    if grammar.calls.contains(&kind) {
+        b.add_condition(node_span(inner), None, true, how);
+    } else if grammar.names.contains(&kind) {
+        let name = (grammar.path_of)(inner, b.src);
+        b.add_condition(node_span(inner), Some(name), false, how);
+    } else if kind == grammar.not {
+        let not = grammar.not_operator.is_none_or(|expected| {
+            inner
+                .field(Field::Operator)
+                .is_some_and(|o| b.text(node_span(o)) == expected)
+        });
+        if let (true, Some(argument)) = (not, inner.field(Field::Argument)) {
+            truthy_at(b, grammar, argument, TestedBy::Not, depth + 1);
+        }
+    } else if kind == grammar.logical {
+        let joins = grammar.logical_operators.is_empty() || {
+            let operator = inner
+                .field(Field::Operator)
+                .map(|o| b.text(node_span(o)))
+                .unwrap_or("");
+            grammar.logical_operators.contains(&operator)
+        };
+        if joins {
+            for side in [Field::Left, Field::Right] {
+                if let Some(operand) = inner.field(side) {
+                    truthy_at(b, grammar, operand, how, depth + 1);
+                }
+            }
+        }
+    }
+}
+
+/// A receiver that holds an MCP server: an instance of a server class made in this file, or a
+/// name that says so (`server`, `mcp`, `app` in Python).
+pub(crate) fn is_server(b: &Builder, grammar: &Grammar, receiver: &str) -> bool {
+    let vocabulary = b.vocabulary;
+    let known = b
+        .model
+        .instances
+        .iter()
+        .any(|i| i.name == receiver && vocabulary.is_server_class(grammar.language, &i.class));
+    known || vocabulary.names_a_server(grammar.language, receiver)
+}
+
+/// How a call treats the error data in its arguments.
+pub(crate) struct CallTaint<'a> {
+    /// The callee as written.
+    pub callee: &'a str,
+    /// The call's span and text.
+    pub span: Span,
+    pub text: &'a str,
+    /// The call turns its arguments into text of this kind (`String(e)`, `str(e)`).
+    pub converts: Option<LeakKind>,
+    /// The call builds an error around its arguments (`new Error(e.message)`).
+    pub constructs_error: bool,
+}
+
+/// The taint a call's arguments pass on: converted to text, wrapped in a new error, or handed
+/// to the callee (which decides, through [`ViaCall`], whether it turns them into text).
+pub(crate) fn call_argument_hits<'t>(
+    call: &CallTaint,
+    arguments: &[Node<'t>],
+    mut taint: impl FnMut(Node<'t>) -> Vec<Hit>,
+) -> Vec<Hit> {
+    let CallTaint {
+        callee,
+        span,
+        text,
+        converts,
+        constructs_error,
+    } = *call;
+    let mut hits = Vec::new();
+    for (index, arg) in arguments.iter().enumerate() {
+        for hit in taint(*arg) {
+            match converts {
+                Some(kind) => {
+                    let mut h = hit.into_text(span, text);
+                    h.kind = h.kind.max(kind);
+                    if constructs_error {
+                        h.raw = true;
+                        h.wrapped = true;
+                    }
+                    hits.push(h);
+                }
+                None => {
+                    let raw_object = hit.raw;
+                    let mut h = hit;
+                    h.raw = false;
+                    if h.via.is_none() {
+                        h.via = Some(ViaCall {
+                            callee: callee.to_string(),
+                            arg: index,
+                            raw_object,
+                        });
+                        // Error text keeps pointing at itself; a bare error
+                        // object is turned into text (or not) by the callee.
+                        if raw_object {
+                            h.span = span;
+                            h.text = short(text);
+                        }
+                    }
+                    hits.push(h);
+                }
+            }
+        }
+    }
+    hits
+}
