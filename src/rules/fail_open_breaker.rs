@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::breaker_sites::*;
 use super::{Context, Rule};
-use crate::finding::{Finding, Label, Severity};
+use crate::finding::{Finding, Label};
 use crate::model::*;
 use crate::project::FnRef;
 
@@ -71,14 +71,13 @@ impl Rule for FailOpenBreaker {
 
 fn finding(unit: usize, span: Span, label: &str, message: String, labels: Vec<Label>) -> Finding {
     Finding {
-        rule: "SEC002",
-        severity: Severity::High,
         unit,
         span,
         label: label.into(),
         message,
         labels,
         function: None,
+        ..Finding::default()
     }
 }
 

@@ -33,14 +33,14 @@ impl Rule for HalfOpenRealProbe {
                 let guarded = guarded
                     .get_or_insert_with(|| guarded_by_class(cx, class, classes))
                     .clone();
-                let (severity, around) = match &guarded {
-                    Some(g) if g.auth => (Severity::High, format!(" around {}", g.what)),
-                    Some(g) => (Severity::Medium, format!(" around {}", g.what)),
-                    None => (Severity::Medium, String::new()),
+                // The docs: the default severity, high when the breaker guards an auth call.
+                let (adjust, around) = match &guarded {
+                    Some(g) if g.auth => (Some(Severity::High), format!(" around {}", g.what)),
+                    Some(g) => (None, format!(" around {}", g.what)),
+                    None => (None, String::new()),
                 };
                 out.push(Finding {
-                    rule: "SEC003",
-                    severity,
+                    adjust,
                     unit,
                     span: write.span,
                     label: "half-open transition".into(),
@@ -55,6 +55,7 @@ impl Rule for HalfOpenRealProbe {
                         text: "the caller's request runs here as the probe".into(),
                     }],
                     function: Some(write.func),
+                    ..Finding::default()
                 });
             }
         }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::breaker_sites::*;
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::*;
 use crate::project::FnRef;
 
@@ -25,8 +25,6 @@ impl Rule for HeavyOpenPath {
                 None => format!("`{}`", call.callee),
             };
             out.push(Finding {
-                rule: "REL004",
-                severity: Severity::Low,
                 unit,
                 span: call.span,
                 label: "network call on the open path".into(),
@@ -36,6 +34,7 @@ impl Rule for HeavyOpenPath {
                 ),
                 labels: Vec::new(),
                 function: Some(call.func),
+                ..Finding::default()
             });
         };
         let mut fallbacks: Vec<(Fallback, String)> = Vec::new();

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 pub struct UndocumentedEnv;
 
@@ -76,8 +76,6 @@ impl Rule for UndocumentedEnv {
                 continue;
             }
             out.push(Finding {
-                rule: "DOC003",
-                severity: Severity::Low,
                 unit,
                 span: read.span,
                 label: "read here".into(),
@@ -88,6 +86,7 @@ impl Rule for UndocumentedEnv {
                 ),
                 labels: Vec::new(),
                 function: Some(read.func),
+                ..Finding::default()
             });
         }
     }
