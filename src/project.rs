@@ -7,13 +7,12 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub mod breakers;
 mod external;
 mod taught_tools;
 
-pub use external::{
-    Cover, ExternalCall, HomeGrownBreaker, Timeout, breaker_classes, breaker_state,
-    is_breaker_class,
-};
+pub use breakers::{HomeGrownBreaker, breaker_state, home_grown_breakers, is_breaker_class};
+pub use external::{Cover, ExternalCall, Timeout};
 
 use crate::discover::SourceFile;
 use crate::knowledge::Knowledge;
@@ -55,8 +54,23 @@ pub struct Project {
     auth: Vec<Vec<Option<String>>>,
     /// External calls, clients, breakers and deadlines (`project/external.rs`).
     external: external::ExternalFacts,
+    /// Every circuit breaker and what it guards (`project/breakers.rs`).
+    breakers: breakers::BreakerFacts,
     /// What the scanned tree's READMEs, docs and example env files mention.
     pub documentation: Documentation,
+}
+
+/// The linked project with the vocabularies: what rules and the link stage's questions read.
+#[derive(Clone, Copy)]
+pub struct Linked<'a> {
+    pub project: &'a Project,
+    pub knowledge: &'a Knowledge,
+}
+
+impl<'a> Linked<'a> {
+    pub fn new(project: &'a Project, knowledge: &'a Knowledge) -> Linked<'a> {
+        Linked { project, knowledge }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -112,6 +126,7 @@ impl Project {
                 .collect(),
             auth: Vec::new(),
             external: Default::default(),
+            breakers: Default::default(),
             documentation: Documentation::default(),
             units,
             indexes,
@@ -129,6 +144,7 @@ impl Project {
             .map(|u| direct_auth_calls(&u.model, knowledge))
             .collect();
         project.external = external::ExternalFacts::build(&project, knowledge);
+        project.breakers = breakers::BreakerFacts::build(&Linked::new(&project, knowledge));
         project
     }
 

@@ -427,6 +427,8 @@ fixture_tests! {
     sec001_ok_stale_cache_and_flags_py => "SEC001/ok_stale_cache_and_flags.py",
     sec001_ok_stale_cache_decision_ts => "SEC001/ok_stale_cache_decision.ts",
     sec001_ok_user_none_then_denied_py => "SEC001/ok_user_none_then_denied.py",
+    sec002_flag_aliased_constructor_py => "SEC002/flag_aliased_constructor.py",
+    sec002_flag_aliased_constructor_ts => "SEC002/flag_aliased_constructor.ts",
     sec002_flag_bound_method_ts => "SEC002/flag_bound_method.ts",
     sec002_flag_cockatiel_and_own_breaker_js => "SEC002/flag_cockatiel_and_own_breaker.js",
     sec002_flag_homegrown_breaker_ts => "SEC002/flag_homegrown_breaker.ts",

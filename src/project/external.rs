@@ -11,8 +11,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use rayon::prelude::*;
 
-use super::{FnRef, Project, Reach, Target, enclosing_owner};
-use crate::knowledge::{BreakerState, Breakers, DefaultTimeout, Knowledge, Library, normalize};
+use super::breakers::{HomeGrownBreaker, breaker_class_of, home_grown_breakers, is_guard_method};
+use super::{FnRef, Project, Reach, enclosing_owner};
+use crate::knowledge::{DefaultTimeout, Knowledge, Library};
 use crate::model::*;
 
 /// A call that leaves the process: an HTTP request, a database or cache command, a cloud SDK
@@ -57,132 +58,6 @@ impl Cover {
             deadline: self.deadline || other.deadline,
         }
     }
-}
-
-/// A home-grown circuit breaker: a class [`is_breaker_class`] accepts, with the methods that run
-/// the caller's function.
-#[derive(Debug, Clone)]
-pub struct HomeGrownBreaker {
-    pub name: String,
-    /// Methods that call a function passed to them (`execute(fn)`) or kept by the class
-    /// (`fire()` calling `this.action`).
-    pub runners: Vec<String>,
-    /// The class keeps a function it is given (`new Breaker(fetchQuote)`): its runners run
-    /// the constructor's function arguments.
-    pub wraps_constructor_args: bool,
-}
-
-/// Whether a class the front end saw writing and testing constants on its fields
-/// ([`crate::model::BreakerClass`]) is a circuit breaker: it has an open state and either a
-/// half-open state or a name that says breaker (`CircuitBreaker`, `ServiceFuse`); a connection
-/// or ticket class with `"open"` / `"closed"` states is not one. States come from
-/// `rules/breakers.toml` and from flag fields (`isOpen = true`).
-///
-/// This is the one place that decides what a home-grown breaker is: REL001 asks it through
-/// [`breaker_classes`], SEC002, SEC003 and REL004 through `rules/breaker_sites.rs`.
-pub fn is_breaker_class(class: &crate::model::BreakerClass, breakers: &Breakers) -> bool {
-    let states: Vec<BreakerState> = class
-        .writes
-        .iter()
-        .map(|w| (&w.field, &w.value))
-        .chain(class.tests.iter().map(|t| (&t.field, &t.value)))
-        .filter_map(|(field, value)| breaker_state(field, value, breakers))
-        .collect();
-    let name = normalize(&class.name);
-    let breaker_name = ["breaker", "circuit", "fuse"]
-        .iter()
-        .any(|w| name.contains(w));
-    states.contains(&BreakerState::Open)
-        && (states.contains(&BreakerState::HalfOpen) || breaker_name)
-}
-
-/// The breaker state a field's constant names: a flag field (`isOpen = true`, `halfOpen =
-/// true`, tested as `this.isOpen()`) or a state constant (`"open"`, `State.HALF_OPEN`).
-pub fn breaker_state(field: &str, value: &str, breakers: &Breakers) -> Option<BreakerState> {
-    let flag = if value == "true" {
-        match normalize(field).as_str() {
-            "isopen" | "open" | "opened" | "tripped" | "istripped" => Some(BreakerState::Open),
-            "ishalfopen" | "halfopen" => Some(BreakerState::HalfOpen),
-            "isclosed" | "closed" => Some(BreakerState::Closed),
-            _ => None,
-        }
-    } else {
-        None
-    };
-    flag.or_else(|| breakers.state_of(value))
-}
-
-/// The home-grown circuit breakers of one file: classes [`is_breaker_class`] accepts that have a
-/// method running a function it is given (`async execute(fn) { ... return await fn() }`) or one
-/// the class keeps (`fire(...args) { return this.action(...args) }`).
-pub fn breaker_classes(model: &Model, knowledge: &Knowledge) -> Vec<HomeGrownBreaker> {
-    model
-        .breaker_classes
-        .iter()
-        .filter_map(|class| home_grown_breaker(model, class, knowledge))
-        .collect()
-}
-
-/// `class` as a home-grown breaker, if it is one (see [`breaker_classes`]).
-fn home_grown_breaker(
-    model: &Model,
-    class: &BreakerClass,
-    knowledge: &Knowledge,
-) -> Option<HomeGrownBreaker> {
-    if !is_breaker_class(class, &knowledge.breakers) {
-        return None;
-    }
-    let owner = class.name.as_str();
-    let mut runners: Vec<String> = Vec::new();
-    let mut keeps = false;
-    for (id, method) in model.functions.iter().enumerate() {
-        if method.owner.as_deref() != Some(owner) {
-            continue;
-        }
-        let Some(name) = &method.name else { continue };
-        let runs = model
-            .calls
-            .iter()
-            .filter(|c| is_within(model, c.func, id))
-            .any(|c| {
-                let head = c
-                    .callee
-                    .strip_suffix(".apply")
-                    .or_else(|| c.callee.strip_suffix(".call"))
-                    .unwrap_or(&c.callee);
-                if let Some(field) = head
-                    .strip_prefix("this.")
-                    .or_else(|| head.strip_prefix("self."))
-                {
-                    let kept = class.callable_fields.iter().any(|f| f == field);
-                    keeps |= kept;
-                    return kept;
-                }
-                method.params.iter().any(|p| p == head)
-            });
-        if runs && !runners.contains(name) {
-            runners.push(name.clone());
-        }
-    }
-    (!runners.is_empty()).then(|| HomeGrownBreaker {
-        name: owner.to_string(),
-        runners,
-        wraps_constructor_args: keeps,
-    })
-}
-
-/// Whether function `inner` is `outer` or nested in it.
-fn is_within(model: &Model, mut inner: FnId, outer: FnId) -> bool {
-    for _ in 0..64 {
-        if inner == outer {
-            return true;
-        }
-        match model.functions[inner].parent {
-            Some(parent) => inner = parent,
-            None => return false,
-        }
-    }
-    false
 }
 
 /// What a name holds, as far as the reliability rules care.
@@ -410,7 +285,7 @@ impl ExternalFacts {
         let libraries = &knowledge.external_calls.libraries;
         for unit in 0..project.units.len() {
             let model = &project.units[unit].model;
-            let classes = breaker_classes(model, knowledge);
+            let classes = home_grown_breakers(model, knowledge);
             for (index, call) in model.calls.iter().enumerate() {
                 let Some(name) = &call.assigned_to else {
                     continue;
@@ -553,10 +428,7 @@ impl ExternalFacts {
         let model = &project.units[unit].model;
         let call = &model.calls[index];
         let canonical = self.canonical[unit][index].as_deref();
-        let constructors = &knowledge.breakers.constructors;
-        let is_constructor = constructors.matches(&call.callee).is_some()
-            || canonical.is_some_and(|c| constructors.matches(c).is_some());
-        if is_constructor {
+        if super::breakers::constructs_breaker(knowledge, &call.callee, canonical) {
             let wrapped = match call.args.first().map(|a| &a.value) {
                 Some(ArgValue::Function(id)) => vec![FnRef { unit, func: *id }],
                 Some(ArgValue::Name(name)) => project
@@ -1232,36 +1104,6 @@ fn is_sent(model: &Model, index: usize, sent_by: &[String]) -> bool {
     sent_by.is_empty() || sent_by.iter().any(|m| called_on_result(model, index, m))
 }
 
-fn is_guard_method(knowledge: &Knowledge, runners: &[String], method: &str) -> bool {
-    runners.iter().any(|r| r == method)
-        || knowledge
-            .breakers
-            .guard_calls
-            .matches(&format!("breaker.{method}"))
-            .is_some()
-}
-
-/// The breaker-shaped class a name refers to, in this file or imported.
-fn breaker_class_of(
-    project: &Project,
-    knowledge: &Knowledge,
-    unit: usize,
-    class: &str,
-) -> Option<HomeGrownBreaker> {
-    let name = class.rsplit('.').next().unwrap_or(class);
-    let (target, name) = match project.resolve_name(unit, class, 0) {
-        Some(Target::Class(u, c)) => (u, c),
-        _ => (unit, name.to_string()),
-    };
-    // Only the class of that name is judged: this runs for every instance and constructor call.
-    let model = &project.units[target].model;
-    model
-        .breaker_classes
-        .iter()
-        .filter(|c| c.name == name)
-        .find_map(|class| home_grown_breaker(model, class, knowledge))
-}
-
 /// Whether a client factory call gives the client an in-process transport
 /// (`transport=httpx.ASGITransport(app=app)`, directly or through a name bound to one).
 fn in_process(model: &Model, call: &Call, library: &Library) -> bool {
@@ -1538,12 +1380,12 @@ class Guard:
 "#;
         let knowledge = Knowledge::builtin();
         let model = crate::lang::lower_source(Language::TypeScript, ts.as_bytes()).unwrap();
-        let found = breaker_classes(&model, &knowledge);
+        let found = home_grown_breakers(&model, &knowledge);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].name, "Gate");
         assert_eq!(found[0].runners, vec!["run".to_string()]);
         let model = crate::lang::lower_source(Language::Python, py.as_bytes()).unwrap();
-        let found = breaker_classes(&model, &knowledge);
+        let found = home_grown_breakers(&model, &knowledge);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].runners, vec!["call".to_string()]);
     }

@@ -1,11 +1,11 @@
 //! SEC003 half-open-real-probe: a breaker class whose OPEN -> HALF_OPEN transition lets the
 //! caller's own request run as the probe. Documentation: `rules/SEC003.toml`.
 
-use super::breaker_sites::*;
 use super::{Context, Rule};
 use crate::finding::{Finding, Label, Severity};
 use crate::knowledge::normalize;
 use crate::model::*;
+use crate::project::breakers::*;
 
 pub struct HalfOpenRealProbe;
 
@@ -31,7 +31,7 @@ impl Rule for HalfOpenRealProbe {
                     continue;
                 };
                 let guarded = guarded
-                    .get_or_insert_with(|| guarded_by_class(cx, class, classes))
+                    .get_or_insert_with(|| guarded_by_class(cx, class))
                     .clone();
                 // The docs: the default severity, high when the breaker guards an auth call.
                 let (adjust, around) = match &guarded {

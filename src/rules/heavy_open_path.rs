@@ -3,18 +3,18 @@
 
 use std::collections::HashSet;
 
-use super::breaker_sites::*;
 use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::model::*;
 use crate::project::FnRef;
+use crate::project::breakers::*;
 
 pub struct HeavyOpenPath;
 
 impl Rule for HeavyOpenPath {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
         let classes = breaker_classes(cx);
-        let sites = breaker_sites(cx, unit, classes);
+        let sites = breaker_sites(cx, unit);
         let mut flagged: HashSet<Span> = HashSet::new();
         let mut report = |call: &Call, through: Option<String>, place: String| {
             if !flagged.insert(call.span) {

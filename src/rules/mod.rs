@@ -1,7 +1,6 @@
 //! The rule registry. A rule is one file here plus its documentation in `rules/<ID>.toml`.
 
 mod all_or_nothing_aggregation;
-mod breaker_sites;
 mod call_without_breaker;
 mod call_without_timeout;
 mod error_leak;
@@ -17,32 +16,10 @@ mod undocumented_env;
 use serde::Deserialize;
 
 use crate::finding::{Axis, Finding, Severity};
-use crate::knowledge::Knowledge;
-use crate::project::Project;
 
-/// What a rule sees: the linked project and the vocabularies.
-pub struct Context<'a> {
-    pub project: &'a Project,
-    pub knowledge: &'a Knowledge,
-    /// Project-wide facts that several files' checks need, computed once per scan.
-    pub memo: Memo,
-}
-
-impl<'a> Context<'a> {
-    pub fn new(project: &'a Project, knowledge: &'a Knowledge) -> Context<'a> {
-        Context {
-            project,
-            knowledge,
-            memo: Memo::default(),
-        }
-    }
-}
-
-/// Project-wide facts computed on first use by whichever rule needs them.
-#[derive(Default)]
-pub struct Memo {
-    breaker_classes: std::sync::OnceLock<Vec<breaker_sites::ClassRef>>,
-}
+/// What a rule sees: the linked project and the vocabularies, read only. Project-wide facts
+/// are built in the link stage, never by a rule.
+pub type Context<'a> = crate::project::Linked<'a>;
 
 pub trait Rule: Send + Sync {
     /// Adds the findings of this rule in file `unit` to `out`.
