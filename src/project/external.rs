@@ -7,12 +7,13 @@
 //! httpx.AsyncClient() as client`), in this file or imported from another, and the breaker a
 //! name holds (`new CircuitBreaker(fn)`, `pybreaker.CircuitBreaker()`, a home-grown class).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use super::breakers::{HomeGrownBreaker, breaker_class_of, home_grown_breakers, is_guard_method};
-use super::{FnRef, Project, Reach, enclosing_owner};
+use super::resolve::canonical_name;
+use super::{FnRef, Project, enclosing_owner};
 use crate::knowledge::{DefaultTimeout, Knowledge, Library};
 use crate::model::*;
 
@@ -52,7 +53,7 @@ pub struct Cover {
 }
 
 impl Cover {
-    fn or(self, other: Cover) -> Cover {
+    pub(super) fn or(self, other: Cover) -> Cover {
         Cover {
             breaker: self.breaker || other.breaker,
             deadline: self.deadline || other.deadline,
@@ -101,18 +102,9 @@ struct Binding {
     typed: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Edge {
-    target: FnRef,
-    cover: Cover,
-}
-
 /// The reliability facts of a whole project.
 #[derive(Debug, Default)]
 pub struct ExternalFacts {
-    /// Per unit, per call: the callee with its import resolved; `None` for our own functions,
-    /// parameters and names that are neither imported nor known globals.
-    canonical: Vec<Vec<Option<String>>>,
     bindings: Vec<Vec<Binding>>,
     /// Per unit: indexes into `bindings` by name.
     by_name: Vec<HashMap<String, Vec<usize>>>,
@@ -123,14 +115,9 @@ pub struct ExternalFacts {
     /// Per unit: spans that a breaker or a deadline covers.
     regions: Vec<Vec<(Span, Cover)>>,
     /// Per unit, per call.
-    call_cover: Vec<Vec<Cover>>,
+    pub(super) call_cover: Vec<Vec<Cover>>,
     /// Per unit, per function: what its decorators put around it.
-    fn_cover: Vec<Vec<Cover>>,
-    edges: Vec<Vec<Vec<Edge>>>,
-    reached: Vec<Vec<Option<Reach>>>,
-    unguarded: Vec<Vec<Option<Reach>>>,
-    undeadlined: Vec<Vec<Option<Reach>>>,
-    makes_external: Vec<Vec<bool>>,
+    pub(super) fn_cover: Vec<Vec<Cover>>,
     /// Per library: how a library-wide default timeout is set, if it is.
     library_defaults: Vec<Option<String>>,
 }
@@ -156,38 +143,10 @@ impl Project {
             .map(|i| &calls[i])
     }
 
-    /// The callee of a call with its import resolved (`ky.get`, `urllib.request.urlopen`).
-    pub fn canonical_callee(&self, unit: usize, call: usize) -> Option<&str> {
-        self.external.canonical.get(unit)?.get(call)?.as_deref()
-    }
-
     /// Breakers and deadlines around a call in its own file (`breaker.fire(() => ...)`,
     /// `asyncio.wait_for(...)`, `with db_breaker.calling():`).
     pub fn call_cover(&self, unit: usize, call: usize) -> Cover {
         self.external.call_cover[unit][call]
-    }
-
-    /// The tool that reaches a function, following breakers to the functions they run.
-    pub fn tool_reach(&self, unit: usize, func: FnId) -> Option<&Reach> {
-        self.external.reached[unit].get(func)?.as_ref()
-    }
-
-    /// The tool that reaches a function on a path no circuit breaker guards.
-    pub fn reach_without_breaker(&self, unit: usize, func: FnId) -> Option<&Reach> {
-        self.external.unguarded[unit].get(func)?.as_ref()
-    }
-
-    /// The tool that reaches a function on a path no deadline bounds.
-    pub fn reach_without_deadline(&self, unit: usize, func: FnId) -> Option<&Reach> {
-        self.external.undeadlined[unit].get(func)?.as_ref()
-    }
-
-    /// Whether a function makes an external call, itself or through functions it runs.
-    pub fn makes_external_call(&self, f: FnRef) -> bool {
-        self.external.makes_external[f.unit]
-            .get(f.func)
-            .copied()
-            .unwrap_or(false)
     }
 
     /// The function a call runs, or that a name passed to it (`breaker.call(fetch_user)`)
@@ -218,10 +177,6 @@ impl ExternalFacts {
     pub fn build(project: &Project, knowledge: &Knowledge) -> ExternalFacts {
         let units = project.units.len();
         let mut facts = ExternalFacts {
-            canonical: (0..units)
-                .into_par_iter()
-                .map(|u| canonical_callees(project, u))
-                .collect(),
             bindings: vec![Vec::new(); units],
             by_name: vec![HashMap::new(); units],
             assigned: project
@@ -238,7 +193,7 @@ impl ExternalFacts {
             ..ExternalFacts::default()
         };
         facts.bind(project, knowledge);
-        facts.library_defaults = library_defaults(project, knowledge, &facts);
+        facts.library_defaults = library_defaults(project, knowledge);
         facts.external = (0..units)
             .into_par_iter()
             .map(|u| facts.classify_unit(project, knowledge, u))
@@ -262,18 +217,6 @@ impl ExternalFacts {
             .into_par_iter()
             .map(|u| facts.decorator_cover(project, knowledge, u))
             .collect();
-        facts.edges = (0..units)
-            .into_par_iter()
-            .map(|u| {
-                (0..project.units[u].model.functions.len())
-                    .map(|f| facts.edges_of(project, FnRef { unit: u, func: f }))
-                    .collect()
-            })
-            .collect();
-        facts.reached = facts.reach(project, |_| false);
-        facts.unguarded = facts.reach(project, |c| c.breaker);
-        facts.undeadlined = facts.reach(project, |c| c.deadline);
-        facts.makes_external = facts.external_closure(project);
         facts
     }
 
@@ -290,7 +233,7 @@ impl ExternalFacts {
                 let Some(name) = &call.assigned_to else {
                     continue;
                 };
-                let canonical = self.canonical[unit][index].as_deref();
+                let canonical = project.canonical[unit][index].as_deref();
                 let held = if let Some(library) =
                     canonical.and_then(|c| knowledge.external_calls.library_of_client_factory(c))
                 {
@@ -351,7 +294,7 @@ impl ExternalFacts {
                 // type may be one of them.
                 let in_process_here = |library: usize| {
                     model.calls.iter().enumerate().any(|(i, c)| {
-                        self.canonical[unit][i]
+                        project.canonical[unit][i]
                             .as_deref()
                             .is_some_and(|n| libraries[library].is_client_factory(n))
                             && in_process(model, c, &libraries[library])
@@ -427,7 +370,7 @@ impl ExternalFacts {
     ) -> Option<Held> {
         let model = &project.units[unit].model;
         let call = &model.calls[index];
-        let canonical = self.canonical[unit][index].as_deref();
+        let canonical = project.canonical[unit][index].as_deref();
         if super::breakers::constructs_breaker(knowledge, &call.callee, canonical) {
             let wrapped = match call.args.first().map(|a| &a.value) {
                 Some(ArgValue::Function(id)) => vec![FnRef { unit, func: *id }],
@@ -664,7 +607,7 @@ impl ExternalFacts {
                         && c.span.end <= call.callee_span.end
                 });
                 let Some(inner) = inner else { continue };
-                if let Some(canonical) = self.canonical[unit][inner].as_deref() {
+                if let Some(canonical) = project.canonical[unit][inner].as_deref() {
                     if let Some(library) = knowledge
                         .external_calls
                         .library_of_client_factory(canonical)
@@ -725,7 +668,7 @@ impl ExternalFacts {
             // Names from the configuration also match the callee as written: an in-house
             // client is often a local name (`const acmeHttp = createClient()`).
             let raw = &model.calls[index].callee;
-            let direct = self.canonical[unit][index]
+            let direct = project.canonical[unit][index]
                 .as_deref()
                 .and_then(|c| knowledge.external_calls.library_of_call(c))
                 .or_else(|| {
@@ -804,6 +747,26 @@ impl ExternalFacts {
         }
     }
 
+    /// The functions a call runs under a breaker it fires (`breaker.fire(city)` runs the
+    /// function the breaker was built around), with whether the breaker has a deadline too.
+    pub(super) fn breaker_runs(
+        &self,
+        project: &Project,
+        unit: usize,
+        call: &Call,
+    ) -> Option<(&[FnRef], bool)> {
+        match call
+            .receiver()
+            .and_then(|r| self.binding(project, unit, call.func, r, call.span.start))
+            .map(|b| &b.held)
+        {
+            Some(Held::Breaker {
+                wrapped, deadline, ..
+            }) => Some((wrapped.as_slice(), *deadline)),
+            _ => None,
+        }
+    }
+
     // ---- breakers and deadlines ----------------------------------------------------------------
 
     /// Regions of a file that a breaker or a deadline covers: the arguments of a guard call,
@@ -818,7 +781,7 @@ impl ExternalFacts {
         let mut regions = Vec::new();
         let call_cover = |index: usize| -> Cover {
             let call = &model.calls[index];
-            let canonical = self.canonical[unit][index].as_deref();
+            let canonical = project.canonical[unit][index].as_deref();
             let names = [Some(call.callee.as_str()), canonical];
             let matches = |set: &crate::knowledge::NameSet| {
                 names.iter().flatten().any(|n| set.matches(n).is_some())
@@ -866,7 +829,7 @@ impl ExternalFacts {
 
     /// Breakers and deadlines whose region holds `span`. A guard call's region starts after
     /// its callee, so the guard call itself is never inside its own region.
-    fn span_cover(&self, unit: usize, span: Span) -> Cover {
+    pub(super) fn span_cover(&self, unit: usize, span: Span) -> Cover {
         self.regions[unit]
             .iter()
             .filter(|(region, _)| region.contains(span))
@@ -918,169 +881,6 @@ impl ExternalFacts {
                 cover
             })
             .collect()
-    }
-
-    /// The functions `f` may run, and what covers each step.
-    fn edges_of(&self, project: &Project, f: FnRef) -> Vec<Edge> {
-        let unit = f.unit;
-        let index = &project.indexes[unit];
-        let model = &project.units[unit].model;
-        let mut out: Vec<Edge> = index.children[f.func]
-            .iter()
-            .map(|&child| Edge {
-                target: FnRef { unit, func: child },
-                cover: self.span_cover(unit, model.functions[child].span),
-            })
-            .collect();
-        for &c in &index.calls_by_fn[f.func] {
-            let call = &model.calls[c];
-            let cover = self.call_cover[unit][c];
-            if let Some(target) = project.resolve_call(unit, call) {
-                out.push(Edge { target, cover });
-            }
-            for arg in &call.args {
-                if let ArgValue::Name(name) = &arg.value {
-                    if let Some(target) = project.resolve_callee(unit, call.func, name) {
-                        out.push(Edge {
-                            target,
-                            cover: self.span_cover(unit, arg.span),
-                        });
-                    }
-                }
-            }
-            // `breaker.fire(city)` runs the function the breaker was built around.
-            if let Some(Held::Breaker {
-                wrapped, deadline, ..
-            }) = call
-                .receiver()
-                .and_then(|r| self.binding(project, unit, call.func, r, call.span.start))
-                .map(|b| &b.held)
-            {
-                for target in wrapped {
-                    out.push(Edge {
-                        target: *target,
-                        cover: cover.or(Cover {
-                            breaker: true,
-                            deadline: *deadline,
-                        }),
-                    });
-                }
-            }
-        }
-        out
-    }
-
-    /// Functions reached from tool handlers without crossing a step that `blocked` says stops
-    /// the walk.
-    fn reach(&self, project: &Project, blocked: impl Fn(Cover) -> bool) -> Vec<Vec<Option<Reach>>> {
-        let mut out: Vec<Vec<Option<Reach>>> = project
-            .units
-            .iter()
-            .map(|u| vec![None; u.model.functions.len()])
-            .collect();
-        let mut roots: Vec<(String, Span, Reach, FnRef)> = Vec::new();
-        for (unit, u) in project.units.iter().enumerate() {
-            for tool in &u.model.tools {
-                for handler in &tool.handlers {
-                    let target = match handler {
-                        HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-                        HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
-                    };
-                    if let Some(target) = target {
-                        let reach = Reach {
-                            tool: tool.name.clone(),
-                            kind: tool.kind,
-                        };
-                        roots.push((u.file.display.clone(), tool.span, reach, target));
-                    }
-                }
-            }
-        }
-        roots.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-        let mut queue: VecDeque<(FnRef, Reach)> = VecDeque::new();
-        for (_, _, reach, target) in roots {
-            let span = project.function(target).span;
-            let cover =
-                self.fn_cover[target.unit][target.func].or(self.span_cover(target.unit, span));
-            if !blocked(cover) {
-                queue.push_back((target, reach));
-            }
-        }
-        while let Some((f, reach)) = queue.pop_front() {
-            if out[f.unit][f.func].is_some() {
-                continue;
-            }
-            out[f.unit][f.func] = Some(reach.clone());
-            for edge in &self.edges[f.unit][f.func] {
-                let t = edge.target;
-                let cover = edge.cover.or(self.fn_cover[t.unit][t.func]);
-                if out[t.unit][t.func].is_none() && !blocked(cover) {
-                    queue.push_back((t, reach.clone()));
-                }
-            }
-        }
-        out
-    }
-
-    /// Which functions make an external call, themselves or through what they run.
-    fn external_closure(&self, project: &Project) -> Vec<Vec<bool>> {
-        let mut out: Vec<Vec<bool>> = project
-            .units
-            .iter()
-            .map(|u| vec![false; u.model.functions.len()])
-            .collect();
-        for (unit, calls) in self.external.iter().enumerate() {
-            for e in calls {
-                let func = project.units[unit].model.calls[e.call].func;
-                out[unit][func] = true;
-            }
-        }
-        // Walk the edges backwards from the functions that call out themselves. Nested
-        // functions do not count: defining a callback makes no call.
-        let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
-        for (unit, functions) in self.edges.iter().enumerate() {
-            let model = &project.units[unit].model;
-            // Functions handed to a call (`.map(x => fetch(x))`, `breaker.fire(() => ...)`).
-            let handed: HashSet<FnId> = model
-                .calls
-                .iter()
-                .flat_map(|c| &c.args)
-                .filter_map(|a| match a.value {
-                    ArgValue::Function(id) => Some(id),
-                    _ => None,
-                })
-                .collect();
-            for (func, edges) in functions.iter().enumerate() {
-                for e in edges {
-                    let only_defined = e.target.unit == unit
-                        && model.functions[e.target.func].parent == Some(func)
-                        && !handed.contains(&e.target.func);
-                    if !only_defined {
-                        callers
-                            .entry(e.target)
-                            .or_default()
-                            .push(FnRef { unit, func });
-                    }
-                }
-            }
-        }
-        let mut queue: VecDeque<FnRef> = VecDeque::new();
-        for (unit, functions) in out.iter().enumerate() {
-            for (func, &external) in functions.iter().enumerate() {
-                if external {
-                    queue.push_back(FnRef { unit, func });
-                }
-            }
-        }
-        while let Some(f) = queue.pop_front() {
-            for caller in callers.get(&f).into_iter().flatten() {
-                if !out[caller.unit][caller.func] {
-                    out[caller.unit][caller.func] = true;
-                    queue.push_back(*caller);
-                }
-            }
-        }
-        out
     }
 }
 
@@ -1206,11 +1006,7 @@ fn options_timeout(call: &Call, library: &Library, from: Option<usize>) -> Clien
 
 /// Library-wide defaults set anywhere in the project (`axios.defaults.timeout = 10_000`,
 /// `socket.setdefaulttimeout(10)`).
-fn library_defaults(
-    project: &Project,
-    knowledge: &Knowledge,
-    facts: &ExternalFacts,
-) -> Vec<Option<String>> {
+fn library_defaults(project: &Project, knowledge: &Knowledge) -> Vec<Option<String>> {
     let libraries = &knowledge.external_calls.libraries;
     let mut out = vec![None; libraries.len()];
     for (unit, u) in project.units.iter().enumerate() {
@@ -1219,7 +1015,7 @@ fn library_defaults(
             .assignments
             .iter()
             .filter_map(|a| canonical_name(project, unit, a.func, &a.target));
-        let called = (0..u.model.calls.len()).filter_map(|i| facts.canonical[unit][i].clone());
+        let called = (0..u.model.calls.len()).filter_map(|i| project.canonical[unit][i].clone());
         for name in assigned.chain(called) {
             let any = &knowledge.external_calls.any_defaults_set_by;
             if any.matches_whole(&name).is_none() {
@@ -1233,79 +1029,6 @@ fn library_defaults(
         }
     }
     out
-}
-
-/// Canonical callees of one file's calls.
-fn canonical_callees(project: &Project, unit: usize) -> Vec<Option<String>> {
-    let model = &project.units[unit].model;
-    model
-        .calls
-        .iter()
-        .map(|call| {
-            let canonical = canonical_name(project, unit, call.func, &call.callee)?;
-            // A global's name may be one of our own functions (`async function fetch(...)`).
-            let global = GLOBALS
-                .iter()
-                .any(|g| canonical == *g || canonical.starts_with(&format!("{g}.")));
-            if global && project.resolve_call(unit, call).is_some() {
-                return None;
-            }
-            Some(canonical)
-        })
-        .collect()
-}
-
-/// Globals that need no import.
-const GLOBALS: &[&str] = &["fetch", "Promise"];
-
-/// A dotted name with its import resolved: `ky.get` for `import ky from "ky"`,
-/// `urllib.request.urlopen` for `from urllib.request import urlopen`, `node-fetch` for
-/// `import fetch from "node-fetch"`. `None` when the name's head is a parameter, or neither
-/// imported nor a known global.
-fn canonical_name(project: &Project, unit: usize, from: FnId, name: &str) -> Option<String> {
-    let model = &project.units[unit].model;
-    let python = project.units[unit].file.language == Language::Python;
-    let mut name = name;
-    for global in ["globalThis.", "window.", "global."] {
-        if let Some(rest) = name.strip_prefix(global) {
-            name = rest;
-        }
-    }
-    let segments: Vec<&str> = name.split('.').collect();
-    let head = segments[0];
-    // A parameter named like a module or a global (`def handle(requests)`,
-    // `function get(fetch)`) is neither.
-    let mut scope = Some(from);
-    for _ in 0..64 {
-        let Some(id) = scope else { break };
-        if model.functions[id].params.iter().any(|p| p == head) {
-            return None;
-        }
-        scope = model.functions[id].parent;
-    }
-    let imports = &project.indexes[unit].imports;
-    for n in (1..=segments.len()).rev() {
-        let prefix = segments[..n].join(".");
-        let Some(&import) = imports.get(&prefix) else {
-            continue;
-        };
-        let import = &model.imports[import];
-        let source = import
-            .source
-            .strip_prefix("node:")
-            .unwrap_or(&import.source);
-        let mut base = match &import.imported {
-            Some(imported) if python => format!("{source}.{imported}"),
-            Some(imported) if imported != "default" => format!("{source}.{imported}"),
-            _ => source.to_string(),
-        };
-        for s in &segments[n..] {
-            base.push('.');
-            base.push_str(s);
-        }
-        return Some(base);
-    }
-    GLOBALS.contains(&head).then(|| name.to_string())
 }
 
 #[cfg(test)]
