@@ -19,7 +19,6 @@ use crate::discover::SourceFile;
 use crate::knowledge::Knowledge;
 use crate::model::*;
 pub use resolve::normalize_path;
-pub(crate) use resolve::python_submodule;
 use resolve::{Target, UnitIndex, enclosing_owner, index};
 
 /// One scanned file and its model.
