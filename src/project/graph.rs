@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use rayon::prelude::*;
 
 use super::external::Cover;
+use super::tools::{Root, handlers};
 use super::{FnRef, Project, Reach};
 use crate::model::*;
 
@@ -25,14 +26,6 @@ struct Edge {
     cover: Cover,
     /// The step runs the function a fired breaker was built around.
     wrapped: bool,
-}
-
-/// Where a walk starts: a tool handler, or a decorator of ours around one (`@handle_errors`),
-/// whose wrapper is the code the client reaches first.
-struct Root {
-    target: FnRef,
-    reach: Reach,
-    wrapper: bool,
 }
 
 /// The call graph and the answers of its walks, per unit and function.
@@ -63,7 +56,7 @@ impl CallGraph {
             edges,
             ..CallGraph::default()
         };
-        let roots = roots(project);
+        let roots = handlers(project);
         let all: Vec<&Root> = roots.iter().collect();
         let handlers: Vec<&Root> = roots.iter().filter(|r| !r.wrapper).collect();
         let external = &project.external;
@@ -187,47 +180,6 @@ impl CallGraph {
         }
         out
     }
-}
-
-/// The tool handlers of the project (and our decorators around them), ordered by file and
-/// place so that the first tool to reach a function does not depend on thread count.
-fn roots(project: &Project) -> Vec<Root> {
-    let mut roots: Vec<(&str, Span, Root)> = Vec::new();
-    for (unit, u) in project.units.iter().enumerate() {
-        for tool in &u.model.tools {
-            for handler in &tool.handlers {
-                let target = match handler {
-                    HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-                    HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
-                };
-                let Some(target) = target else { continue };
-                let reach = Reach {
-                    tool: tool.name.clone(),
-                    kind: tool.kind,
-                };
-                for decorator in &project.function(target).decorators {
-                    if let Some(wrapper) = project.resolve_callee(target.unit, MODULE, decorator) {
-                        if wrapper != target {
-                            let root = Root {
-                                target: wrapper,
-                                reach: reach.clone(),
-                                wrapper: true,
-                            };
-                            roots.push((&u.file.display, tool.span, root));
-                        }
-                    }
-                }
-                let root = Root {
-                    target,
-                    reach,
-                    wrapper: false,
-                };
-                roots.push((&u.file.display, tool.span, root));
-            }
-        }
-    }
-    roots.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    roots.into_iter().map(|(_, _, root)| root).collect()
 }
 
 /// The functions `f` may run, each with whether `f` catches what it throws and what covers

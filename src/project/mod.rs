@@ -10,7 +10,7 @@ pub mod breakers;
 mod external;
 mod graph;
 mod resolve;
-mod taught_tools;
+mod tools;
 
 pub use breakers::{HomeGrownBreaker, breaker_state, home_grown_breakers, is_breaker_class};
 pub use external::{Cover, ExternalCall, Timeout};
@@ -82,7 +82,7 @@ impl Project {
     pub fn link(mut units: Vec<Unit>, knowledge: &Knowledge) -> Project {
         if !knowledge.tool_registrations.is_empty() {
             units.par_iter_mut().for_each(|u| {
-                taught_tools::add_taught_registrations(&mut u.model, &knowledge.tool_registrations)
+                tools::add_taught_registrations(&mut u.model, &knowledge.tool_registrations)
             });
         }
         let by_path = units
