@@ -77,57 +77,28 @@ fn home_grown_breaker(
     if !is_breaker_class(class, &knowledge.breakers) {
         return None;
     }
-    let owner = class.name.as_str();
+    // The runners are the methods whose calls run the caller's function: the same calls
+    // SEC002, SEC003 and REL004 read through [`ClassView::real_calls`].
+    let view = ClassView::of(0, model, class);
     let mut runners: Vec<String> = Vec::new();
     let mut keeps = false;
-    for (id, method) in model.functions.iter().enumerate() {
-        if method.owner.as_deref() != Some(owner) {
+    for call in view.real_calls() {
+        keeps |= call.callee.starts_with("this.") || call.callee.starts_with("self.");
+        let Some(method) = view.method_of(call.func) else {
             continue;
-        }
-        let Some(name) = &method.name else { continue };
-        let runs = model
-            .calls
-            .iter()
-            .filter(|c| is_within(model, c.func, id))
-            .any(|c| {
-                let head = c
-                    .callee
-                    .strip_suffix(".apply")
-                    .or_else(|| c.callee.strip_suffix(".call"))
-                    .unwrap_or(&c.callee);
-                if let Some(field) = head
-                    .strip_prefix("this.")
-                    .or_else(|| head.strip_prefix("self."))
-                {
-                    let kept = class.callable_fields.iter().any(|f| f == field);
-                    keeps |= kept;
-                    return kept;
-                }
-                method.params.iter().any(|p| p == head)
-            });
-        if runs && !runners.contains(name) {
-            runners.push(name.clone());
+        };
+        if let Some(name) = &model.functions[method].name {
+            if !runners.contains(name) {
+                runners.push(name.clone());
+            }
         }
     }
+    let owner = class.name.as_str();
     (!runners.is_empty()).then(|| HomeGrownBreaker {
         name: owner.to_string(),
         runners,
         wraps_constructor_args: keeps,
     })
-}
-
-/// Whether function `inner` is `outer` or nested in it.
-fn is_within(model: &Model, mut inner: FnId, outer: FnId) -> bool {
-    for _ in 0..64 {
-        if inner == outer {
-            return true;
-        }
-        match model.functions[inner].parent {
-            Some(parent) => inner = parent,
-            None => return false,
-        }
-    }
-    false
 }
 
 /// The breaker-shaped class a name refers to, in this file or imported.
@@ -165,7 +136,11 @@ pub struct ClassView<'m> {
 impl<'m> ClassView<'m> {
     pub fn new(cx: &Linked<'m>, class: ClassRef) -> ClassView<'m> {
         let model = &cx.project.units[class.unit].model;
-        let bc = &model.breaker_classes[class.index];
+        ClassView::of(class.unit, model, &model.breaker_classes[class.index])
+    }
+
+    /// The view of class `bc` of `model`, the model of unit `unit`.
+    pub fn of(unit: usize, model: &'m Model, bc: &'m BreakerClass) -> ClassView<'m> {
         let mut functions: Vec<(FnId, FnId)> = Vec::new();
         for (id, f) in model.functions.iter().enumerate().skip(1) {
             if !bc.span.contains(f.span) {
@@ -179,7 +154,7 @@ impl<'m> ClassView<'m> {
             }
         }
         ClassView {
-            unit: class.unit,
+            unit,
             model,
             class: bc,
             functions,
