@@ -61,6 +61,8 @@ pub struct Project {
     graph: graph::CallGraph,
     /// Every circuit breaker and what it guards (`project/breakers.rs`).
     breakers: breakers::BreakerFacts,
+    /// Environment variables the code of each surface sets (`process.env.PORT = ...`).
+    env_set: HashMap<crate::discover::Surface, HashSet<String>>,
     /// What the scanned tree's READMEs, docs and example env files mention.
     pub documentation: Documentation,
 }
@@ -96,6 +98,7 @@ impl Project {
             canonical: Vec::new(),
             external: Default::default(),
             graph: Default::default(),
+            env_set: HashMap::new(),
             breakers: Default::default(),
             documentation: Documentation::default(),
             units,
@@ -117,6 +120,10 @@ impl Project {
             .map(|u| resolve::canonical_callees(&project, u))
             .collect();
         project.external = external::ExternalFacts::build(&project, knowledge);
+        for u in &project.units {
+            let names = project.env_set.entry(u.file.surface).or_default();
+            names.extend(u.model.env_writes.iter().map(|w| w.name.clone()));
+        }
         project.graph = graph::CallGraph::build(&project);
         project.breakers = breakers::BreakerFacts::build(&Linked::new(&project, knowledge));
         project
@@ -129,6 +136,14 @@ impl Project {
 
     pub fn function(&self, f: FnRef) -> &Function {
         &self.units[f.unit].model.functions[f.func]
+    }
+
+    /// Whether code of this surface sets the environment variable: a resolved port, a CLI flag
+    /// passed on to a child process (plumbing, not configuration).
+    pub fn env_set_by_code(&self, surface: crate::discover::Surface, name: &str) -> bool {
+        self.env_set
+            .get(&surface)
+            .is_some_and(|names| names.contains(name))
     }
 
     /// The calls function `func` of `unit` makes inside `region` (not in nested functions),
