@@ -24,7 +24,7 @@ pub struct HomeGrownBreaker {
 /// `rules/breakers.toml` and from flag fields (`isOpen = true`).
 ///
 /// This is the one place that decides what a home-grown breaker is: REL001 asks it through
-/// [`home_grown_breakers`], SEC002, SEC003 and REL004 through `rules/breaker_sites.rs`.
+/// [`home_grown_breakers`], SEC002, SEC003 and REL004 through [`super::BreakerFacts`].
 pub fn is_breaker_class(class: &crate::model::BreakerClass, breakers: &Breakers) -> bool {
     let states: Vec<BreakerState> = class
         .writes
