@@ -146,6 +146,25 @@ pub struct BreakerFacts {
     class_guarded: Vec<Option<Guarded>>,
     /// Per unit: the breakers it builds, in call order.
     sites: Vec<Vec<Site>>,
+    /// Per unit: functions under a breaker decorator written as a call (`@circuit(...)`).
+    decorated: Vec<Vec<Decorated>>,
+    /// Per unit: fallback policies combined with a breaker (cockatiel).
+    policies: Vec<Vec<Policy>>,
+}
+
+#[derive(Debug)]
+struct Decorated {
+    func: FnId,
+    /// The decorator call.
+    call: usize,
+    fallbacks: Vec<Fallback>,
+}
+
+#[derive(Debug)]
+struct Policy {
+    fallback: Fallback,
+    /// The calls that run a function under the policy (`policy.execute(fn)`), by function.
+    executes: Vec<(FnId, usize)>,
 }
 
 /// A breaker one file builds, as the facts keep it.
@@ -156,6 +175,8 @@ struct Site {
     /// Calls of the file that run something under it.
     guard_calls: Vec<usize>,
     guarded: Option<Guarded>,
+    /// What runs in its place while it is open.
+    fallbacks: Vec<Fallback>,
 }
 
 impl BreakerFacts {
@@ -170,33 +191,47 @@ impl BreakerFacts {
                 }
             }
         }
-        let sites: Vec<Vec<Site>> = (0..project.units.len())
+        type PerUnit = (Vec<Site>, Vec<Decorated>, Vec<Policy>);
+        let per_unit: Vec<PerUnit> = (0..project.units.len())
             .into_par_iter()
             .map(|unit| {
-                find_sites(cx, unit, &classes)
-                    .into_iter()
+                let found = find_sites(cx, unit, &classes);
+                let sites = found
+                    .iter()
                     .map(|site| {
-                        let guard_calls = find_guard_calls(cx, &site);
-                        let guarded = find_guarded(cx, &site, &guard_calls);
+                        let guard_calls = find_guard_calls(cx, site);
+                        let guarded = find_guarded(cx, site, &guard_calls);
                         Site {
                             call_index: site.call_index,
                             class: site.class,
                             guard_calls,
                             guarded,
+                            fallbacks: find_fallbacks(cx, site),
                         }
                     })
-                    .collect()
+                    .collect();
+                (
+                    sites,
+                    find_decorated(cx, unit),
+                    find_policies(cx, unit, &found),
+                )
             })
             .collect();
-        let class_guarded = classes
-            .iter()
-            .map(|&class| find_class_guarded(cx, class, &sites))
-            .collect();
-        BreakerFacts {
+        let mut facts = BreakerFacts {
             classes,
-            class_guarded,
-            sites,
+            ..BreakerFacts::default()
+        };
+        for (sites, decorated, policies) in per_unit {
+            facts.sites.push(sites);
+            facts.decorated.push(decorated);
+            facts.policies.push(policies);
         }
+        facts.class_guarded = facts
+            .classes
+            .iter()
+            .map(|&class| find_class_guarded(cx, class, &facts.sites))
+            .collect();
+        facts
     }
 }
 
@@ -451,6 +486,12 @@ fn fallback_of_arg(
 /// The fallbacks attached to a breaker: `breaker.fallback(fn)`, a `fallback` option of its
 /// constructor, `fallback_function=` as a keyword argument.
 pub fn fallbacks_of_site(cx: &Linked, site: &BreakerSite) -> Vec<Fallback> {
+    cx.project.breakers.sites[site.unit][site.index]
+        .fallbacks
+        .clone()
+}
+
+fn find_fallbacks(cx: &Linked, site: &BreakerSite) -> Vec<Fallback> {
     let model = &cx.project.units[site.unit].model;
     let breakers = &cx.knowledge.breakers;
     let mut out = Vec::new();
@@ -517,6 +558,18 @@ pub struct DecoratedBreaker<'m> {
 
 pub fn decorated_breakers<'m>(cx: &Linked<'m>, unit: usize) -> Vec<DecoratedBreaker<'m>> {
     let model = &cx.project.units[unit].model;
+    cx.project.breakers.decorated[unit]
+        .iter()
+        .map(|d| DecoratedBreaker {
+            func: d.func,
+            decorator: &model.calls[d.call],
+            fallbacks: d.fallbacks.clone(),
+        })
+        .collect()
+}
+
+fn find_decorated(cx: &Linked, unit: usize) -> Vec<Decorated> {
+    let model = &cx.project.units[unit].model;
     let breakers = &cx.knowledge.breakers;
     let mut out = Vec::new();
     for d in &model.decorator_calls {
@@ -539,9 +592,9 @@ pub fn decorated_breakers<'m>(cx: &Linked<'m>, unit: usize) -> Vec<DecoratedBrea
                 });
             }
         }
-        out.push(DecoratedBreaker {
+        out.push(Decorated {
             func: d.func,
-            decorator: call,
+            call: d.call,
             fallbacks,
         });
     }
@@ -556,11 +609,22 @@ pub struct FallbackPolicy<'m> {
     pub executes: Vec<(FnId, &'m Arg)>,
 }
 
-pub fn fallback_policies<'m>(
-    cx: &Linked<'m>,
-    unit: usize,
-    sites: &[BreakerSite],
-) -> Vec<FallbackPolicy<'m>> {
+pub fn fallback_policies<'m>(cx: &Linked<'m>, unit: usize) -> Vec<FallbackPolicy<'m>> {
+    let model = &cx.project.units[unit].model;
+    cx.project.breakers.policies[unit]
+        .iter()
+        .map(|p| FallbackPolicy {
+            fallback: p.fallback.clone(),
+            executes: p
+                .executes
+                .iter()
+                .map(|&(func, call)| (func, &model.calls[call].args[0]))
+                .collect(),
+        })
+        .collect()
+}
+
+fn find_policies(cx: &Linked, unit: usize, sites: &[BreakerSite]) -> Vec<Policy> {
     let model = &cx.project.units[unit].model;
     let site_names: Vec<&str> = sites.iter().filter_map(|s| s.name).collect();
     let mut out = Vec::new();
@@ -609,7 +673,7 @@ pub fn fallback_policies<'m>(
         }
         let mut executes = Vec::new();
         let mut involves_breaker = false;
-        for c in &model.calls {
+        for (ci, c) in model.calls.iter().enumerate() {
             let Some((_, with_breaker)) = runners
                 .iter()
                 .find(|(r, _)| Some(r.as_str()) == c.receiver() && c.method() == "execute")
@@ -624,10 +688,10 @@ pub fn fallback_policies<'m>(
                 _ => false,
             };
             involves_breaker |= *with_breaker || runs_breaker;
-            executes.push((c.func, arg));
+            executes.push((c.func, ci));
         }
         if involves_breaker {
-            out.push(FallbackPolicy {
+            out.push(Policy {
                 fallback: Fallback {
                     kind,
                     how: format!("the fallback policy `{policy}`"),

@@ -51,7 +51,7 @@ impl Rule for FailOpenBreaker {
                 allowing_fallback(cx, unit, fallback, &name, &guarded, &callers, &mut push);
             }
         }
-        for policy in fallback_policies(cx, unit, &sites) {
+        for policy in fallback_policies(cx, unit) {
             let Some(guarded) = policy
                 .executes
                 .iter()

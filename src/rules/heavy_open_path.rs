@@ -57,7 +57,7 @@ impl Rule for HeavyOpenPath {
                 fallbacks.push((fallback, place));
             }
         }
-        for policy in fallback_policies(cx, unit, &sites) {
+        for policy in fallback_policies(cx, unit) {
             let place = policy.fallback.how.clone();
             fallbacks.push((policy.fallback, place));
         }
