@@ -59,10 +59,17 @@ pub struct Label {
     pub text: String,
 }
 
+/// A rule fills in where and what; the engine (`rules::RegisteredRule::check`) stamps `rule` and
+/// `severity` from the rule's TOML, so rules build findings with `..Finding::default()`.
 #[derive(Debug, Clone)]
 pub struct Finding {
+    /// The rule's id, stamped by the engine.
     pub rule: &'static str,
+    /// `adjust` if the rule set it, else the TOML's default severity; stamped by the engine.
     pub severity: Severity,
+    /// A severity for this one finding, where the rule's docs say it differs from the default
+    /// (SEC004: medium for messages; SEC003: high around an auth call).
+    pub adjust: Option<Severity>,
     /// Index of the file in the project.
     pub unit: usize,
     pub span: Span,
@@ -72,4 +79,20 @@ pub struct Finding {
     pub labels: Vec<Label>,
     /// The function the finding is in, for its fingerprint.
     pub function: Option<FnId>,
+}
+
+impl Default for Finding {
+    fn default() -> Finding {
+        Finding {
+            rule: "",
+            severity: Severity::Info,
+            adjust: None,
+            unit: 0,
+            span: Span::default(),
+            label: String::new(),
+            message: String::new(),
+            labels: Vec::new(),
+            function: None,
+        }
+    }
 }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -17,6 +17,7 @@ pub use lowering::LoweringVocabulary;
 const AUTH_CALLS: &str = include_str!("../rules/auth-calls.toml");
 const BREAKERS: &str = include_str!("../rules/breakers.toml");
 const EXTERNAL_CALLS: &str = include_str!("../rules/external-calls.toml");
+const WELL_KNOWN_ENV: &str = include_str!("../rules/well-known-env.toml");
 
 /// Everything rules know about names, loaded once per scan.
 #[derive(Debug)]
@@ -28,6 +29,37 @@ pub struct Knowledge {
     pub tool_registrations: NameSet,
     /// What the front ends read while lowering: loggers, error text, allow keys, servers.
     pub lowering: LoweringVocabulary,
+    /// Environment variables every runtime, shell or CI sets (`rules/well-known-env.toml`).
+    pub well_known_env: WellKnownEnv,
+}
+
+/// Environment variables every runtime, shell or CI sets, upper-cased: names compare without
+/// regard to case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WellKnownEnv {
+    names: HashSet<String>,
+    prefixes: Vec<String>,
+}
+
+impl WellKnownEnv {
+    fn load() -> Result<WellKnownEnv, String> {
+        let list: WellKnownEnv = toml::from_str(WELL_KNOWN_ENV)
+            .map_err(|e| format!("rules/well-known-env.toml: {e}"))?;
+        Ok(WellKnownEnv {
+            names: list.names.iter().map(|n| n.to_ascii_uppercase()).collect(),
+            prefixes: list
+                .prefixes
+                .iter()
+                .map(|p| p.to_ascii_uppercase())
+                .collect(),
+        })
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        let name = name.to_ascii_uppercase();
+        self.names.contains(&name) || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
 }
 
 /// How circuit breakers are built, guard calls, and fail open (`rules/breakers.toml`).
@@ -171,6 +203,7 @@ impl Knowledge {
             external_calls: ExternalCalls::load(extension)?,
             tool_registrations: NameSet::new(&extension.tool_registrations, &[])?,
             lowering: LoweringVocabulary::load(&extension.loggers)?,
+            well_known_env: WellKnownEnv::load()?,
         })
     }
 

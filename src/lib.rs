@@ -149,7 +149,7 @@ pub fn scan_source(
     let mut findings = Vec::new();
     for rule in &registry.rules {
         if rule.meta.languages.iter().any(|l| l == language.family()) {
-            rule.rule.check(&cx, 0, &mut findings);
+            rule.check(&cx, 0, &mut findings);
         }
     }
     Ok(findings)
@@ -365,7 +365,7 @@ fn check_file(
             continue;
         }
         let mut out = Vec::new();
-        match catch_unwind(AssertUnwindSafe(|| rule.rule.check(cx, unit, &mut out))) {
+        match catch_unwind(AssertUnwindSafe(|| rule.check(cx, unit, &mut out))) {
             Ok(()) => findings.extend(out),
             Err(panic) => errors.push(ScanError {
                 path: cx.project.units[unit].file.display.clone(),

@@ -7,12 +7,14 @@
 //! httpx.AsyncClient() as client`), in this file or imported from another, and the breaker a
 //! name holds (`new CircuitBreaker(fn)`, `pybreaker.CircuitBreaker()`, a home-grown class).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::{FnRef, Project, Reach, Target, enclosing_owner};
-use crate::knowledge::{BreakerState, Breakers, DefaultTimeout, Knowledge, Library, normalize};
+use super::breakers::is_guard_method;
+use super::resolve::canonical_name;
+use super::{FnRef, Project};
+use crate::knowledge::{DefaultTimeout, Knowledge, Library};
 use crate::model::*;
 
 /// A call that leaves the process: an HTTP request, a database or cache command, a cloud SDK
@@ -51,138 +53,12 @@ pub struct Cover {
 }
 
 impl Cover {
-    fn or(self, other: Cover) -> Cover {
+    pub(super) fn or(self, other: Cover) -> Cover {
         Cover {
             breaker: self.breaker || other.breaker,
             deadline: self.deadline || other.deadline,
         }
     }
-}
-
-/// A home-grown circuit breaker: a class [`is_breaker_class`] accepts, with the methods that run
-/// the caller's function.
-#[derive(Debug, Clone)]
-pub struct HomeGrownBreaker {
-    pub name: String,
-    /// Methods that call a function passed to them (`execute(fn)`) or kept by the class
-    /// (`fire()` calling `this.action`).
-    pub runners: Vec<String>,
-    /// The class keeps a function it is given (`new Breaker(fetchQuote)`): its runners run
-    /// the constructor's function arguments.
-    pub wraps_constructor_args: bool,
-}
-
-/// Whether a class the front end saw writing and testing constants on its fields
-/// ([`crate::model::BreakerClass`]) is a circuit breaker: it has an open state and either a
-/// half-open state or a name that says breaker (`CircuitBreaker`, `ServiceFuse`); a connection
-/// or ticket class with `"open"` / `"closed"` states is not one. States come from
-/// `rules/breakers.toml` and from flag fields (`isOpen = true`).
-///
-/// This is the one place that decides what a home-grown breaker is: REL001 asks it through
-/// [`breaker_classes`], SEC002, SEC003 and REL004 through `rules/breaker_sites.rs`.
-pub fn is_breaker_class(class: &crate::model::BreakerClass, breakers: &Breakers) -> bool {
-    let states: Vec<BreakerState> = class
-        .writes
-        .iter()
-        .map(|w| (&w.field, &w.value))
-        .chain(class.tests.iter().map(|t| (&t.field, &t.value)))
-        .filter_map(|(field, value)| breaker_state(field, value, breakers))
-        .collect();
-    let name = normalize(&class.name);
-    let breaker_name = ["breaker", "circuit", "fuse"]
-        .iter()
-        .any(|w| name.contains(w));
-    states.contains(&BreakerState::Open)
-        && (states.contains(&BreakerState::HalfOpen) || breaker_name)
-}
-
-/// The breaker state a field's constant names: a flag field (`isOpen = true`, `halfOpen =
-/// true`, tested as `this.isOpen()`) or a state constant (`"open"`, `State.HALF_OPEN`).
-pub fn breaker_state(field: &str, value: &str, breakers: &Breakers) -> Option<BreakerState> {
-    let flag = if value == "true" {
-        match normalize(field).as_str() {
-            "isopen" | "open" | "opened" | "tripped" | "istripped" => Some(BreakerState::Open),
-            "ishalfopen" | "halfopen" => Some(BreakerState::HalfOpen),
-            "isclosed" | "closed" => Some(BreakerState::Closed),
-            _ => None,
-        }
-    } else {
-        None
-    };
-    flag.or_else(|| breakers.state_of(value))
-}
-
-/// The home-grown circuit breakers of one file: classes [`is_breaker_class`] accepts that have a
-/// method running a function it is given (`async execute(fn) { ... return await fn() }`) or one
-/// the class keeps (`fire(...args) { return this.action(...args) }`).
-pub fn breaker_classes(model: &Model, knowledge: &Knowledge) -> Vec<HomeGrownBreaker> {
-    model
-        .breaker_classes
-        .iter()
-        .filter_map(|class| home_grown_breaker(model, class, knowledge))
-        .collect()
-}
-
-/// `class` as a home-grown breaker, if it is one (see [`breaker_classes`]).
-fn home_grown_breaker(
-    model: &Model,
-    class: &BreakerClass,
-    knowledge: &Knowledge,
-) -> Option<HomeGrownBreaker> {
-    if !is_breaker_class(class, &knowledge.breakers) {
-        return None;
-    }
-    let owner = class.name.as_str();
-    let mut runners: Vec<String> = Vec::new();
-    let mut keeps = false;
-    for (id, method) in model.functions.iter().enumerate() {
-        if method.owner.as_deref() != Some(owner) {
-            continue;
-        }
-        let Some(name) = &method.name else { continue };
-        let runs = model
-            .calls
-            .iter()
-            .filter(|c| is_within(model, c.func, id))
-            .any(|c| {
-                let head = c
-                    .callee
-                    .strip_suffix(".apply")
-                    .or_else(|| c.callee.strip_suffix(".call"))
-                    .unwrap_or(&c.callee);
-                if let Some(field) = head
-                    .strip_prefix("this.")
-                    .or_else(|| head.strip_prefix("self."))
-                {
-                    let kept = class.callable_fields.iter().any(|f| f == field);
-                    keeps |= kept;
-                    return kept;
-                }
-                method.params.iter().any(|p| p == head)
-            });
-        if runs && !runners.contains(name) {
-            runners.push(name.clone());
-        }
-    }
-    (!runners.is_empty()).then(|| HomeGrownBreaker {
-        name: owner.to_string(),
-        runners,
-        wraps_constructor_args: keeps,
-    })
-}
-
-/// Whether function `inner` is `outer` or nested in it.
-fn is_within(model: &Model, mut inner: FnId, outer: FnId) -> bool {
-    for _ in 0..64 {
-        if inner == outer {
-            return true;
-        }
-        match model.functions[inner].parent {
-            Some(parent) => inner = parent,
-            None => return false,
-        }
-    }
-    false
 }
 
 /// What a name holds, as far as the reliability rules care.
@@ -226,18 +102,9 @@ struct Binding {
     typed: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Edge {
-    target: FnRef,
-    cover: Cover,
-}
-
 /// The reliability facts of a whole project.
 #[derive(Debug, Default)]
 pub struct ExternalFacts {
-    /// Per unit, per call: the callee with its import resolved; `None` for our own functions,
-    /// parameters and names that are neither imported nor known globals.
-    canonical: Vec<Vec<Option<String>>>,
     bindings: Vec<Vec<Binding>>,
     /// Per unit: indexes into `bindings` by name.
     by_name: Vec<HashMap<String, Vec<usize>>>,
@@ -248,14 +115,9 @@ pub struct ExternalFacts {
     /// Per unit: spans that a breaker or a deadline covers.
     regions: Vec<Vec<(Span, Cover)>>,
     /// Per unit, per call.
-    call_cover: Vec<Vec<Cover>>,
+    pub(super) call_cover: Vec<Vec<Cover>>,
     /// Per unit, per function: what its decorators put around it.
-    fn_cover: Vec<Vec<Cover>>,
-    edges: Vec<Vec<Vec<Edge>>>,
-    reached: Vec<Vec<Option<Reach>>>,
-    unguarded: Vec<Vec<Option<Reach>>>,
-    undeadlined: Vec<Vec<Option<Reach>>>,
-    makes_external: Vec<Vec<bool>>,
+    pub(super) fn_cover: Vec<Vec<Cover>>,
     /// Per library: how a library-wide default timeout is set, if it is.
     library_defaults: Vec<Option<String>>,
 }
@@ -281,38 +143,10 @@ impl Project {
             .map(|i| &calls[i])
     }
 
-    /// The callee of a call with its import resolved (`ky.get`, `urllib.request.urlopen`).
-    pub fn canonical_callee(&self, unit: usize, call: usize) -> Option<&str> {
-        self.external.canonical.get(unit)?.get(call)?.as_deref()
-    }
-
     /// Breakers and deadlines around a call in its own file (`breaker.fire(() => ...)`,
     /// `asyncio.wait_for(...)`, `with db_breaker.calling():`).
     pub fn call_cover(&self, unit: usize, call: usize) -> Cover {
         self.external.call_cover[unit][call]
-    }
-
-    /// The tool that reaches a function, following breakers to the functions they run.
-    pub fn tool_reach(&self, unit: usize, func: FnId) -> Option<&Reach> {
-        self.external.reached[unit].get(func)?.as_ref()
-    }
-
-    /// The tool that reaches a function on a path no circuit breaker guards.
-    pub fn reach_without_breaker(&self, unit: usize, func: FnId) -> Option<&Reach> {
-        self.external.unguarded[unit].get(func)?.as_ref()
-    }
-
-    /// The tool that reaches a function on a path no deadline bounds.
-    pub fn reach_without_deadline(&self, unit: usize, func: FnId) -> Option<&Reach> {
-        self.external.undeadlined[unit].get(func)?.as_ref()
-    }
-
-    /// Whether a function makes an external call, itself or through functions it runs.
-    pub fn makes_external_call(&self, f: FnRef) -> bool {
-        self.external.makes_external[f.unit]
-            .get(f.func)
-            .copied()
-            .unwrap_or(false)
     }
 
     /// The function a call runs, or that a name passed to it (`breaker.call(fetch_user)`)
@@ -339,14 +173,12 @@ impl Project {
     }
 }
 
+mod bindings;
+
 impl ExternalFacts {
     pub fn build(project: &Project, knowledge: &Knowledge) -> ExternalFacts {
         let units = project.units.len();
         let mut facts = ExternalFacts {
-            canonical: (0..units)
-                .into_par_iter()
-                .map(|u| canonical_callees(project, u))
-                .collect(),
             bindings: vec![Vec::new(); units],
             by_name: vec![HashMap::new(); units],
             assigned: project
@@ -363,7 +195,7 @@ impl ExternalFacts {
             ..ExternalFacts::default()
         };
         facts.bind(project, knowledge);
-        facts.library_defaults = library_defaults(project, knowledge, &facts);
+        facts.library_defaults = library_defaults(project, knowledge);
         facts.external = (0..units)
             .into_par_iter()
             .map(|u| facts.classify_unit(project, knowledge, u))
@@ -387,455 +219,7 @@ impl ExternalFacts {
             .into_par_iter()
             .map(|u| facts.decorator_cover(project, knowledge, u))
             .collect();
-        facts.edges = (0..units)
-            .into_par_iter()
-            .map(|u| {
-                (0..project.units[u].model.functions.len())
-                    .map(|f| facts.edges_of(project, FnRef { unit: u, func: f }))
-                    .collect()
-            })
-            .collect();
-        facts.reached = facts.reach(project, |_| false);
-        facts.unguarded = facts.reach(project, |c| c.breaker);
-        facts.undeadlined = facts.reach(project, |c| c.deadline);
-        facts.makes_external = facts.external_closure(project);
         facts
-    }
-
-    // ---- bindings --------------------------------------------------------------------------
-
-    /// Names bound to clients and breakers: factories and constructors first, in every file,
-    /// then clients derived from them (`pool.connect()`, `conn.cursor()`).
-    fn bind(&mut self, project: &Project, knowledge: &Knowledge) {
-        let libraries = &knowledge.external_calls.libraries;
-        for unit in 0..project.units.len() {
-            let model = &project.units[unit].model;
-            let classes = breaker_classes(model, knowledge);
-            for (index, call) in model.calls.iter().enumerate() {
-                let Some(name) = &call.assigned_to else {
-                    continue;
-                };
-                let canonical = self.canonical[unit][index].as_deref();
-                let held = if let Some(library) =
-                    canonical.and_then(|c| knowledge.external_calls.library_of_client_factory(c))
-                {
-                    if in_process(model, call, &libraries[library]) {
-                        Some(Held::InProcess)
-                    } else {
-                        Some(Held::Client {
-                            library,
-                            timeout: client_timeout(call, &libraries[library], project, unit, name),
-                        })
-                    }
-                } else {
-                    self.breaker_held(project, knowledge, unit, index, &classes)
-                };
-                if let Some(held) = held {
-                    self.push_binding(
-                        unit,
-                        Binding {
-                            name: name.clone(),
-                            func: call.func,
-                            at: call.span.start,
-                            held,
-                            typed: false,
-                        },
-                    );
-                }
-            }
-            // Typed names (`constructor(private http: AxiosInstance)`, `breaker: ServiceBreaker`).
-            // They speak only for those parameters and for fields, where assignments do not
-            // reach.
-            let typed = model
-                .param_types
-                .iter()
-                .map(|p| (p.func, &p.name, &p.class))
-                .chain(
-                    model
-                        .instances
-                        .iter()
-                        .filter(|i| i.name.starts_with("this.") || i.name.starts_with("self."))
-                        .map(|i| (MODULE, &i.name, &i.class)),
-                );
-            for (func, name, class) in typed {
-                let known = self
-                    .named(unit, name)
-                    .any(|b| b.typed && b.name == *name && b.func == func);
-                if known {
-                    continue;
-                }
-                let instance = Instance {
-                    name: name.clone(),
-                    class: class.clone(),
-                };
-                let class = canonical_name(project, unit, MODULE, &instance.class);
-                let library = class
-                    .as_deref()
-                    .and_then(|c| knowledge.external_calls.library_of_client_factory(c));
-                // Where the file builds in-process clients of the library, a parameter of that
-                // type may be one of them.
-                let in_process_here = |library: usize| {
-                    model.calls.iter().enumerate().any(|(i, c)| {
-                        self.canonical[unit][i]
-                            .as_deref()
-                            .is_some_and(|n| libraries[library].is_client_factory(n))
-                            && in_process(model, c, &libraries[library])
-                    })
-                };
-                let held =
-                    match library {
-                        Some(library) if in_process_here(library) => Some(Held::InProcess),
-                        Some(library) => Some(Held::Client {
-                            library,
-                            timeout: ClientTimeout::Unknown,
-                        }),
-                        None => breaker_class_of(project, knowledge, unit, &instance.class).map(
-                            |class| Held::Breaker {
-                                wrapped: Vec::new(),
-                                deadline: false,
-                                runners: class.runners,
-                            },
-                        ),
-                    };
-                if let Some(held) = held {
-                    self.push_binding(
-                        unit,
-                        Binding {
-                            name: instance.name.clone(),
-                            func,
-                            at: 0,
-                            held,
-                            typed: true,
-                        },
-                    );
-                }
-            }
-        }
-        // Derived clients, which may come from a client bound in another file.
-        for unit in 0..project.units.len() {
-            let model = &project.units[unit].model;
-            for (index, call) in model.calls.iter().enumerate() {
-                let Some(name) = &call.assigned_to else {
-                    continue;
-                };
-                if self.named(unit, name).any(|b| b.at == call.span.start) {
-                    continue;
-                }
-                let Some((library, timeout, _)) =
-                    self.client_of_receiver(project, knowledge, unit, index, true)
-                else {
-                    continue;
-                };
-                self.push_binding(
-                    unit,
-                    Binding {
-                        name: name.clone(),
-                        func: call.func,
-                        at: call.span.start,
-                        held: Held::Client { library, timeout },
-                        typed: false,
-                    },
-                );
-            }
-        }
-    }
-
-    /// A breaker built by call `index`, if it builds one: a library constructor, a
-    /// combination of policies, or a home-grown breaker class.
-    fn breaker_held(
-        &self,
-        project: &Project,
-        knowledge: &Knowledge,
-        unit: usize,
-        index: usize,
-        classes: &[HomeGrownBreaker],
-    ) -> Option<Held> {
-        let model = &project.units[unit].model;
-        let call = &model.calls[index];
-        let canonical = self.canonical[unit][index].as_deref();
-        let constructors = &knowledge.breakers.constructors;
-        let is_constructor = constructors.matches(&call.callee).is_some()
-            || canonical.is_some_and(|c| constructors.matches(c).is_some());
-        if is_constructor {
-            let wrapped = match call.args.first().map(|a| &a.value) {
-                Some(ArgValue::Function(id)) => vec![FnRef { unit, func: *id }],
-                Some(ArgValue::Name(name)) => project
-                    .resolve_callee(unit, call.func, name)
-                    .into_iter()
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let deadline = [Some(call.callee.as_str()), canonical]
-                .into_iter()
-                .flatten()
-                .any(|c| {
-                    knowledge
-                        .external_calls
-                        .timeout_wrappers
-                        .matches(c)
-                        .is_some()
-                });
-            return Some(Held::Breaker {
-                wrapped,
-                deadline,
-                runners: Vec::new(),
-            });
-        }
-        let local = classes.iter().find(|c| c.name == call.callee).cloned();
-        let class = local.or_else(|| breaker_class_of(project, knowledge, unit, &call.callee))?;
-        // `new QuoteBreaker(fetchQuote)`: the runners run the function it keeps.
-        let wrapped = if class.wraps_constructor_args {
-            call.args
-                .iter()
-                .filter_map(|a| match &a.value {
-                    ArgValue::Function(id) => Some(FnRef { unit, func: *id }),
-                    ArgValue::Name(name) => project.resolve_callee(unit, call.func, name),
-                    _ => None,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Some(Held::Breaker {
-            wrapped,
-            deadline: false,
-            runners: class.runners,
-        })
-    }
-
-    fn push_binding(&mut self, unit: usize, binding: Binding) {
-        self.by_name[unit]
-            .entry(binding.name.clone())
-            .or_default()
-            .push(self.bindings[unit].len());
-        self.bindings[unit].push(binding);
-    }
-
-    /// The bindings of a name in a file, in the order they were made.
-    fn named<'s>(&'s self, unit: usize, name: &str) -> impl Iterator<Item = &'s Binding> + 's {
-        let bindings = &self.bindings[unit];
-        self.by_name[unit]
-            .get(name)
-            .into_iter()
-            .flatten()
-            .map(move |&i| &bindings[i])
-    }
-
-    /// The binding a name (`client`, `this.http`, `api`) refers to from function `from`: the
-    /// innermost scope that binds it, the class for `this.` / `self.` names, else the binding
-    /// an import names in another file.
-    fn lookup(
-        &self,
-        project: &Project,
-        unit: usize,
-        from: FnId,
-        name: &str,
-        at: u32,
-        hops: usize,
-    ) -> Option<&Binding> {
-        let model = &project.units[unit].model;
-        fn pick(candidates: Vec<&Binding>, at: u32) -> Option<&Binding> {
-            candidates
-                .iter()
-                .rev()
-                .find(|b| b.at < at)
-                .or(candidates.first())
-                .copied()
-        }
-        if name.starts_with("this.") || name.starts_with("self.") {
-            let owner = enclosing_owner(model, from);
-            let candidates: Vec<&Binding> = self
-                .named(unit, name)
-                .filter(|b| {
-                    let bound_in = enclosing_owner(model, b.func);
-                    owner.is_none() || bound_in.is_none() || bound_in == owner
-                })
-                .collect();
-            // An assignment says more than a type annotation.
-            let assigned: Vec<&Binding> = candidates.iter().copied().filter(|b| !b.typed).collect();
-            return if assigned.is_empty() {
-                pick(candidates, at)
-            } else {
-                pick(assigned, at)
-            };
-        }
-        let head = name.split('.').next().unwrap_or(name);
-        let mut scope = Some(from);
-        for _ in 0..64 {
-            let Some(id) = scope else { break };
-            let candidates: Vec<&Binding> = self
-                .named(unit, name)
-                .filter(|b| b.func == id && !b.typed)
-                .collect();
-            if !candidates.is_empty() {
-                return pick(candidates, at);
-            }
-            // Bound here to something else (`async with AsyncSession() as client`).
-            if self.assigned[unit].contains(&(id, name.to_string())) {
-                return None;
-            }
-            if model.functions[id].params.iter().any(|p| p == head) {
-                // A typed parameter (`client: httpx.AsyncClient`) holds what its type says.
-                return self.named(unit, name).find(|b| b.typed && b.func == id);
-            }
-            scope = model.functions[id].parent;
-        }
-        self.imported(project, unit, name, hops)
-    }
-
-    /// A module-level binding of another file that an import names.
-    fn imported(
-        &self,
-        project: &Project,
-        unit: usize,
-        name: &str,
-        hops: usize,
-    ) -> Option<&Binding> {
-        if hops > MAX_HOPS {
-            return None;
-        }
-        let model = &project.units[unit].model;
-        let file = &project.units[unit].file;
-        let mut segments = name.split('.');
-        let head = segments.next()?;
-        let rest: Vec<&str> = segments.collect();
-        let import = model.imports.iter().find(|i| i.local == head)?;
-        let (target, exported, rest) = match &import.imported {
-            Some(imported) => {
-                if file.language == Language::Python {
-                    let submodule = super::python_submodule(&import.source, imported);
-                    if let (Some(u), Some((first, more))) =
-                        (project.module(unit, &submodule), rest.split_first())
-                    {
-                        (u, first.to_string(), more.to_vec())
-                    } else {
-                        (
-                            project.module(unit, &import.source)?,
-                            imported.clone(),
-                            rest,
-                        )
-                    }
-                } else {
-                    (
-                        project.module(unit, &import.source)?,
-                        imported.clone(),
-                        rest,
-                    )
-                }
-            }
-            None => {
-                let (first, more) = rest.split_first()?;
-                (
-                    project.module(unit, &import.source)?,
-                    first.to_string(),
-                    more.to_vec(),
-                )
-            }
-        };
-        let target_model = &project.units[target].model;
-        let local = target_model
-            .exports
-            .iter()
-            .find_map(|e| match e {
-                Export::Name { exported: x, local } if *x == exported => Some(local.clone()),
-                _ => None,
-            })
-            .unwrap_or(exported);
-        let mut full = local;
-        for r in rest {
-            full.push('.');
-            full.push_str(r);
-        }
-        self.lookup(project, target, MODULE, &full, u32::MAX, hops + 1)
-    }
-
-    /// The client a call's receiver holds: `(library, client timeout, client name)`.
-    /// With `derive`, only calls that return another client (`pool.connect()`) count; else
-    /// only calls that make a request.
-    fn client_of_receiver(
-        &self,
-        project: &Project,
-        knowledge: &Knowledge,
-        unit: usize,
-        index: usize,
-        derive: bool,
-    ) -> Option<(usize, ClientTimeout, String)> {
-        let model = &project.units[unit].model;
-        let call = &model.calls[index];
-        let libraries = &knowledge.external_calls.libraries;
-        let segments: Vec<&str> = call.callee.split('.').collect();
-        for n in (1..segments.len()).rev() {
-            let prefix = segments[..n].join(".");
-            let rest = segments[n..].join(".");
-            let wanted = |library: &Library| {
-                if derive {
-                    library.derive.matches(&rest).is_some()
-                } else {
-                    library.methods.matches(&rest).is_some()
-                }
-            };
-            if let Some(binding) =
-                self.lookup(project, unit, call.func, &prefix, call.span.start, 0)
-            {
-                return match &binding.held {
-                    Held::Client { library, timeout } if wanted(&libraries[*library]) => {
-                        Some((*library, timeout.clone(), prefix))
-                    }
-                    _ => None,
-                };
-            }
-            // `httpx.AsyncClient().get(url)`, `mysql.createPool(config).promise()`
-            if let Some(factory) = prefix.strip_suffix("()") {
-                let inner = model.calls.iter().position(|c| {
-                    c.callee == factory
-                        && c.span.start == call.span.start
-                        && c.span.end <= call.callee_span.end
-                });
-                let Some(inner) = inner else { continue };
-                if let Some(canonical) = self.canonical[unit][inner].as_deref() {
-                    if let Some(library) = knowledge
-                        .external_calls
-                        .library_of_client_factory(canonical)
-                    {
-                        if !wanted(&libraries[library])
-                            || in_process(model, &model.calls[inner], &libraries[library])
-                        {
-                            return None;
-                        }
-                        let timeout = client_timeout(
-                            &model.calls[inner],
-                            &libraries[library],
-                            project,
-                            unit,
-                            "",
-                        );
-                        return Some((library, timeout, prefix));
-                    }
-                }
-                if !derive {
-                    // A client derived inline: `client.db("x").collection("y").findOne()`.
-                    if let Some((library, timeout, client)) =
-                        self.client_of_receiver(project, knowledge, unit, inner, true)
-                    {
-                        if wanted(&libraries[library]) {
-                            return Some((library, timeout, client));
-                        }
-                    }
-                }
-            }
-        }
-        None
-    }
-
-    fn binding(
-        &self,
-        project: &Project,
-        unit: usize,
-        from: FnId,
-        name: &str,
-        at: u32,
-    ) -> Option<&Binding> {
-        self.lookup(project, unit, from, name, at, 0)
     }
 
     // ---- external calls ----------------------------------------------------------------------
@@ -853,7 +237,7 @@ impl ExternalFacts {
             // Names from the configuration also match the callee as written: an in-house
             // client is often a local name (`const acmeHttp = createClient()`).
             let raw = &model.calls[index].callee;
-            let direct = self.canonical[unit][index]
+            let direct = project.canonical[unit][index]
                 .as_deref()
                 .and_then(|c| knowledge.external_calls.library_of_call(c))
                 .or_else(|| {
@@ -932,6 +316,26 @@ impl ExternalFacts {
         }
     }
 
+    /// The functions a call runs under a breaker it fires (`breaker.fire(city)` runs the
+    /// function the breaker was built around), with whether the breaker has a deadline too.
+    pub(super) fn breaker_runs(
+        &self,
+        project: &Project,
+        unit: usize,
+        call: &Call,
+    ) -> Option<(&[FnRef], bool)> {
+        match call
+            .receiver()
+            .and_then(|r| self.binding(project, unit, call.func, r, call.span.start))
+            .map(|b| &b.held)
+        {
+            Some(Held::Breaker {
+                wrapped, deadline, ..
+            }) => Some((wrapped.as_slice(), *deadline)),
+            _ => None,
+        }
+    }
+
     // ---- breakers and deadlines ----------------------------------------------------------------
 
     /// Regions of a file that a breaker or a deadline covers: the arguments of a guard call,
@@ -946,7 +350,7 @@ impl ExternalFacts {
         let mut regions = Vec::new();
         let call_cover = |index: usize| -> Cover {
             let call = &model.calls[index];
-            let canonical = self.canonical[unit][index].as_deref();
+            let canonical = project.canonical[unit][index].as_deref();
             let names = [Some(call.callee.as_str()), canonical];
             let matches = |set: &crate::knowledge::NameSet| {
                 names.iter().flatten().any(|n| set.matches(n).is_some())
@@ -994,7 +398,7 @@ impl ExternalFacts {
 
     /// Breakers and deadlines whose region holds `span`. A guard call's region starts after
     /// its callee, so the guard call itself is never inside its own region.
-    fn span_cover(&self, unit: usize, span: Span) -> Cover {
+    pub(super) fn span_cover(&self, unit: usize, span: Span) -> Cover {
         self.regions[unit]
             .iter()
             .filter(|(region, _)| region.contains(span))
@@ -1047,169 +451,6 @@ impl ExternalFacts {
             })
             .collect()
     }
-
-    /// The functions `f` may run, and what covers each step.
-    fn edges_of(&self, project: &Project, f: FnRef) -> Vec<Edge> {
-        let unit = f.unit;
-        let index = &project.indexes[unit];
-        let model = &project.units[unit].model;
-        let mut out: Vec<Edge> = index.children[f.func]
-            .iter()
-            .map(|&child| Edge {
-                target: FnRef { unit, func: child },
-                cover: self.span_cover(unit, model.functions[child].span),
-            })
-            .collect();
-        for &c in &index.calls_by_fn[f.func] {
-            let call = &model.calls[c];
-            let cover = self.call_cover[unit][c];
-            if let Some(target) = project.resolve_call(unit, call) {
-                out.push(Edge { target, cover });
-            }
-            for arg in &call.args {
-                if let ArgValue::Name(name) = &arg.value {
-                    if let Some(target) = project.resolve_callee(unit, call.func, name) {
-                        out.push(Edge {
-                            target,
-                            cover: self.span_cover(unit, arg.span),
-                        });
-                    }
-                }
-            }
-            // `breaker.fire(city)` runs the function the breaker was built around.
-            if let Some(Held::Breaker {
-                wrapped, deadline, ..
-            }) = call
-                .receiver()
-                .and_then(|r| self.binding(project, unit, call.func, r, call.span.start))
-                .map(|b| &b.held)
-            {
-                for target in wrapped {
-                    out.push(Edge {
-                        target: *target,
-                        cover: cover.or(Cover {
-                            breaker: true,
-                            deadline: *deadline,
-                        }),
-                    });
-                }
-            }
-        }
-        out
-    }
-
-    /// Functions reached from tool handlers without crossing a step that `blocked` says stops
-    /// the walk.
-    fn reach(&self, project: &Project, blocked: impl Fn(Cover) -> bool) -> Vec<Vec<Option<Reach>>> {
-        let mut out: Vec<Vec<Option<Reach>>> = project
-            .units
-            .iter()
-            .map(|u| vec![None; u.model.functions.len()])
-            .collect();
-        let mut roots: Vec<(String, Span, Reach, FnRef)> = Vec::new();
-        for (unit, u) in project.units.iter().enumerate() {
-            for tool in &u.model.tools {
-                for handler in &tool.handlers {
-                    let target = match handler {
-                        HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-                        HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
-                    };
-                    if let Some(target) = target {
-                        let reach = Reach {
-                            tool: tool.name.clone(),
-                            kind: tool.kind,
-                        };
-                        roots.push((u.file.display.clone(), tool.span, reach, target));
-                    }
-                }
-            }
-        }
-        roots.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-        let mut queue: VecDeque<(FnRef, Reach)> = VecDeque::new();
-        for (_, _, reach, target) in roots {
-            let span = project.function(target).span;
-            let cover =
-                self.fn_cover[target.unit][target.func].or(self.span_cover(target.unit, span));
-            if !blocked(cover) {
-                queue.push_back((target, reach));
-            }
-        }
-        while let Some((f, reach)) = queue.pop_front() {
-            if out[f.unit][f.func].is_some() {
-                continue;
-            }
-            out[f.unit][f.func] = Some(reach.clone());
-            for edge in &self.edges[f.unit][f.func] {
-                let t = edge.target;
-                let cover = edge.cover.or(self.fn_cover[t.unit][t.func]);
-                if out[t.unit][t.func].is_none() && !blocked(cover) {
-                    queue.push_back((t, reach.clone()));
-                }
-            }
-        }
-        out
-    }
-
-    /// Which functions make an external call, themselves or through what they run.
-    fn external_closure(&self, project: &Project) -> Vec<Vec<bool>> {
-        let mut out: Vec<Vec<bool>> = project
-            .units
-            .iter()
-            .map(|u| vec![false; u.model.functions.len()])
-            .collect();
-        for (unit, calls) in self.external.iter().enumerate() {
-            for e in calls {
-                let func = project.units[unit].model.calls[e.call].func;
-                out[unit][func] = true;
-            }
-        }
-        // Walk the edges backwards from the functions that call out themselves. Nested
-        // functions do not count: defining a callback makes no call.
-        let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
-        for (unit, functions) in self.edges.iter().enumerate() {
-            let model = &project.units[unit].model;
-            // Functions handed to a call (`.map(x => fetch(x))`, `breaker.fire(() => ...)`).
-            let handed: HashSet<FnId> = model
-                .calls
-                .iter()
-                .flat_map(|c| &c.args)
-                .filter_map(|a| match a.value {
-                    ArgValue::Function(id) => Some(id),
-                    _ => None,
-                })
-                .collect();
-            for (func, edges) in functions.iter().enumerate() {
-                for e in edges {
-                    let only_defined = e.target.unit == unit
-                        && model.functions[e.target.func].parent == Some(func)
-                        && !handed.contains(&e.target.func);
-                    if !only_defined {
-                        callers
-                            .entry(e.target)
-                            .or_default()
-                            .push(FnRef { unit, func });
-                    }
-                }
-            }
-        }
-        let mut queue: VecDeque<FnRef> = VecDeque::new();
-        for (unit, functions) in out.iter().enumerate() {
-            for (func, &external) in functions.iter().enumerate() {
-                if external {
-                    queue.push_back(FnRef { unit, func });
-                }
-            }
-        }
-        while let Some(f) = queue.pop_front() {
-            for caller in callers.get(&f).into_iter().flatten() {
-                if !out[caller.unit][caller.func] {
-                    out[caller.unit][caller.func] = true;
-                    queue.push_back(*caller);
-                }
-            }
-        }
-        out
-    }
 }
 
 /// Whether `method` is called on what call `index` returns, in the same function: on the name
@@ -1230,36 +471,6 @@ fn called_on_result(model: &Model, index: usize, method: &str) -> bool {
 /// A request that is only sent once one of `sent_by` is called on it has been sent.
 fn is_sent(model: &Model, index: usize, sent_by: &[String]) -> bool {
     sent_by.is_empty() || sent_by.iter().any(|m| called_on_result(model, index, m))
-}
-
-fn is_guard_method(knowledge: &Knowledge, runners: &[String], method: &str) -> bool {
-    runners.iter().any(|r| r == method)
-        || knowledge
-            .breakers
-            .guard_calls
-            .matches(&format!("breaker.{method}"))
-            .is_some()
-}
-
-/// The breaker-shaped class a name refers to, in this file or imported.
-fn breaker_class_of(
-    project: &Project,
-    knowledge: &Knowledge,
-    unit: usize,
-    class: &str,
-) -> Option<HomeGrownBreaker> {
-    let name = class.rsplit('.').next().unwrap_or(class);
-    let (target, name) = match project.resolve_name(unit, class, 0) {
-        Some(Target::Class(u, c)) => (u, c),
-        _ => (unit, name.to_string()),
-    };
-    // Only the class of that name is judged: this runs for every instance and constructor call.
-    let model = &project.units[target].model;
-    model
-        .breaker_classes
-        .iter()
-        .filter(|c| c.name == name)
-        .find_map(|class| home_grown_breaker(model, class, knowledge))
 }
 
 /// Whether a client factory call gives the client an in-process transport
@@ -1364,11 +575,7 @@ fn options_timeout(call: &Call, library: &Library, from: Option<usize>) -> Clien
 
 /// Library-wide defaults set anywhere in the project (`axios.defaults.timeout = 10_000`,
 /// `socket.setdefaulttimeout(10)`).
-fn library_defaults(
-    project: &Project,
-    knowledge: &Knowledge,
-    facts: &ExternalFacts,
-) -> Vec<Option<String>> {
+fn library_defaults(project: &Project, knowledge: &Knowledge) -> Vec<Option<String>> {
     let libraries = &knowledge.external_calls.libraries;
     let mut out = vec![None; libraries.len()];
     for (unit, u) in project.units.iter().enumerate() {
@@ -1377,7 +584,7 @@ fn library_defaults(
             .assignments
             .iter()
             .filter_map(|a| canonical_name(project, unit, a.func, &a.target));
-        let called = (0..u.model.calls.len()).filter_map(|i| facts.canonical[unit][i].clone());
+        let called = (0..u.model.calls.len()).filter_map(|i| project.canonical[unit][i].clone());
         for name in assigned.chain(called) {
             let any = &knowledge.external_calls.any_defaults_set_by;
             if any.matches_whole(&name).is_none() {
@@ -1393,84 +600,11 @@ fn library_defaults(
     out
 }
 
-/// Canonical callees of one file's calls.
-fn canonical_callees(project: &Project, unit: usize) -> Vec<Option<String>> {
-    let model = &project.units[unit].model;
-    model
-        .calls
-        .iter()
-        .map(|call| {
-            let canonical = canonical_name(project, unit, call.func, &call.callee)?;
-            // A global's name may be one of our own functions (`async function fetch(...)`).
-            let global = GLOBALS
-                .iter()
-                .any(|g| canonical == *g || canonical.starts_with(&format!("{g}.")));
-            if global && project.resolve_call(unit, call).is_some() {
-                return None;
-            }
-            Some(canonical)
-        })
-        .collect()
-}
-
-/// Globals that need no import.
-const GLOBALS: &[&str] = &["fetch", "Promise"];
-
-/// A dotted name with its import resolved: `ky.get` for `import ky from "ky"`,
-/// `urllib.request.urlopen` for `from urllib.request import urlopen`, `node-fetch` for
-/// `import fetch from "node-fetch"`. `None` when the name's head is a parameter, or neither
-/// imported nor a known global.
-fn canonical_name(project: &Project, unit: usize, from: FnId, name: &str) -> Option<String> {
-    let model = &project.units[unit].model;
-    let python = project.units[unit].file.language == Language::Python;
-    let mut name = name;
-    for global in ["globalThis.", "window.", "global."] {
-        if let Some(rest) = name.strip_prefix(global) {
-            name = rest;
-        }
-    }
-    let segments: Vec<&str> = name.split('.').collect();
-    let head = segments[0];
-    // A parameter named like a module or a global (`def handle(requests)`,
-    // `function get(fetch)`) is neither.
-    let mut scope = Some(from);
-    for _ in 0..64 {
-        let Some(id) = scope else { break };
-        if model.functions[id].params.iter().any(|p| p == head) {
-            return None;
-        }
-        scope = model.functions[id].parent;
-    }
-    let imports = &project.indexes[unit].imports;
-    for n in (1..=segments.len()).rev() {
-        let prefix = segments[..n].join(".");
-        let Some(&import) = imports.get(&prefix) else {
-            continue;
-        };
-        let import = &model.imports[import];
-        let source = import
-            .source
-            .strip_prefix("node:")
-            .unwrap_or(&import.source);
-        let mut base = match &import.imported {
-            Some(imported) if python => format!("{source}.{imported}"),
-            Some(imported) if imported != "default" => format!("{source}.{imported}"),
-            _ => source.to_string(),
-        };
-        for s in &segments[n..] {
-            base.push('.');
-            base.push_str(s);
-        }
-        return Some(base);
-    }
-    GLOBALS.contains(&head).then(|| name.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::discover::{SourceFile, Surface};
-    use crate::project::Unit;
+    use crate::project::{Unit, home_grown_breakers};
 
     fn project(files: &[(&str, &str)]) -> (Project, Knowledge) {
         let knowledge = Knowledge::builtin();
@@ -1538,12 +672,12 @@ class Guard:
 "#;
         let knowledge = Knowledge::builtin();
         let model = crate::lang::lower_source(Language::TypeScript, ts.as_bytes()).unwrap();
-        let found = breaker_classes(&model, &knowledge);
+        let found = home_grown_breakers(&model, &knowledge);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].name, "Gate");
         assert_eq!(found[0].runners, vec!["run".to_string()]);
         let model = crate::lang::lower_source(Language::Python, py.as_bytes()).unwrap();
-        let found = breaker_classes(&model, &knowledge);
+        let found = home_grown_breakers(&model, &knowledge);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].runners, vec!["call".to_string()]);
     }

@@ -3,7 +3,7 @@
 //! Documentation: `rules/REL003.toml`.
 
 use super::{Context, Rule, tool_phrase};
-use crate::finding::{Finding, Label, Severity};
+use crate::finding::{Finding, Label};
 use crate::model::*;
 use crate::project::{FnRef, Project};
 
@@ -53,8 +53,6 @@ impl Rule for AllOrNothingAggregation {
             }
             let names: Vec<String> = parts.iter().map(|p| format!("`{}`", p.name)).collect();
             out.push(Finding {
-                rule: "REL003",
-                severity: Severity::Low,
                 unit,
                 span: call.span,
                 label: format!("one failure here discards all {} results", parts.len()),
@@ -75,6 +73,7 @@ impl Rule for AllOrNothingAggregation {
                     })
                     .collect(),
                 function: Some(call.func),
+                ..Finding::default()
             });
         }
     }

@@ -2,7 +2,7 @@
 //! circuit breaker guards. Documentation: `rules/REL001.toml`.
 
 use super::{Context, Rule, tool_phrase};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 pub struct CallWithoutBreaker;
 
@@ -34,8 +34,6 @@ impl Rule for CallWithoutBreaker {
             }
             let library = &cx.knowledge.external_calls.libraries[external.library];
             out.push(Finding {
-                rule: "REL001",
-                severity: Severity::Low,
                 unit,
                 span: call.span,
                 label: format!("{} call with no circuit breaker", library.name),
@@ -46,6 +44,7 @@ impl Rule for CallWithoutBreaker {
                 ),
                 labels: Vec::new(),
                 function: Some(call.func),
+                ..Finding::default()
             });
         }
     }

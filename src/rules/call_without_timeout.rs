@@ -2,7 +2,7 @@
 //! nothing bounds in time. Documentation: `rules/REL002.toml`.
 
 use super::{Context, Rule, tool_phrase};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::Language;
 use crate::project::Timeout;
 
@@ -44,8 +44,6 @@ impl Rule for CallWithoutTimeout {
                 None => String::new(),
             };
             out.push(Finding {
-                rule: "REL002",
-                severity: Severity::Medium,
                 unit,
                 span: call.span,
                 label: "no timeout on this call".into(),
@@ -61,6 +59,7 @@ impl Rule for CallWithoutTimeout {
                 ),
                 labels: Vec::new(),
                 function: Some(call.func),
+                ..Finding::default()
             });
         }
     }

@@ -45,10 +45,10 @@ impl Rule for ErrorLeak {
                 ToolKind::Dispatcher => format!("the `{}` handler", reach.tool),
             };
             out.push(Finding {
-                rule: "SEC004",
-                severity: match kind {
-                    LeakKind::Stack => Severity::High,
-                    LeakKind::Message => Severity::Medium,
+                // The docs: high for stacks and tracebacks (the default), medium for messages.
+                adjust: match kind {
+                    LeakKind::Stack => None,
+                    LeakKind::Message => Some(Severity::Medium),
                 },
                 unit,
                 span: leak.span,
@@ -62,6 +62,7 @@ impl Rule for ErrorLeak {
                     text: "error caught here".into(),
                 }],
                 function: Some(exit.func),
+                ..Finding::default()
             });
         }
     }

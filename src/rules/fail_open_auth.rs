@@ -88,14 +88,13 @@ fn check_handler(
             });
         }
         out.push(Finding {
-            rule: "SEC001",
-            severity: crate::finding::Severity::High,
             unit,
             span,
             label: label.into(),
             message: format!("{clause} {around} {what}: an error grants access"),
             labels,
             function: Some(t.func),
+            ..Finding::default()
         });
     };
     for exit in &handler.exits {

@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
-use super::breaker_sites::*;
 use super::{Context, Rule};
-use crate::finding::{Finding, Label, Severity};
+use crate::finding::{Finding, Label};
 use crate::model::*;
 use crate::project::FnRef;
+use crate::project::breakers::*;
 
 pub struct FailOpenBreaker;
 
@@ -20,7 +20,7 @@ impl Rule for FailOpenBreaker {
                 out.push(finding);
             }
         };
-        let sites = breaker_sites(cx, unit, classes);
+        let sites = breaker_sites(cx, unit);
         for site in &sites {
             let Some(guarded) = guarded_by_site(cx, site) else {
                 continue;
@@ -51,7 +51,7 @@ impl Rule for FailOpenBreaker {
                 allowing_fallback(cx, unit, fallback, &name, &guarded, &callers, &mut push);
             }
         }
-        for policy in fallback_policies(cx, unit, &sites) {
+        for policy in fallback_policies(cx, unit) {
             let Some(guarded) = policy
                 .executes
                 .iter()
@@ -64,21 +64,20 @@ impl Rule for FailOpenBreaker {
         }
         caught_open_circuit(cx, unit, &sites, &mut push);
         for class in classes.iter().filter(|c| c.unit == unit) {
-            open_branch_allows(cx, *class, classes, &mut push);
+            open_branch_allows(cx, *class, &mut push);
         }
     }
 }
 
 fn finding(unit: usize, span: Span, label: &str, message: String, labels: Vec<Label>) -> Finding {
     Finding {
-        rule: "SEC002",
-        severity: Severity::High,
         unit,
         span,
         label: label.into(),
         message,
         labels,
         function: None,
+        ..Finding::default()
     }
 }
 
@@ -314,18 +313,13 @@ fn sec001_covers(cx: &Context, unit: usize, t: &Try) -> bool {
 
 /// A home-grown breaker whose open branch returns an allow value, or runs the caller's
 /// function anyway.
-fn open_branch_allows(
-    cx: &Context,
-    class: ClassRef,
-    classes: &[ClassRef],
-    push: &mut impl FnMut(Finding),
-) {
+fn open_branch_allows(cx: &Context, class: ClassRef, push: &mut impl FnMut(Finding)) {
     let view = ClassView::new(cx, class);
     let branches = view.open_branches(cx);
     if branches.is_empty() {
         return;
     }
-    let Some(guarded) = guarded_by_class(cx, class, classes) else {
+    let Some(guarded) = guarded_by_class(cx, class) else {
         return;
     };
     let real_calls = view.real_calls();

@@ -1,11 +1,11 @@
 //! SEC003 half-open-real-probe: a breaker class whose OPEN -> HALF_OPEN transition lets the
 //! caller's own request run as the probe. Documentation: `rules/SEC003.toml`.
 
-use super::breaker_sites::*;
 use super::{Context, Rule};
 use crate::finding::{Finding, Label, Severity};
 use crate::knowledge::normalize;
 use crate::model::*;
+use crate::project::breakers::*;
 
 pub struct HalfOpenRealProbe;
 
@@ -31,16 +31,16 @@ impl Rule for HalfOpenRealProbe {
                     continue;
                 };
                 let guarded = guarded
-                    .get_or_insert_with(|| guarded_by_class(cx, class, classes))
+                    .get_or_insert_with(|| guarded_by_class(cx, class))
                     .clone();
-                let (severity, around) = match &guarded {
-                    Some(g) if g.auth => (Severity::High, format!(" around {}", g.what)),
-                    Some(g) => (Severity::Medium, format!(" around {}", g.what)),
-                    None => (Severity::Medium, String::new()),
+                // The docs: the default severity, high when the breaker guards an auth call.
+                let (adjust, around) = match &guarded {
+                    Some(g) if g.auth => (Some(Severity::High), format!(" around {}", g.what)),
+                    Some(g) => (None, format!(" around {}", g.what)),
+                    None => (None, String::new()),
                 };
                 out.push(Finding {
-                    rule: "SEC003",
-                    severity,
+                    adjust,
                     unit,
                     span: write.span,
                     label: "half-open transition".into(),
@@ -55,6 +55,7 @@ impl Rule for HalfOpenRealProbe {
                         text: "the caller's request runs here as the probe".into(),
                     }],
                     function: Some(write.func),
+                    ..Finding::default()
                 });
             }
         }

@@ -3,18 +3,18 @@
 
 use std::collections::HashSet;
 
-use super::breaker_sites::*;
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::*;
 use crate::project::FnRef;
+use crate::project::breakers::*;
 
 pub struct HeavyOpenPath;
 
 impl Rule for HeavyOpenPath {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
         let classes = breaker_classes(cx);
-        let sites = breaker_sites(cx, unit, classes);
+        let sites = breaker_sites(cx, unit);
         let mut flagged: HashSet<Span> = HashSet::new();
         let mut report = |call: &Call, through: Option<String>, place: String| {
             if !flagged.insert(call.span) {
@@ -25,8 +25,6 @@ impl Rule for HeavyOpenPath {
                 None => format!("`{}`", call.callee),
             };
             out.push(Finding {
-                rule: "REL004",
-                severity: Severity::Low,
                 unit,
                 span: call.span,
                 label: "network call on the open path".into(),
@@ -36,6 +34,7 @@ impl Rule for HeavyOpenPath {
                 ),
                 labels: Vec::new(),
                 function: Some(call.func),
+                ..Finding::default()
             });
         };
         let mut fallbacks: Vec<(Fallback, String)> = Vec::new();
@@ -58,7 +57,7 @@ impl Rule for HeavyOpenPath {
                 fallbacks.push((fallback, place));
             }
         }
-        for policy in fallback_policies(cx, unit, &sites) {
+        for policy in fallback_policies(cx, unit) {
             let place = policy.fallback.how.clone();
             fallbacks.push((policy.fallback, place));
         }

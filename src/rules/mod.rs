@@ -1,7 +1,6 @@
 //! The rule registry. A rule is one file here plus its documentation in `rules/<ID>.toml`.
 
 mod all_or_nothing_aggregation;
-mod breaker_sites;
 mod call_without_breaker;
 mod call_without_timeout;
 mod error_leak;
@@ -17,32 +16,10 @@ mod undocumented_env;
 use serde::Deserialize;
 
 use crate::finding::{Axis, Finding, Severity};
-use crate::knowledge::Knowledge;
-use crate::project::Project;
 
-/// What a rule sees: the linked project and the vocabularies.
-pub struct Context<'a> {
-    pub project: &'a Project,
-    pub knowledge: &'a Knowledge,
-    /// Project-wide facts that several files' checks need, computed once per scan.
-    pub memo: Memo,
-}
-
-impl<'a> Context<'a> {
-    pub fn new(project: &'a Project, knowledge: &'a Knowledge) -> Context<'a> {
-        Context {
-            project,
-            knowledge,
-            memo: Memo::default(),
-        }
-    }
-}
-
-/// Project-wide facts computed on first use by whichever rule needs them.
-#[derive(Default)]
-pub struct Memo {
-    breaker_classes: std::sync::OnceLock<Vec<breaker_sites::ClassRef>>,
-}
+/// What a rule sees: the linked project and the vocabularies, read only. Project-wide facts
+/// are built in the link stage, never by a rule.
+pub type Context<'a> = crate::project::Linked<'a>;
 
 pub trait Rule: Send + Sync {
     /// Adds the findings of this rule in file `unit` to `out`.
@@ -67,7 +44,33 @@ pub struct RuleMeta {
 
 pub struct RegisteredRule {
     pub meta: RuleMeta,
+    /// `meta.id`, borrowed from the compiled-in TOML text, for the findings the engine stamps.
+    pub id: &'static str,
     pub rule: Box<dyn Rule>,
+}
+
+impl RegisteredRule {
+    /// Parses a rule's TOML. `text` must name the rule with `id = "..."`.
+    pub fn new(text: &'static str, rule: Box<dyn Rule>) -> Result<RegisteredRule, String> {
+        let meta: RuleMeta = toml::from_str(text).map_err(|e| e.to_string())?;
+        let quoted = format!("\"{}\"", meta.id);
+        let at = text
+            .find(&quoted)
+            .ok_or_else(|| format!("{}: id not found in the text", meta.id))?;
+        let id = &text[at + 1..at + 1 + meta.id.len()];
+        Ok(RegisteredRule { meta, id, rule })
+    }
+
+    /// Runs the rule on file `unit` and stamps each new finding with the rule's id and its
+    /// severity: the TOML's default unless the rule adjusted this one finding.
+    pub fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
+        let first = out.len();
+        self.rule.check(cx, unit, out);
+        for f in &mut out[first..] {
+            f.rule = self.id;
+            f.severity = f.adjust.unwrap_or(self.meta.severity);
+        }
+    }
 }
 
 /// Every rule faultline has, with its documentation: (TOML text, implementation).
@@ -139,11 +142,17 @@ pub struct Registry {
 
 impl Registry {
     pub fn builtin() -> Registry {
+        Registry::with_docs(|text| text)
+    }
+
+    /// The built-in rules with their TOML texts passed through `edit` first (tests use it to
+    /// change a rule's documented defaults).
+    pub fn with_docs(edit: impl Fn(&'static str) -> &'static str) -> Registry {
         let mut rules: Vec<RegisteredRule> = builtin()
             .into_iter()
-            .map(|(text, rule)| RegisteredRule {
-                meta: toml::from_str(text).unwrap_or_else(|e| panic!("built-in rule docs: {e}")),
-                rule,
+            .map(|(text, rule)| {
+                RegisteredRule::new(edit(text), rule)
+                    .unwrap_or_else(|e| panic!("built-in rule docs: {e}"))
             })
             .collect();
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
@@ -250,6 +259,54 @@ mod tests {
                 .and_then(|x| x.to_str())
                 .is_some_and(|x| exts.contains(&x))
         })
+    }
+
+    #[test]
+    fn a_severity_changed_in_the_toml_reaches_the_findings() {
+        let source = include_str!("../../fixtures/SEC002/flag_opossum_fallbacks.ts");
+        let knowledge = crate::knowledge::Knowledge::builtin();
+        let run = |registry: &Registry| {
+            crate::scan_source(
+                "flag.ts",
+                crate::model::Language::TypeScript,
+                source.as_bytes(),
+                registry,
+                &knowledge,
+            )
+            .expect("scans")
+            .into_iter()
+            .filter(|f| f.rule == "SEC002")
+            .map(|f| f.severity)
+            .collect::<Vec<_>>()
+        };
+        let default = run(&Registry::builtin());
+        assert!(!default.is_empty());
+        assert!(default.iter().all(|s| *s == Severity::High));
+        let lowered = Registry::with_docs(|text| {
+            if text.starts_with("id = \"SEC002\"") {
+                let edited = text.replacen("severity = \"high\"", "severity = \"low\"", 1);
+                Box::leak(edited.into_boxed_str())
+            } else {
+                text
+            }
+        });
+        let changed = run(&lowered);
+        assert_eq!(changed.len(), default.len());
+        assert!(changed.iter().all(|s| *s == Severity::Low), "{changed:?}");
+    }
+
+    #[test]
+    fn rules_set_no_id_or_default_severity_themselves() {
+        // The engine stamps both from the TOML: a rule's source never names its own id.
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/rules")).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                !text.contains("rule: \""),
+                "{} sets a finding's rule id",
+                path.display()
+            );
+        }
     }
 
     #[test]

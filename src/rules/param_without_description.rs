@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::*;
 
 pub struct ParamWithoutDescription;
@@ -20,8 +20,6 @@ impl Rule for ParamWithoutDescription {
                     continue;
                 }
                 out.push(Finding {
-                    rule: "DOC002",
-                    severity: Severity::Low,
                     unit,
                     span: param.span,
                     label: "no description".into(),
@@ -32,6 +30,7 @@ impl Rule for ParamWithoutDescription {
                     ),
                     labels: Vec::new(),
                     function: Some(tool.func),
+                    ..Finding::default()
                 });
             }
         }

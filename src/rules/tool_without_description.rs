@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::model::*;
 
 pub struct ToolWithoutDescription;
@@ -18,8 +18,6 @@ impl Rule for ToolWithoutDescription {
                 continue;
             }
             out.push(Finding {
-                rule: "DOC001",
-                severity: Severity::Medium,
                 unit,
                 span: tool.span,
                 label: "declared without a description".into(),
@@ -30,6 +28,7 @@ impl Rule for ToolWithoutDescription {
                 ),
                 labels: Vec::new(),
                 function: Some(tool.func),
+                ..Finding::default()
             });
         }
     }

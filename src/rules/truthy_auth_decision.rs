@@ -3,7 +3,7 @@
 //! Documentation: `rules/SEC005.toml`.
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Label, Severity};
+use crate::finding::{Finding, Label};
 use crate::model::*;
 
 pub struct TruthyAuthDecision;
@@ -31,8 +31,6 @@ impl Rule for TruthyAuthDecision {
                 .find(|c| c.is_call && c.func == call.func && c.span == call.span)
             {
                 out.push(Finding {
-                    rule: "SEC005",
-                    severity: Severity::Low,
                     unit,
                     span: condition.span,
                     label: "raw auth result tested for truthiness".into(),
@@ -44,6 +42,7 @@ impl Rule for TruthyAuthDecision {
                     ),
                     labels: Vec::new(),
                     function: Some(call.func),
+                    ..Finding::default()
                 });
                 continue;
             }
@@ -68,8 +67,6 @@ impl Rule for TruthyAuthDecision {
                 continue;
             }
             out.push(Finding {
-                rule: "SEC005",
-                severity: Severity::Low,
                 unit,
                 span: first.span,
                 label: format!("`{name}` tested for truthiness"),
@@ -85,6 +82,7 @@ impl Rule for TruthyAuthDecision {
                     text: "auth call whose result is held here".into(),
                 }],
                 function: Some(call.func),
+                ..Finding::default()
             });
         }
     }

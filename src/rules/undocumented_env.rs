@@ -2,45 +2,11 @@
 //! or example env file in the scanned tree mentions. Documentation: `rules/DOC003.toml`.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
-
-use serde::Deserialize;
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 pub struct UndocumentedEnv;
-
-/// Variables every runtime, shell or CI sets: `rules/well-known-env.toml`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WellKnown {
-    names: HashSet<String>,
-    prefixes: Vec<String>,
-}
-
-/// The list, upper-cased: names compare without regard to case.
-fn well_known() -> &'static WellKnown {
-    static LIST: OnceLock<WellKnown> = OnceLock::new();
-    LIST.get_or_init(|| {
-        let list: WellKnown = toml::from_str(include_str!("../../rules/well-known-env.toml"))
-            .unwrap_or_else(|e| panic!("rules/well-known-env.toml: {e}"));
-        WellKnown {
-            names: list.names.iter().map(|n| n.to_ascii_uppercase()).collect(),
-            prefixes: list
-                .prefixes
-                .iter()
-                .map(|p| p.to_ascii_uppercase())
-                .collect(),
-        }
-    })
-}
-
-fn is_well_known(name: &str) -> bool {
-    let list = well_known();
-    let name = name.to_ascii_uppercase();
-    list.names.contains(&name) || list.prefixes.iter().any(|p| name.starts_with(p.as_str()))
-}
 
 impl Rule for UndocumentedEnv {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
@@ -58,26 +24,18 @@ impl Rule for UndocumentedEnv {
         // child process) is plumbing, not configuration. Only code of the same kind counts:
         // a test that sets `API_TOKEN` does not document it for production code.
         let surface = project.units[unit].file.surface;
-        let set_by_code: HashSet<&str> = project
-            .units
-            .iter()
-            .filter(|u| u.file.surface == surface)
-            .flat_map(|u| u.model.env_writes.iter().map(|w| w.name.as_str()))
-            .collect();
         let mut reads: Vec<_> = model.env_reads.iter().collect();
         reads.sort_by_key(|r| r.span);
         let mut seen = HashSet::new();
         for read in reads {
             if !seen.insert(read.name.as_str())
-                || is_well_known(&read.name)
-                || set_by_code.contains(read.name.as_str())
+                || cx.knowledge.well_known_env.contains(&read.name)
+                || project.env_set_by_code(surface, &read.name)
                 || project.documentation.mentions(&read.name)
             {
                 continue;
             }
             out.push(Finding {
-                rule: "DOC003",
-                severity: Severity::Low,
                 unit,
                 span: read.span,
                 label: "read here".into(),
@@ -88,6 +46,7 @@ impl Rule for UndocumentedEnv {
                 ),
                 labels: Vec::new(),
                 function: Some(read.func),
+                ..Finding::default()
             });
         }
     }
@@ -95,10 +54,9 @@ impl Rule for UndocumentedEnv {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn runtime_variables_are_well_known() {
+        let well_known = crate::knowledge::Knowledge::builtin().well_known_env;
         for name in [
             "NODE_ENV",
             "HOME",
@@ -110,8 +68,8 @@ mod tests {
             "ProgramFiles(x86)",
             "debug",
         ] {
-            assert!(is_well_known(name), "{name}");
+            assert!(well_known.contains(name), "{name}");
         }
-        assert!(!is_well_known("ZENDESK_API_TOKEN"));
+        assert!(!well_known.contains("ZENDESK_API_TOKEN"));
     }
 }

@@ -1,12 +1,19 @@
-//! Tool registrations taught in the configuration (`[vocabulary] tool-registrations`): a
-//! project's own registry (`registerAcmeTool("search", handler)`, `@tools.register("search")`)
-//! registers tools as surely as the SDK's `server.tool`. Applied to each file's model before
-//! the link, so reachability and every rule see the tools it adds.
+//! Which functions are tool handlers.
+//!
+//! The SDKs' own registration forms (`server.tool`, `@mcp.tool()`, definition objects,
+//! dispatch tables, wrappers) are recognised by the front ends, which know the grammar, and
+//! arrive as [`ToolRegistration`]s in each model. Registrations taught in the configuration
+//! (`[vocabulary] tool-registrations`): a project's own registry (`registerAcmeTool("search",
+//! handler)`, `@tools.register("search")`) registers tools as surely as the SDK's
+//! `server.tool`; they are added here, to each file's model before the link, so reachability
+//! and every rule see them. [`handlers`] then resolves every registration's handler to a
+//! function of the project: the roots of the call graph's walks.
 
 use std::collections::{HashMap, HashSet};
 
+use super::{FnRef, Project, Reach};
 use crate::knowledge::NameSet;
-use crate::model::{ArgValue, HandlerRef, Model, ToolKind, ToolRegistration};
+use crate::model::{ArgValue, HandlerRef, MODULE, Model, Span, ToolKind, ToolRegistration};
 
 /// Adds a tool registration for every call to a taught registrar: named by `name=` or its first
 /// string argument, handled by its last function argument; a registrar used as a decorator
@@ -81,4 +88,53 @@ pub fn add_taught_registrations(model: &mut Model, registrars: &NameSet) {
         }
     }
     model.tools.extend(added);
+}
+
+/// Where a walk starts: a tool handler, or a decorator of ours around one (`@handle_errors`),
+/// whose wrapper is the code the client reaches first.
+pub(super) struct Root {
+    pub target: FnRef,
+    pub reach: Reach,
+    pub wrapper: bool,
+}
+
+/// The tool handlers of the project (and our decorators around them), ordered by file and
+/// place so that the first tool to reach a function does not depend on thread count.
+pub(super) fn handlers(project: &Project) -> Vec<Root> {
+    let mut roots: Vec<(&str, Span, Root)> = Vec::new();
+    for (unit, u) in project.units.iter().enumerate() {
+        for tool in &u.model.tools {
+            for handler in &tool.handlers {
+                let target = match handler {
+                    HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
+                    HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
+                };
+                let Some(target) = target else { continue };
+                let reach = Reach {
+                    tool: tool.name.clone(),
+                    kind: tool.kind,
+                };
+                for decorator in &project.function(target).decorators {
+                    if let Some(wrapper) = project.resolve_callee(target.unit, MODULE, decorator) {
+                        if wrapper != target {
+                            let root = Root {
+                                target: wrapper,
+                                reach: reach.clone(),
+                                wrapper: true,
+                            };
+                            roots.push((&u.file.display, tool.span, root));
+                        }
+                    }
+                }
+                let root = Root {
+                    target,
+                    reach,
+                    wrapper: false,
+                };
+                roots.push((&u.file.display, tool.span, root));
+            }
+        }
+    }
+    roots.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    roots.into_iter().map(|(_, _, root)| root).collect()
 }

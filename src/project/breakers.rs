@@ -1,29 +1,36 @@
-//! What SEC002, SEC003 and REL004 share: the circuit breakers the scanned code builds (library
-//! breakers and its own breaker classes), the security check a breaker guards, what runs in
-//! place of the guarded call while a breaker is open, and the shape of home-grown breaker
-//! classes (their open branches, half-open transitions and the calls that run the caller's
-//! function).
+//! Every circuit breaker of the project, library or home-grown, decided in one place: which
+//! calls build one (`new CircuitBreaker(fn)`, `import CB from "opossum"; new CB(fn)`,
+//! `pybreaker.CircuitBreaker()`, a breaker class of the scanned code), the calls that run
+//! something under it (the `guard-calls` of `rules/breakers.toml` and a class's own runners),
+//! the security check it guards, what runs in its place while it is open (fallbacks, fallback
+//! policies, decorator fallbacks), and the state machine of home-grown breaker classes (open
+//! branches, half-open transitions, the calls that run the caller's function).
+//!
+//! The project-wide facts (the breaker classes, the breakers built in each file, and what each
+//! guards) are built once in the link stage ([`BreakerFacts`]); SEC002, SEC003, REL001 (through
+//! `project/external.rs`) and REL004 read them.
 
-use super::Context;
-use crate::knowledge::{BreakerState, normalize};
+use super::{FnRef, Linked, Project, Target};
+use crate::knowledge::{BreakerState, Breakers, Knowledge, normalize};
 use crate::model::*;
-use crate::project::FnRef;
 
-/// Methods of a breaker instance that run the function they are given (or, for `fire`, the
-/// function given to the constructor).
-const GUARD_METHODS: &[&str] = &[
-    "fire",
-    "execute",
-    "call",
-    "call_async",
-    "exec",
-    "run",
-    "protect",
-];
+mod classes;
+pub use classes::*;
+
+/// Whether a method run on a breaker runs something under it: a `guard-calls` method of
+/// `rules/breakers.toml` or one of its class's `runners`.
+pub fn is_guard_method(knowledge: &Knowledge, runners: &[String], method: &str) -> bool {
+    runners.iter().any(|r| r == method)
+        || knowledge
+            .breakers
+            .guard_calls
+            .matches(&format!("breaker.{method}"))
+            .is_some()
+}
 
 /// A security check that a breaker guards.
 #[derive(Debug, Clone)]
-pub(super) struct Guarded {
+pub struct Guarded {
     /// How a message names it: `` `verifyToken` ``, `` `check` (which calls `jwt.verify`) ``.
     pub what: String,
     /// An auth call, as opposed to a rate-limit, quota or allowlist check.
@@ -31,7 +38,7 @@ pub(super) struct Guarded {
 }
 
 /// Whether a name (a callee or a function's name) says it is a security check, and which kind.
-fn check_by_name(cx: &Context, name: &str) -> Option<bool> {
+fn check_by_name(cx: &Linked, name: &str) -> Option<bool> {
     if cx.knowledge.auth_calls.matches(name).is_some() {
         Some(true)
     } else if cx
@@ -49,7 +56,7 @@ fn check_by_name(cx: &Context, name: &str) -> Option<bool> {
 
 /// The security check a function performs: by its own name, by a call it makes (or one of its
 /// directly nested functions makes), or one call further into the scanned code.
-pub(super) fn guarded_function(cx: &Context, f: FnRef) -> Option<Guarded> {
+pub fn guarded_function(cx: &Linked, f: FnRef) -> Option<Guarded> {
     let function = cx.project.function(f);
     if let Some(auth) = function.name.as_deref().and_then(|n| check_by_name(cx, n)) {
         return Some(Guarded {
@@ -107,12 +114,7 @@ pub(super) fn guarded_function(cx: &Context, f: FnRef) -> Option<Guarded> {
 
 /// The security check an argument stands for: a function literal that makes one, or the name
 /// of a function that is one.
-pub(super) fn guarded_arg(
-    cx: &Context,
-    unit: usize,
-    from: FnId,
-    value: &ArgValue,
-) -> Option<Guarded> {
+pub fn guarded_arg(cx: &Linked, unit: usize, from: FnId, value: &ArgValue) -> Option<Guarded> {
     match value {
         ArgValue::Function(id) => guarded_function(cx, FnRef { unit, func: *id }),
         // `this.verifyToken.bind(this)`
@@ -133,11 +135,113 @@ pub(super) fn guarded_arg(
 
 // ---- breakers the code builds ------------------------------------------------------------
 
+/// The breakers of the project, built once in the link stage: the breaker classes, the
+/// breakers each file builds with the calls that run something under them, and the security
+/// check each guards.
+#[derive(Debug, Default)]
+pub struct BreakerFacts {
+    /// Every breaker-shaped class of the project.
+    pub classes: Vec<ClassRef>,
+    /// Per entry of `classes`: the security check the class guards.
+    class_guarded: Vec<Option<Guarded>>,
+    /// Per unit: the breakers it builds, in call order.
+    sites: Vec<Vec<Site>>,
+    /// Per unit: functions under a breaker decorator written as a call (`@circuit(...)`).
+    decorated: Vec<Vec<Decorated>>,
+    /// Per unit: fallback policies combined with a breaker (cockatiel).
+    policies: Vec<Vec<Policy>>,
+}
+
+#[derive(Debug)]
+struct Decorated {
+    func: FnId,
+    /// The decorator call.
+    call: usize,
+    fallbacks: Vec<Fallback>,
+}
+
+#[derive(Debug)]
+struct Policy {
+    fallback: Fallback,
+    /// The calls that run a function under the policy (`policy.execute(fn)`), by function.
+    executes: Vec<(FnId, usize)>,
+}
+
+/// A breaker one file builds, as the facts keep it.
+#[derive(Debug)]
+struct Site {
+    call_index: usize,
+    class: Option<ClassRef>,
+    /// Calls of the file that run something under it.
+    guard_calls: Vec<usize>,
+    guarded: Option<Guarded>,
+    /// What runs in its place while it is open.
+    fallbacks: Vec<Fallback>,
+}
+
+impl BreakerFacts {
+    pub fn build(cx: &Linked) -> BreakerFacts {
+        use rayon::prelude::*;
+        let project = cx.project;
+        let mut classes = Vec::new();
+        for (unit, u) in project.units.iter().enumerate() {
+            for (index, class) in u.model.breaker_classes.iter().enumerate() {
+                if is_breaker_class(class, &cx.knowledge.breakers) {
+                    classes.push(ClassRef { unit, index });
+                }
+            }
+        }
+        type PerUnit = (Vec<Site>, Vec<Decorated>, Vec<Policy>);
+        let per_unit: Vec<PerUnit> = (0..project.units.len())
+            .into_par_iter()
+            .map(|unit| {
+                let found = find_sites(cx, unit, &classes);
+                let sites = found
+                    .iter()
+                    .map(|site| {
+                        let guard_calls = find_guard_calls(cx, site);
+                        let guarded = find_guarded(cx, site, &guard_calls);
+                        Site {
+                            call_index: site.call_index,
+                            class: site.class,
+                            guard_calls,
+                            guarded,
+                            fallbacks: find_fallbacks(cx, site),
+                        }
+                    })
+                    .collect();
+                (
+                    sites,
+                    find_decorated(cx, unit),
+                    find_policies(cx, unit, &found),
+                )
+            })
+            .collect();
+        let mut facts = BreakerFacts {
+            classes,
+            ..BreakerFacts::default()
+        };
+        for (sites, decorated, policies) in per_unit {
+            facts.sites.push(sites);
+            facts.decorated.push(decorated);
+            facts.policies.push(policies);
+        }
+        facts.class_guarded = facts
+            .classes
+            .iter()
+            .map(|&class| find_class_guarded(cx, class, &facts.sites))
+            .collect();
+        facts
+    }
+}
+
 /// A call that builds a breaker: a library constructor (`new CircuitBreaker(fn, opts)`,
-/// `pybreaker.CircuitBreaker()`, cockatiel's `circuitBreaker(...)`) or a breaker class of the
-/// scanned code.
-pub(super) struct BreakerSite<'m> {
+/// `pybreaker.CircuitBreaker()`, cockatiel's `circuitBreaker(...)`, the constructor under an
+/// alias, `import CB from "opossum"; new CB(fn)`) or a breaker class of the scanned code.
+pub struct BreakerSite<'m> {
     pub unit: usize,
+    /// Its place among the unit's breakers in [`BreakerFacts`].
+    index: usize,
     pub call_index: usize,
     pub call: &'m Call,
     /// The name the breaker is bound to: `breaker`, `this.authBreaker`, `self.breaker`.
@@ -158,32 +262,63 @@ impl BreakerSite<'_> {
 
 /// A breaker class: the unit it is in and its index in [`Model::breaker_classes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct ClassRef {
+pub struct ClassRef {
     pub unit: usize,
     pub index: usize,
 }
 
-/// Every breaker-shaped class of the project (computed once per scan).
-pub(super) fn breaker_classes<'c>(cx: &'c Context) -> &'c [ClassRef] {
-    cx.memo.breaker_classes.get_or_init(|| {
-        let mut out = Vec::new();
-        for (unit, u) in cx.project.units.iter().enumerate() {
-            for (index, class) in u.model.breaker_classes.iter().enumerate() {
-                if is_breaker(cx, class) {
-                    out.push(ClassRef { unit, index });
-                }
-            }
-        }
-        out
-    })
+/// Every breaker-shaped class of the project.
+pub fn breaker_classes<'c>(cx: &Linked<'c>) -> &'c [ClassRef] {
+    &cx.project.breakers.classes
+}
+
+/// Whether call `index` of `unit` calls a breaker constructor of `rules/breakers.toml`, as
+/// written or with its import resolved (`import CB from "opossum"; new CB(fn)`).
+pub fn is_breaker_constructor(
+    project: &Project,
+    knowledge: &Knowledge,
+    unit: usize,
+    index: usize,
+) -> bool {
+    let call = &project.units[unit].model.calls[index];
+    constructs_breaker(
+        knowledge,
+        &call.callee,
+        project.canonical_callee(unit, index),
+    )
+}
+
+/// Whether a callee, as written or canonical, is a breaker constructor: the one test REL001's
+/// bindings and the breaker facts share.
+pub fn constructs_breaker(knowledge: &Knowledge, callee: &str, canonical: Option<&str>) -> bool {
+    let constructors = &knowledge.breakers.constructors;
+    constructors.matches(callee).is_some()
+        || canonical.is_some_and(|c| constructors.matches(c).is_some())
 }
 
 /// The breakers built in `unit`.
-pub(super) fn breaker_sites<'m>(
-    cx: &Context<'m>,
-    unit: usize,
-    classes: &[ClassRef],
-) -> Vec<BreakerSite<'m>> {
+pub fn breaker_sites<'m>(cx: &Linked<'m>, unit: usize) -> Vec<BreakerSite<'m>> {
+    let model = &cx.project.units[unit].model;
+    cx.project.breakers.sites[unit]
+        .iter()
+        .enumerate()
+        .map(|(index, s)| {
+            let call = &model.calls[s.call_index];
+            BreakerSite {
+                unit,
+                index,
+                call_index: s.call_index,
+                call,
+                name: call.assigned_to.as_deref(),
+                class: s.class,
+            }
+        })
+        .collect()
+}
+
+/// The breakers built in `unit`, found: library constructors and breaker classes of the
+/// scanned code.
+fn find_sites<'m>(cx: &Linked<'m>, unit: usize, classes: &[ClassRef]) -> Vec<BreakerSite<'m>> {
     let model = &cx.project.units[unit].model;
     let language = cx.project.units[unit].file.language;
     // A class of another file counts when this file imports its name from the scanned code
@@ -203,17 +338,12 @@ pub(super) fn breaker_sites<'m>(
             let name = &cx.project.units[c.unit].model.breaker_classes[c.index].name;
             call.method() == name && (call.is_new || call.receiver().is_none())
         });
-        let library = cx
-            .knowledge
-            .breakers
-            .constructors
-            .matches(&call.callee)
-            .is_some();
-        if class.is_none() && !library {
+        if class.is_none() && !is_breaker_constructor(cx.project, cx.knowledge, unit, call_index) {
             continue;
         }
         out.push(BreakerSite {
             unit,
+            index: out.len(),
             call_index,
             call,
             name: call.assigned_to.as_deref(),
@@ -229,7 +359,18 @@ fn is_site_name(site: &BreakerSite, receiver: Option<&str>) -> bool {
 }
 
 /// The calls that run something under the breaker: `breaker.fire(...)`, `breaker.call(fn)`.
-pub(super) fn guard_calls<'m>(cx: &Context<'m>, site: &BreakerSite) -> Vec<&'m Call> {
+pub fn guard_calls<'m>(cx: &Linked<'m>, site: &BreakerSite) -> Vec<&'m Call> {
+    let model = &cx.project.units[site.unit].model;
+    cx.project.breakers.sites[site.unit][site.index]
+        .guard_calls
+        .iter()
+        .map(|&i| &model.calls[i])
+        .collect()
+}
+
+/// The calls that run something under the breaker: a guard call of `rules/breakers.toml` on
+/// its name, or a method of its breaker class that runs the caller's function.
+fn find_guard_calls(cx: &Linked, site: &BreakerSite) -> Vec<usize> {
     let model = &cx.project.units[site.unit].model;
     // For a breaker class of the scanned code, its methods that run the caller's function.
     let run_methods: Vec<String> = site
@@ -246,24 +387,33 @@ pub(super) fn guard_calls<'m>(cx: &Context<'m>, site: &BreakerSite) -> Vec<&'m C
     model
         .calls
         .iter()
-        .filter(|c| {
+        .enumerate()
+        .filter(|(_, c)| {
             is_site_name(site, c.receiver())
-                && (GUARD_METHODS.contains(&c.method())
-                    || run_methods.iter().any(|m| m == c.method()))
+                && is_guard_method(cx.knowledge, &run_methods, c.method())
         })
+        .map(|(i, _)| i)
         .collect()
+}
+
+/// The security check a breaker guards.
+pub fn guarded_by_site(cx: &Linked, site: &BreakerSite) -> Option<Guarded> {
+    cx.project.breakers.sites[site.unit][site.index]
+        .guarded
+        .clone()
 }
 
 /// The security check a breaker guards: the function given to its constructor, the function
 /// given to a guard call, or a function it decorates.
-pub(super) fn guarded_by_site(cx: &Context, site: &BreakerSite) -> Option<Guarded> {
+fn find_guarded(cx: &Linked, site: &BreakerSite, guard_calls: &[usize]) -> Option<Guarded> {
     let positional = site.call.args.iter().find(|a| a.keyword.is_none());
     if let Some(arg) = positional {
         if let Some(g) = guarded_arg(cx, site.unit, site.call.func, &arg.value) {
             return Some(g);
         }
     }
-    for call in guard_calls(cx, site) {
+    let model = &cx.project.units[site.unit].model;
+    for call in guard_calls.iter().map(|&i| &model.calls[i]) {
         let Some(first) = call.args.iter().find(|a| a.keyword.is_none()) else {
             continue;
         };
@@ -275,7 +425,6 @@ pub(super) fn guarded_by_site(cx: &Context, site: &BreakerSite) -> Option<Guarde
             return Some(g);
         }
     }
-    let model = &cx.project.units[site.unit].model;
     for (id, f) in model.functions.iter().enumerate() {
         let decorated = site
             .name
@@ -300,20 +449,20 @@ pub(super) fn guarded_by_site(cx: &Context, site: &BreakerSite) -> Option<Guarde
 
 /// What runs in place of the guarded call: a function or a literal value.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum FallbackKind {
+pub enum FallbackKind {
     Function(FnRef),
     Value(Value, Span),
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Fallback {
+pub struct Fallback {
     pub kind: FallbackKind,
     /// How a message names it: `` `breaker.fallback(...)` ``, `` `fallback_function=allow` ``.
     pub how: String,
 }
 
 fn fallback_of_arg(
-    cx: &Context,
+    cx: &Linked,
     unit: usize,
     call_index: usize,
     from: FnId,
@@ -336,7 +485,13 @@ fn fallback_of_arg(
 
 /// The fallbacks attached to a breaker: `breaker.fallback(fn)`, a `fallback` option of its
 /// constructor, `fallback_function=` as a keyword argument.
-pub(super) fn fallbacks_of_site(cx: &Context, site: &BreakerSite) -> Vec<Fallback> {
+pub fn fallbacks_of_site(cx: &Linked, site: &BreakerSite) -> Vec<Fallback> {
+    cx.project.breakers.sites[site.unit][site.index]
+        .fallbacks
+        .clone()
+}
+
+fn find_fallbacks(cx: &Linked, site: &BreakerSite) -> Vec<Fallback> {
     let model = &cx.project.units[site.unit].model;
     let breakers = &cx.knowledge.breakers;
     let mut out = Vec::new();
@@ -395,13 +550,25 @@ pub(super) fn fallbacks_of_site(cx: &Context, site: &BreakerSite) -> Vec<Fallbac
 
 /// `@circuit(fallback_function=f)` (circuitbreaker) and other decorator breakers written as
 /// calls: the decorated function and the fallback.
-pub(super) struct DecoratedBreaker<'m> {
+pub struct DecoratedBreaker<'m> {
     pub func: FnId,
     pub decorator: &'m Call,
     pub fallbacks: Vec<Fallback>,
 }
 
-pub(super) fn decorated_breakers<'m>(cx: &Context<'m>, unit: usize) -> Vec<DecoratedBreaker<'m>> {
+pub fn decorated_breakers<'m>(cx: &Linked<'m>, unit: usize) -> Vec<DecoratedBreaker<'m>> {
+    let model = &cx.project.units[unit].model;
+    cx.project.breakers.decorated[unit]
+        .iter()
+        .map(|d| DecoratedBreaker {
+            func: d.func,
+            decorator: &model.calls[d.call],
+            fallbacks: d.fallbacks.clone(),
+        })
+        .collect()
+}
+
+fn find_decorated(cx: &Linked, unit: usize) -> Vec<Decorated> {
     let model = &cx.project.units[unit].model;
     let breakers = &cx.knowledge.breakers;
     let mut out = Vec::new();
@@ -425,9 +592,9 @@ pub(super) fn decorated_breakers<'m>(cx: &Context<'m>, unit: usize) -> Vec<Decor
                 });
             }
         }
-        out.push(DecoratedBreaker {
+        out.push(Decorated {
             func: d.func,
-            decorator: call,
+            call: d.call,
             fallbacks,
         });
     }
@@ -436,17 +603,28 @@ pub(super) fn decorated_breakers<'m>(cx: &Context<'m>, unit: usize) -> Vec<Decor
 
 /// A fallback policy combined with a breaker (cockatiel): `fallback(handleAll, () => true)`
 /// wrapped with a breaker policy, or running a breaker inside its `execute`.
-pub(super) struct FallbackPolicy<'m> {
+pub struct FallbackPolicy<'m> {
     pub fallback: Fallback,
     /// The function run under the policy, for finding the check it guards.
     pub executes: Vec<(FnId, &'m Arg)>,
 }
 
-pub(super) fn fallback_policies<'m>(
-    cx: &Context<'m>,
-    unit: usize,
-    sites: &[BreakerSite],
-) -> Vec<FallbackPolicy<'m>> {
+pub fn fallback_policies<'m>(cx: &Linked<'m>, unit: usize) -> Vec<FallbackPolicy<'m>> {
+    let model = &cx.project.units[unit].model;
+    cx.project.breakers.policies[unit]
+        .iter()
+        .map(|p| FallbackPolicy {
+            fallback: p.fallback.clone(),
+            executes: p
+                .executes
+                .iter()
+                .map(|&(func, call)| (func, &model.calls[call].args[0]))
+                .collect(),
+        })
+        .collect()
+}
+
+fn find_policies(cx: &Linked, unit: usize, sites: &[BreakerSite]) -> Vec<Policy> {
     let model = &cx.project.units[unit].model;
     let site_names: Vec<&str> = sites.iter().filter_map(|s| s.name).collect();
     let mut out = Vec::new();
@@ -495,7 +673,7 @@ pub(super) fn fallback_policies<'m>(
         }
         let mut executes = Vec::new();
         let mut involves_breaker = false;
-        for c in &model.calls {
+        for (ci, c) in model.calls.iter().enumerate() {
             let Some((_, with_breaker)) = runners
                 .iter()
                 .find(|(r, _)| Some(r.as_str()) == c.receiver() && c.method() == "execute")
@@ -510,10 +688,10 @@ pub(super) fn fallback_policies<'m>(
                 _ => false,
             };
             involves_breaker |= *with_breaker || runs_breaker;
-            executes.push((c.func, arg));
+            executes.push((c.func, ci));
         }
         if involves_breaker {
-            out.push(FallbackPolicy {
+            out.push(Policy {
                 fallback: Fallback {
                     kind,
                     how: format!("the fallback policy `{policy}`"),
@@ -526,7 +704,7 @@ pub(super) fn fallback_policies<'m>(
 }
 
 /// The `return`s of a fallback function, or its literal value, with what they mean.
-pub(super) fn fallback_results(cx: &Context, kind: FallbackKind) -> Vec<(usize, Span, Value)> {
+pub fn fallback_results(cx: &Linked, kind: FallbackKind) -> Vec<(usize, Span, Value)> {
     match kind {
         FallbackKind::Value(value, span) => vec![(usize::MAX, span, value)],
         FallbackKind::Function(f) => cx.project.units[f.unit]
@@ -541,7 +719,7 @@ pub(super) fn fallback_results(cx: &Context, kind: FallbackKind) -> Vec<(usize, 
 
 /// Whether any of these calls' results is used only as a truthiness test: directly
 /// (`if (await breaker.fire(t))`) or through a variable that is never used another way.
-pub(super) fn result_used_as_permission(model: &Model, calls: &[&Call]) -> bool {
+pub fn result_used_as_permission(model: &Model, calls: &[&Call]) -> bool {
     calls.iter().any(|call| {
         let direct = model
             .conditions
@@ -564,202 +742,9 @@ pub(super) fn result_used_as_permission(model: &Model, calls: &[&Call]) -> bool 
     })
 }
 
-// ---- home-grown breaker classes ------------------------------------------------------------
-
-/// A breaker class of the scanned code and its functions.
-pub(super) struct ClassView<'m> {
-    pub unit: usize,
-    pub model: &'m Model,
-    pub class: &'m BreakerClass,
-    /// The class's methods and the functions nested in them, with their method.
-    pub functions: Vec<(FnId, FnId)>,
-}
-
-impl<'m> ClassView<'m> {
-    pub fn new(cx: &Context<'m>, class: ClassRef) -> ClassView<'m> {
-        let model = &cx.project.units[class.unit].model;
-        let bc = &model.breaker_classes[class.index];
-        let mut functions: Vec<(FnId, FnId)> = Vec::new();
-        for (id, f) in model.functions.iter().enumerate().skip(1) {
-            if !bc.span.contains(f.span) {
-                continue;
-            }
-            if f.owner.as_deref() == Some(bc.name.as_str()) {
-                functions.push((id, id));
-            } else if let Some(&(_, method)) = functions.iter().find(|(g, _)| f.parent == Some(*g))
-            {
-                functions.push((id, method));
-            }
-        }
-        ClassView {
-            unit: class.unit,
-            model,
-            class: bc,
-            functions,
-        }
-    }
-
-    pub fn method_of(&self, func: FnId) -> Option<FnId> {
-        self.functions
-            .iter()
-            .find(|(f, _)| *f == func)
-            .map(|(_, m)| *m)
-    }
-
-    fn contains(&self, func: FnId) -> bool {
-        self.method_of(func).is_some()
-    }
-
-    /// The state a test selects, as [`BreakerState`], with flag-like fields (`isOpen`)
-    /// mapped to their state.
-    pub fn test_state(&self, cx: &Context, test: &StateTest) -> Option<BreakerState> {
-        crate::project::breaker_state(&test.field, &test.value, &cx.knowledge.breakers)
-    }
-
-    pub fn write_state(&self, cx: &Context, write: &StateWrite) -> Option<BreakerState> {
-        crate::project::breaker_state(&write.field, &write.value, &cx.knowledge.breakers)
-    }
-
-    pub fn half_open_writes(&self, cx: &Context) -> Vec<&'m StateWrite> {
-        self.class
-            .writes
-            .iter()
-            .filter(|w| self.write_state(cx, w) == Some(BreakerState::HalfOpen))
-            .collect()
-    }
-
-    /// The branches that run while the circuit is open: `if (state === OPEN) { here }`,
-    /// `if (state !== CLOSED) { here }`, `if (state === CLOSED) {...} else { here }`.
-    pub fn open_branches(&self, cx: &Context) -> Vec<(&'m StateTest, Span)> {
-        let mut out = Vec::new();
-        for test in &self.class.tests {
-            if !self.contains(test.func) {
-                continue;
-            }
-            let state = self.test_state(cx, test);
-            let branch = match (state, test.equal, test.joined) {
-                (Some(BreakerState::Open), true, _) => Some(test.body),
-                (Some(BreakerState::Closed), false, Joined::Single | Joined::And) => {
-                    Some(test.body)
-                }
-                (Some(BreakerState::Closed), true, Joined::Single) => test.alternative,
-                (Some(BreakerState::Open), false, Joined::Single) => test.alternative,
-                _ => None,
-            };
-            if let Some(span) = branch {
-                if !out.iter().any(|(_, s)| *s == span) {
-                    out.push((test, span));
-                }
-            }
-        }
-        out
-    }
-
-    /// Tests that deny every request while the circuit is half-open: `if (state ===
-    /// HALF_OPEN) throw`, `if (state !== CLOSED) { ...; throw }`.
-    pub fn half_open_denials(&self, cx: &Context) -> Vec<(&'m StateTest, Span)> {
-        let mut out = Vec::new();
-        for test in &self.class.tests {
-            if !self.contains(test.func) {
-                continue;
-            }
-            let state = self.test_state(cx, test);
-            let denies = match (state, test.equal, test.joined) {
-                (Some(BreakerState::HalfOpen), true, Joined::Single | Joined::Or) => {
-                    test.body_exits.then_some(test.body)
-                }
-                (Some(BreakerState::Closed), false, Joined::Single | Joined::Or) => {
-                    test.body_exits.then_some(test.body)
-                }
-                (Some(BreakerState::Closed), true, Joined::Single) => {
-                    test.alternative.filter(|_| test.alternative_exits)
-                }
-                _ => None,
-            };
-            if let Some(span) = denies {
-                out.push((test, span));
-            }
-        }
-        out
-    }
-
-    /// The calls that run the caller's function: a parameter (`fn()`, `func(*args)`,
-    /// `fn.apply(...)`) or a field that holds a function given to the class
-    /// (`this.action(...)`), leaving out health checks and fallbacks.
-    pub fn real_calls(&self) -> Vec<&'m Call> {
-        self.model
-            .calls
-            .iter()
-            .filter(|c| self.contains(c.func) && self.runs_callers_function(c))
-            .collect()
-    }
-
-    fn runs_callers_function(&self, call: &Call) -> bool {
-        let callee = call.callee.as_str();
-        let target = match callee.split_once('.') {
-            None => callee,
-            Some((head, "apply" | "call")) if !head.contains('.') => head,
-            Some(("this" | "self", field)) if !field.contains('.') => {
-                return self.class.callable_fields.iter().any(|f| f == field)
-                    && !is_synthetic_or_fallback(field);
-            }
-            _ => return false,
-        };
-        if is_synthetic_or_fallback(target) {
-            return false;
-        }
-        // A parameter of the calling function or of a function around it in the method.
-        let mut func = Some(call.func);
-        while let Some(id) = func {
-            let f = &self.model.functions[id];
-            if f.params.iter().any(|p| p == target) {
-                return true;
-            }
-            if f.owner.as_deref() == Some(self.class.name.as_str()) {
-                break;
-            }
-            func = f.parent;
-        }
-        false
-    }
-}
-
-/// Whether a class is a circuit breaker: decided in one place for every rule,
-/// [`crate::project::is_breaker_class`].
-fn is_breaker(cx: &Context, class: &BreakerClass) -> bool {
-    crate::project::is_breaker_class(class, &cx.knowledge.breakers)
-}
-
-/// A health check, probe, fallback, listener or clock: calling it is not running the caller's
-/// request.
-pub(super) fn is_synthetic_or_fallback(name: &str) -> bool {
-    let n = normalize(name);
-    let clock = matches!(
-        n.as_str(),
-        "now" | "time" | "sleep" | "delay" | "random" | "uuid"
-    ) || n.contains("clock")
-        || n.contains("timer");
-    clock
-        || [
-            "health",
-            "ping",
-            "probe",
-            "canary",
-            "heartbeat",
-            "fallback",
-            "listener",
-            "logger",
-            "notify",
-            "emit",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
-        || (n.starts_with("on") && n.len() > 2)
-}
-
 /// The security check a breaker class guards by itself: a method that makes an auth,
 /// rate-limit or allowlist call directly, or is named as one.
-pub(super) fn guarded_inside_class(cx: &Context, class: ClassRef) -> Option<Guarded> {
+pub fn guarded_inside_class(cx: &Linked, class: ClassRef) -> Option<Guarded> {
     let view = ClassView::new(cx, class);
     view.functions
         .iter()
@@ -788,21 +773,21 @@ pub(super) fn guarded_inside_class(cx: &Context, class: ClassRef) -> Option<Guar
 
 /// The security check a breaker class guards: inside the class, through an instance built
 /// anywhere in the project, or as a decorator (`@CircuitBreaker(...)`).
-pub(super) fn guarded_by_class(
-    cx: &Context,
-    class: ClassRef,
-    classes: &[ClassRef],
-) -> Option<Guarded> {
+pub fn guarded_by_class(cx: &Linked, class: ClassRef) -> Option<Guarded> {
+    let facts = &cx.project.breakers;
+    let at = facts.classes.iter().position(|c| *c == class)?;
+    facts.class_guarded[at].clone()
+}
+
+fn find_class_guarded(cx: &Linked, class: ClassRef, sites: &[Vec<Site>]) -> Option<Guarded> {
     if let Some(g) = guarded_inside_class(cx, class) {
         return Some(g);
     }
     let name = &cx.project.units[class.unit].model.breaker_classes[class.index].name;
-    for unit in 0..cx.project.units.len() {
-        for site in breaker_sites(cx, unit, classes) {
-            if site.class == Some(class) {
-                if let Some(g) = guarded_by_site(cx, &site) {
-                    return Some(g);
-                }
+    for (unit, unit_sites) in sites.iter().enumerate() {
+        for site in unit_sites {
+            if site.class == Some(class) && site.guarded.is_some() {
+                return site.guarded.clone();
             }
         }
         let model = &cx.project.units[unit].model;

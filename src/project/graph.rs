@@ -1,0 +1,275 @@
+//! The one call graph of the project and the one walk over it.
+//!
+//! An edge is a step from a function to one it may run: a nested function, a resolved callee, a
+//! function passed by name, or the function a breaker was built around when the breaker is
+//! fired (`breaker.fire(city)`). Each edge says whether a try region of the caller catches what
+//! the target throws and which breakers and deadlines cover the step. Reach (which tool reaches
+//! a function), escapes (whose exceptions reach the SDK), unguarded (reached with no breaker on
+//! the path) and undeadlined (no deadline on the path) are the same breadth-first walk from the
+//! tool handlers, each following the edges its question allows.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use rayon::prelude::*;
+
+use super::external::Cover;
+use super::tools::{Root, handlers};
+use super::{FnRef, Project, Reach};
+use crate::model::*;
+
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    target: FnRef,
+    /// A try region of the caller catches what the target throws.
+    caught: bool,
+    /// Breakers and deadlines around the step.
+    cover: Cover,
+    /// The step runs the function a fired breaker was built around.
+    wrapped: bool,
+}
+
+/// The call graph and the answers of its walks, per unit and function.
+#[derive(Debug, Default)]
+pub(super) struct CallGraph {
+    edges: Vec<Vec<Vec<Edge>>>,
+    reach: Vec<Vec<Option<Reach>>>,
+    escapes: Vec<Vec<bool>>,
+    /// Reach that also follows breakers to the functions they run.
+    reached: Vec<Vec<Option<Reach>>>,
+    unguarded: Vec<Vec<Option<Reach>>>,
+    undeadlined: Vec<Vec<Option<Reach>>>,
+    makes_external: Vec<Vec<bool>>,
+}
+
+impl CallGraph {
+    /// Builds the graph; needs names resolved and the external facts (covers, breakers).
+    pub(super) fn build(project: &Project) -> CallGraph {
+        let edges = (0..project.units.len())
+            .into_par_iter()
+            .map(|u| {
+                (0..project.units[u].model.functions.len())
+                    .map(|f| edges_of(project, FnRef { unit: u, func: f }))
+                    .collect()
+            })
+            .collect();
+        let mut graph = CallGraph {
+            edges,
+            ..CallGraph::default()
+        };
+        let roots = handlers(project);
+        let all: Vec<&Root> = roots.iter().collect();
+        let handlers: Vec<&Root> = roots.iter().filter(|r| !r.wrapper).collect();
+        let external = &project.external;
+        let fn_cover = |f: FnRef| external.fn_cover[f.unit][f.func];
+        let root_cover =
+            |f: FnRef| fn_cover(f).or(external.span_cover(f.unit, project.function(f).span));
+
+        graph.reach = graph.walk(project, &all, |_| true, |e| !e.wrapped);
+        graph.escapes = graph
+            .walk(project, &all, |_| true, |e| !e.wrapped && !e.caught)
+            .into_iter()
+            .map(|fs| fs.into_iter().map(|r| r.is_some()).collect())
+            .collect();
+        graph.reached = graph.walk(project, &handlers, |_| true, |_| true);
+        graph.unguarded = graph.walk(
+            project,
+            &handlers,
+            |f| !root_cover(f).breaker,
+            |e| !e.cover.or(fn_cover(e.target)).breaker,
+        );
+        graph.undeadlined = graph.walk(
+            project,
+            &handlers,
+            |f| !root_cover(f).deadline,
+            |e| !e.cover.or(fn_cover(e.target)).deadline,
+        );
+        graph.makes_external = graph.external_closure(project);
+        graph
+    }
+
+    /// The one walk: breadth first from `roots` (those `start` accepts), along the edges
+    /// `follow` accepts; each function gets the reach of the first root that gets to it.
+    fn walk(
+        &self,
+        project: &Project,
+        roots: &[&Root],
+        start: impl Fn(FnRef) -> bool,
+        follow: impl Fn(&Edge) -> bool,
+    ) -> Vec<Vec<Option<Reach>>> {
+        let mut out: Vec<Vec<Option<Reach>>> = project
+            .units
+            .iter()
+            .map(|u| vec![None; u.model.functions.len()])
+            .collect();
+        let mut queue: VecDeque<(FnRef, &Reach)> = roots
+            .iter()
+            .filter(|r| start(r.target))
+            .map(|r| (r.target, &r.reach))
+            .collect();
+        while let Some((f, reach)) = queue.pop_front() {
+            if out[f.unit][f.func].is_some() {
+                continue;
+            }
+            out[f.unit][f.func] = Some(reach.clone());
+            for edge in &self.edges[f.unit][f.func] {
+                let t = edge.target;
+                if out[t.unit][t.func].is_none() && follow(edge) {
+                    queue.push_back((t, reach));
+                }
+            }
+        }
+        out
+    }
+
+    /// Which functions make an external call, themselves or through what they run: the edges
+    /// walked backwards from the functions that call out themselves. Nested functions do not
+    /// count: defining a callback makes no call.
+    fn external_closure(&self, project: &Project) -> Vec<Vec<bool>> {
+        let mut out: Vec<Vec<bool>> = project
+            .units
+            .iter()
+            .map(|u| vec![false; u.model.functions.len()])
+            .collect();
+        for (unit, u) in project.units.iter().enumerate() {
+            for e in project.external_calls(unit) {
+                out[unit][u.model.calls[e.call].func] = true;
+            }
+        }
+        let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+        for (unit, functions) in self.edges.iter().enumerate() {
+            let model = &project.units[unit].model;
+            // Functions handed to a call (`.map(x => fetch(x))`, `breaker.fire(() => ...)`).
+            let handed: HashSet<FnId> = model
+                .calls
+                .iter()
+                .flat_map(|c| &c.args)
+                .filter_map(|a| match a.value {
+                    ArgValue::Function(id) => Some(id),
+                    _ => None,
+                })
+                .collect();
+            for (func, edges) in functions.iter().enumerate() {
+                for e in edges {
+                    let only_defined = e.target.unit == unit
+                        && model.functions[e.target.func].parent == Some(func)
+                        && !handed.contains(&e.target.func);
+                    if !only_defined {
+                        callers
+                            .entry(e.target)
+                            .or_default()
+                            .push(FnRef { unit, func });
+                    }
+                }
+            }
+        }
+        let mut queue: VecDeque<FnRef> = VecDeque::new();
+        for (unit, functions) in out.iter().enumerate() {
+            for (func, &external) in functions.iter().enumerate() {
+                if external {
+                    queue.push_back(FnRef { unit, func });
+                }
+            }
+        }
+        while let Some(f) = queue.pop_front() {
+            for caller in callers.get(&f).into_iter().flatten() {
+                if !out[caller.unit][caller.func] {
+                    out[caller.unit][caller.func] = true;
+                    queue.push_back(*caller);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The functions `f` may run, each with whether `f` catches what it throws and what covers
+/// the step.
+fn edges_of(project: &Project, f: FnRef) -> Vec<Edge> {
+    let unit = f.unit;
+    let index = &project.indexes[unit];
+    let model = &project.units[unit].model;
+    let external = &project.external;
+    let mut out: Vec<Edge> = index.children[f.func]
+        .iter()
+        .map(|&child| Edge {
+            target: FnRef { unit, func: child },
+            caught: index.in_parent_try[child],
+            cover: external.span_cover(unit, model.functions[child].span),
+            wrapped: false,
+        })
+        .collect();
+    for &c in &index.calls_by_fn[f.func] {
+        let call = &model.calls[c];
+        let caught = call.in_try.is_some();
+        let cover = external.call_cover[unit][c];
+        if let Some(target) = project.resolve_call(unit, call) {
+            out.push(Edge {
+                target,
+                caught,
+                cover,
+                wrapped: false,
+            });
+        }
+        for arg in &call.args {
+            if let ArgValue::Name(name) = &arg.value {
+                if let Some(target) = project.resolve_callee(unit, call.func, name) {
+                    out.push(Edge {
+                        target,
+                        caught,
+                        cover: external.span_cover(unit, arg.span),
+                        wrapped: false,
+                    });
+                }
+            }
+        }
+        if let Some((wrapped, deadline)) = external.breaker_runs(project, unit, call) {
+            for target in wrapped {
+                out.push(Edge {
+                    target: *target,
+                    caught,
+                    cover: cover.or(Cover {
+                        breaker: true,
+                        deadline,
+                    }),
+                    wrapped: true,
+                });
+            }
+        }
+    }
+    out
+}
+
+impl Project {
+    /// The tool that reaches this function, if any.
+    pub fn reach(&self, unit: usize, func: FnId) -> Option<&Reach> {
+        self.graph.reach[unit].get(func).and_then(|r| r.as_ref())
+    }
+
+    /// Whether an exception thrown in this function reaches the MCP SDK uncaught.
+    pub fn escapes(&self, unit: usize, func: FnId) -> bool {
+        self.graph.escapes[unit].get(func).copied().unwrap_or(false)
+    }
+
+    /// The tool that reaches a function, following breakers to the functions they run.
+    pub fn tool_reach(&self, unit: usize, func: FnId) -> Option<&Reach> {
+        self.graph.reached[unit].get(func)?.as_ref()
+    }
+
+    /// The tool that reaches a function on a path no circuit breaker guards.
+    pub fn reach_without_breaker(&self, unit: usize, func: FnId) -> Option<&Reach> {
+        self.graph.unguarded[unit].get(func)?.as_ref()
+    }
+
+    /// The tool that reaches a function on a path no deadline bounds.
+    pub fn reach_without_deadline(&self, unit: usize, func: FnId) -> Option<&Reach> {
+        self.graph.undeadlined[unit].get(func)?.as_ref()
+    }
+
+    /// Whether a function makes an external call, itself or through functions it runs.
+    pub fn makes_external_call(&self, f: FnRef) -> bool {
+        self.graph.makes_external[f.unit]
+            .get(f.func)
+            .copied()
+            .unwrap_or(false)
+    }
+}

@@ -1,0 +1,261 @@
+//! The link stage: all file models together, with imports resolved inside the scanned tree
+//! and every function that a tool handler reaches marked with the tool that reaches it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+pub mod breakers;
+mod external;
+mod graph;
+mod resolve;
+mod tools;
+
+pub use breakers::{HomeGrownBreaker, breaker_state, home_grown_breakers, is_breaker_class};
+pub use external::{Cover, ExternalCall, Timeout};
+
+use crate::discover::SourceFile;
+use crate::knowledge::Knowledge;
+use crate::model::*;
+pub use resolve::normalize_path;
+use resolve::{Target, UnitIndex, enclosing_owner, index};
+
+/// One scanned file and its model.
+#[derive(Debug)]
+pub struct Unit {
+    pub file: SourceFile,
+    pub model: Model,
+}
+
+/// A function somewhere in the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnRef {
+    pub unit: usize,
+    pub func: FnId,
+}
+
+/// The tool whose handler reaches a function.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub tool: String,
+    pub kind: ToolKind,
+}
+
+#[derive(Debug)]
+pub struct Project {
+    pub units: Vec<Unit>,
+    indexes: Vec<UnitIndex>,
+    by_path: HashMap<PathBuf, usize>,
+    /// Per unit: the unit each module specifier it imports or re-exports from names.
+    modules: Vec<HashMap<String, Option<usize>>>,
+    /// For each function, the auth call it makes itself, if any (`jwt.verify`).
+    auth: Vec<Vec<Option<String>>>,
+    /// Per unit, per call: the callee with its import resolved; `None` for our own functions,
+    /// parameters and names that are neither imported nor known globals (`project/resolve.rs`).
+    canonical: Vec<Vec<Option<String>>>,
+    /// External calls, clients, breakers and deadlines (`project/external.rs`).
+    external: external::ExternalFacts,
+    /// The call graph and what its walks answer: reach, escapes, unguarded, undeadlined
+    /// (`project/graph.rs`).
+    graph: graph::CallGraph,
+    /// Every circuit breaker and what it guards (`project/breakers.rs`).
+    breakers: breakers::BreakerFacts,
+    /// Environment variables the code of each surface sets (`process.env.PORT = ...`).
+    env_set: HashMap<crate::discover::Surface, HashSet<String>>,
+    /// What the scanned tree's READMEs, docs and example env files mention.
+    pub documentation: Documentation,
+}
+
+/// The linked project with the vocabularies: what rules and the link stage's questions read.
+#[derive(Clone, Copy)]
+pub struct Linked<'a> {
+    pub project: &'a Project,
+    pub knowledge: &'a Knowledge,
+}
+
+impl<'a> Linked<'a> {
+    pub fn new(project: &'a Project, knowledge: &'a Knowledge) -> Linked<'a> {
+        Linked { project, knowledge }
+    }
+}
+
+impl Project {
+    pub fn link(mut units: Vec<Unit>, knowledge: &Knowledge) -> Project {
+        if !knowledge.tool_registrations.is_empty() {
+            units.par_iter_mut().for_each(|u| {
+                tools::add_taught_registrations(&mut u.model, &knowledge.tool_registrations)
+            });
+        }
+        let by_path = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (normalize_path(&u.file.path), i))
+            .collect();
+        let indexes = units.par_iter().map(|u| index(&u.model)).collect();
+        let mut project = Project {
+            auth: Vec::new(),
+            canonical: Vec::new(),
+            external: Default::default(),
+            graph: Default::default(),
+            env_set: HashMap::new(),
+            breakers: Default::default(),
+            documentation: Documentation::default(),
+            units,
+            indexes,
+            by_path,
+            modules: Vec::new(),
+        };
+        project.modules = (0..project.units.len())
+            .into_par_iter()
+            .map(|unit| project.resolve_specifiers(unit))
+            .collect();
+        project.auth = project
+            .units
+            .par_iter()
+            .map(|u| direct_auth_calls(&u.model, knowledge))
+            .collect();
+        project.canonical = (0..project.units.len())
+            .into_par_iter()
+            .map(|u| resolve::canonical_callees(&project, u))
+            .collect();
+        project.external = external::ExternalFacts::build(&project, knowledge);
+        for u in &project.units {
+            let names = project.env_set.entry(u.file.surface).or_default();
+            names.extend(u.model.env_writes.iter().map(|w| w.name.clone()));
+        }
+        project.graph = graph::CallGraph::build(&project);
+        project.breakers = breakers::BreakerFacts::build(&Linked::new(&project, knowledge));
+        project
+    }
+
+    /// The auth call a function makes directly, if any.
+    pub fn auth_call_of(&self, f: FnRef) -> Option<&str> {
+        self.auth[f.unit].get(f.func).and_then(|a| a.as_deref())
+    }
+
+    pub fn function(&self, f: FnRef) -> &Function {
+        &self.units[f.unit].model.functions[f.func]
+    }
+
+    /// Whether code of this surface sets the environment variable: a resolved port, a CLI flag
+    /// passed on to a child process (plumbing, not configuration).
+    pub fn env_set_by_code(&self, surface: crate::discover::Surface, name: &str) -> bool {
+        self.env_set
+            .get(&surface)
+            .is_some_and(|names| names.contains(name))
+    }
+
+    /// The calls function `func` of `unit` makes inside `region` (not in nested functions),
+    /// in model order.
+    pub fn calls_within(&self, unit: usize, func: FnId, region: Span) -> Vec<&Call> {
+        let model = &self.units[unit].model;
+        let by_start = &self.indexes[unit].calls_by_start[func];
+        let from = by_start.partition_point(|&c| model.calls[c].span.start < region.start);
+        let mut found: Vec<usize> = by_start[from..]
+            .iter()
+            .take_while(|&&c| model.calls[c].span.start < region.end)
+            .copied()
+            .filter(|&c| region.contains(model.calls[c].span))
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|c| &model.calls[c]).collect()
+    }
+}
+
+fn direct_auth_calls(model: &Model, knowledge: &Knowledge) -> Vec<Option<String>> {
+    let mut auth = vec![None; model.functions.len()];
+    // A file calls the same few callees over and over (`z.string`, `console.log`).
+    let mut is_auth: HashMap<&str, bool> = HashMap::new();
+    for call in &model.calls {
+        if auth[call.func].is_some() {
+            continue;
+        }
+        let matched = *is_auth
+            .entry(&call.callee)
+            .or_insert_with(|| knowledge.auth_calls.matches(&call.callee).is_some());
+        if matched {
+            auth[call.func] = Some(call.callee.clone());
+        }
+    }
+    auth
+}
+
+impl Project {
+    /// Some file declares or registers an MCP tool: the tree is a server.
+    pub fn declares_tools(&self) -> bool {
+        self.units
+            .iter()
+            .any(|u| !u.model.tools.is_empty() || !u.model.tool_declarations.is_empty())
+    }
+}
+
+/// The words in the scanned tree's documentation (READMEs, `docs/`, example env files), to tell
+/// which environment variables it mentions.
+#[derive(Debug, Default)]
+pub struct Documentation {
+    /// How many documentation files were read.
+    pub files: usize,
+    words: HashSet<String>,
+    /// `DBT_` from a `DBT_*` wildcard.
+    prefixes: Vec<String>,
+}
+
+impl Documentation {
+    /// Reads the files; one that cannot be read, or is too large, mentions nothing.
+    pub fn read(paths: &[PathBuf]) -> Documentation {
+        let mut documentation = Documentation::default();
+        for path in paths {
+            let too_large = std::fs::metadata(path)
+                .map(|m| m.len() > crate::discover::MAX_FILE_BYTES)
+                .unwrap_or(true);
+            if too_large {
+                continue;
+            }
+            if let Ok(bytes) = std::fs::read(path) {
+                documentation.add_text(&String::from_utf8_lossy(&bytes));
+                documentation.files += 1;
+            }
+        }
+        documentation
+    }
+
+    pub fn add_text(&mut self, text: &str) {
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut rest = text;
+        while let Some(start) = rest.find(is_word) {
+            let tail = &rest[start..];
+            let end = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+            let word = &tail[..end];
+            if tail[end..].starts_with('*') && word.ends_with('_') {
+                self.prefixes.push(word.to_string());
+            } else if word.len() > 1 {
+                self.words.insert(word.to_string());
+            }
+            rest = &tail[end..];
+        }
+    }
+
+    /// The documentation names `name`, as a whole word or under a `PREFIX_*` wildcard.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.words.contains(name) || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::Documentation;
+
+    #[test]
+    fn words_and_wildcards_are_mentions() {
+        let mut docs = Documentation::default();
+        docs.add_text(
+            "Set `ZENDESK_API_TOKEN=...`; any DBT_* variable is passed on.\nexport PORT=3000",
+        );
+        assert!(docs.mentions("ZENDESK_API_TOKEN"));
+        assert!(docs.mentions("DBT_HOST"));
+        assert!(docs.mentions("PORT"));
+        assert!(!docs.mentions("ZENDESK"));
+        assert!(!docs.mentions("API_TOKEN"));
+    }
+}

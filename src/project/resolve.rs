@@ -1,0 +1,458 @@
+//! Names to definitions, inside the scanned tree: module specifiers to files, imports and
+//! exports (followed through re-exports), qualified names, methods of project classes and of
+//! tracked instances, and callees with their imports resolved (`ky.get` for `import ky from
+//! "ky"`), which the external-call and breaker vocabularies match.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::path::{Path, PathBuf};
+
+use super::{FnRef, Project};
+use crate::discover::SourceFile;
+use crate::model::*;
+
+#[derive(Debug, Default)]
+pub(super) struct UnitIndex {
+    /// Functions by name that are not methods.
+    pub(super) functions: HashMap<String, Vec<FnId>>,
+    /// Methods by (owner, name).
+    pub(super) methods: HashMap<(String, String), FnId>,
+    pub(super) owners: std::collections::HashSet<String>,
+    pub(super) imports: HashMap<String, usize>,
+    pub(super) children: Vec<Vec<FnId>>,
+    pub(super) calls_by_fn: Vec<Vec<usize>>,
+    /// `calls_by_fn` ordered by where each call starts, for lookups by region.
+    pub(super) calls_by_start: Vec<Vec<usize>>,
+    /// Whether a `try` statement of its parent protects the function (a callback defined
+    /// inside the `try`).
+    pub(super) in_parent_try: Vec<bool>,
+    /// Tracked instances by name: the first one, as `find` would give.
+    pub(super) instances: HashMap<String, usize>,
+}
+
+/// What a name resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Target {
+    Function(FnRef),
+    Class(usize, String),
+    Module(usize),
+}
+
+pub(super) const MAX_HOPS: usize = 8;
+
+impl Project {
+    /// The function a call runs, when it is defined in the scanned tree.
+    pub fn resolve_call(&self, unit: usize, call: &Call) -> Option<FnRef> {
+        self.resolve_callee(unit, call.func, &call.callee)
+    }
+
+    /// Resolves a callee path as seen from function `from` of `unit`.
+    pub fn resolve_callee(&self, unit: usize, from: FnId, callee: &str) -> Option<FnRef> {
+        let model = &self.units[unit].model;
+        let (receiver, method) = match callee.rsplit_once('.') {
+            None => {
+                return match self.resolve_name(unit, callee, 0)? {
+                    Target::Function(f) => Some(f),
+                    _ => None,
+                };
+            }
+            Some(pair) => pair,
+        };
+        if receiver == "this" || receiver == "self" || receiver == "cls" {
+            let owner = enclosing_owner(model, from)?;
+            return self.method(unit, &owner, method);
+        }
+        // A tracked instance: `client.search`, `this.client.search`, `self.api.get`.
+        let instance = self.indexes[unit].instances.get(receiver);
+        if let Some(instance) = instance.map(|&i| &model.instances[i]) {
+            let class = instance.class.rsplit('.').next().unwrap_or(&instance.class);
+            if let Some(Target::Class(u, c)) = self.resolve_name(unit, class, 0) {
+                return self.method(u, &c, method);
+            }
+        }
+        match self.resolve_name(unit, receiver, 0)? {
+            Target::Module(u) => match self.export(u, method, 0)? {
+                Target::Function(f) => Some(f),
+                _ => None,
+            },
+            Target::Class(u, c) => self.method(u, &c, method),
+            Target::Function(_) => None,
+        }
+    }
+
+    pub(super) fn method(&self, unit: usize, owner: &str, name: &str) -> Option<FnRef> {
+        self.indexes[unit]
+            .methods
+            .get(&(owner.to_string(), name.to_string()))
+            .map(|&func| FnRef { unit, func })
+    }
+
+    /// A name as seen at the top of `unit`: a local function or class, or an import.
+    pub(super) fn resolve_name(&self, unit: usize, name: &str, hops: usize) -> Option<Target> {
+        if hops > MAX_HOPS {
+            return None;
+        }
+        let index = &self.indexes[unit];
+        if let Some(ids) = index.functions.get(name) {
+            return Some(Target::Function(FnRef { unit, func: ids[0] }));
+        }
+        if index.owners.contains(name) {
+            return Some(Target::Class(unit, name.to_string()));
+        }
+        let import = &self.units[unit].model.imports[*index.imports.get(name)?];
+        let from = &self.units[unit].file;
+        match &import.imported {
+            None => self.module(unit, &import.source).map(Target::Module),
+            Some(imported) => {
+                // `from . import client` names a submodule before a symbol.
+                if from.language == Language::Python {
+                    let submodule = python_submodule(&import.source, imported);
+                    if let Some(u) = self.module(unit, &submodule) {
+                        return Some(Target::Module(u));
+                    }
+                }
+                let target = self.module(unit, &import.source)?;
+                let found = self.export(target, imported, hops + 1);
+                // A default import of a module whose default export is an object of functions
+                // (`export default { issueRequest }`) reaches them as members of the module.
+                if found.is_none() && imported == "default" {
+                    return Some(Target::Module(target));
+                }
+                found
+            }
+        }
+    }
+
+    /// What module `unit` exports under `name`.
+    pub(super) fn export(&self, unit: usize, name: &str, hops: usize) -> Option<Target> {
+        if hops > MAX_HOPS {
+            return None;
+        }
+        let model = &self.units[unit].model;
+        if self.units[unit].file.language == Language::Python {
+            return self.resolve_name(unit, name, hops + 1);
+        }
+        for export in &model.exports {
+            match export {
+                Export::Name { exported, local } if exported == name => {
+                    return self.resolve_name(unit, local, hops + 1);
+                }
+                Export::From {
+                    exported,
+                    imported,
+                    source,
+                } if exported == name => {
+                    let target = self.module(unit, source)?;
+                    return self.export(target, imported, hops + 1);
+                }
+                _ => {}
+            }
+        }
+        for export in &model.exports {
+            if let Export::All { source } = export {
+                if let Some(target) = self
+                    .module(unit, source)
+                    .and_then(|t| self.export(t, name, hops + 1))
+                {
+                    return Some(target);
+                }
+            }
+        }
+        // CommonJS files without explicit exports still expose their top-level functions
+        // through `module.exports = {...}`; a plain lookup is the best guess for the rest.
+        if model.exports.is_empty() {
+            return self.resolve_name(unit, name, hops + 1);
+        }
+        None
+    }
+
+    /// The module specifiers `unit` imports and re-exports from, Python's `from pkg import
+    /// name` also as the submodule `pkg.name`, each with the unit it names.
+    pub(super) fn resolve_specifiers(&self, unit: usize) -> HashMap<String, Option<usize>> {
+        let model = &self.units[unit].model;
+        let file = &self.units[unit].file;
+        let mut specifiers: Vec<String> = Vec::new();
+        for import in &model.imports {
+            specifiers.push(import.source.clone());
+            if let (Language::Python, Some(imported)) = (file.language, &import.imported) {
+                specifiers.push(python_submodule(&import.source, imported));
+            }
+        }
+        for export in &model.exports {
+            match export {
+                Export::From { source, .. } | Export::All { source } => {
+                    specifiers.push(source.clone())
+                }
+                Export::Name { .. } => {}
+            }
+        }
+        let mut out = HashMap::new();
+        for specifier in specifiers {
+            if let Entry::Vacant(slot) = out.entry(specifier) {
+                let found = self.locate_module(file, slot.key());
+                slot.insert(found);
+            }
+        }
+        out
+    }
+
+    /// The unit a module specifier of `unit` names, when it is inside the scanned tree.
+    pub(crate) fn module(&self, unit: usize, source: &str) -> Option<usize> {
+        match self.modules.get(unit).and_then(|m| m.get(source)) {
+            Some(found) => *found,
+            None => self.locate_module(&self.units[unit].file, source),
+        }
+    }
+
+    pub(super) fn locate_module(&self, from: &SourceFile, source: &str) -> Option<usize> {
+        let dir = from.path.parent().unwrap_or(Path::new(""));
+        if from.language == Language::Python {
+            return self.python_module(dir, source);
+        }
+        if !source.starts_with('.') {
+            return None;
+        }
+        let base = normalize_path(&dir.join(source));
+        let stem = strip_js_extension(&base);
+        let mut candidates = vec![base.clone()];
+        for ext in ["ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "jsx"] {
+            candidates.push(with_suffix(&stem, &format!(".{ext}")));
+        }
+        for ext in ["ts", "tsx", "js", "mjs"] {
+            candidates.push(base.join(format!("index.{ext}")));
+        }
+        candidates.iter().find_map(|c| self.by_path.get(c).copied())
+    }
+
+    pub(super) fn python_module(&self, dir: &Path, source: &str) -> Option<usize> {
+        let dots = source.chars().take_while(|c| *c == '.').count();
+        let rest = &source[dots..];
+        let relative: PathBuf = rest.split('.').filter(|s| !s.is_empty()).collect();
+        let candidates_in = |base: &Path| -> Option<usize> {
+            let module = base.join(&relative);
+            [
+                with_suffix(&module, ".py"),
+                module.join("__init__.py"),
+                with_suffix(&module, ".pyi"),
+            ]
+            .iter()
+            .find_map(|c| self.by_path.get(&normalize_path(c)).copied())
+        };
+        if dots > 0 {
+            let mut base = dir.to_path_buf();
+            for _ in 1..dots {
+                base = base.parent()?.to_path_buf();
+            }
+            return candidates_in(&base);
+        }
+        // An absolute import: the package root is one of the importing file's ancestors.
+        let mut base = Some(dir);
+        while let Some(b) = base {
+            if let Some(u) = candidates_in(b) {
+                return Some(u);
+            }
+            base = b.parent();
+        }
+        // A `src/` layout: the package sits below the scanned root.
+        None
+    }
+
+    /// The callee of a call with its import resolved (`ky.get`, `urllib.request.urlopen`).
+    pub fn canonical_callee(&self, unit: usize, call: usize) -> Option<&str> {
+        self.canonical.get(unit)?.get(call)?.as_deref()
+    }
+}
+
+pub(super) fn index(model: &Model) -> UnitIndex {
+    let mut index = UnitIndex {
+        children: vec![Vec::new(); model.functions.len()],
+        calls_by_fn: vec![Vec::new(); model.functions.len()],
+        ..UnitIndex::default()
+    };
+    for (id, f) in model.functions.iter().enumerate().skip(1) {
+        if let Some(parent) = f.parent {
+            index.children[parent].push(id);
+        }
+        let Some(name) = &f.name else { continue };
+        match &f.owner {
+            Some(owner) => {
+                index.owners.insert(owner.clone());
+                index
+                    .methods
+                    .entry((owner.clone(), name.clone()))
+                    .or_insert(id);
+            }
+            None => index.functions.entry(name.clone()).or_default().push(id),
+        }
+    }
+    for (i, call) in model.calls.iter().enumerate() {
+        index.calls_by_fn[call.func].push(i);
+    }
+    for (i, import) in model.imports.iter().enumerate() {
+        index.imports.entry(import.local.clone()).or_insert(i);
+    }
+    for (i, instance) in model.instances.iter().enumerate() {
+        index.instances.entry(instance.name.clone()).or_insert(i);
+    }
+    index.calls_by_start = index.calls_by_fn.clone();
+    for calls in &mut index.calls_by_start {
+        calls.sort_by_key(|&c| model.calls[c].span.start);
+    }
+    index.in_parent_try = functions_in_parent_try(model);
+    index
+}
+
+/// For each function, whether it lies in the protected body of a `try` statement of its
+/// parent. Per parent, the bodies sorted by start with the furthest end so far: a function is
+/// inside one when a body starting at or before it reaches its end.
+pub(super) fn functions_in_parent_try(model: &Model) -> Vec<bool> {
+    let mut bodies: Vec<Vec<Span>> = vec![Vec::new(); model.functions.len()];
+    for t in &model.tries {
+        if t.kind == TryKind::Statement {
+            bodies[t.func].push(t.body);
+        }
+    }
+    let reach: Vec<Vec<(u32, u32)>> = bodies
+        .into_iter()
+        .map(|mut spans| {
+            spans.sort_unstable();
+            let mut furthest = 0;
+            spans
+                .into_iter()
+                .map(|s| {
+                    furthest = furthest.max(s.end);
+                    (s.start, furthest)
+                })
+                .collect()
+        })
+        .collect();
+    model
+        .functions
+        .iter()
+        .map(|f| {
+            let Some(parent) = f.parent else {
+                return false;
+            };
+            let spans = &reach[parent];
+            let before = spans.partition_point(|&(start, _)| start <= f.span.start);
+            before > 0 && spans[before - 1].1 >= f.span.end
+        })
+        .collect()
+}
+
+/// The class or object a function (or the function around it) is a method of.
+pub(super) fn enclosing_owner(model: &Model, mut id: FnId) -> Option<String> {
+    for _ in 0..64 {
+        let f = &model.functions[id];
+        if let Some(owner) = &f.owner {
+            return Some(owner.clone());
+        }
+        id = f.parent?;
+    }
+    None
+}
+
+pub(super) fn strip_js_extension(path: &Path) -> PathBuf {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" | "mts" | "cts") => {
+            path.with_extension("")
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+pub use crate::paths::normalize as normalize_path;
+
+/// Python's `from pkg import name` as the submodule it may name: `pkg.name` (`.` + `name`
+/// for `from . import name`).
+pub(crate) fn python_submodule(source: &str, imported: &str) -> String {
+    if source.ends_with('.') {
+        format!("{source}{imported}")
+    } else {
+        format!("{source}.{imported}")
+    }
+}
+
+/// Canonical callees of one file's calls.
+pub(super) fn canonical_callees(project: &Project, unit: usize) -> Vec<Option<String>> {
+    let model = &project.units[unit].model;
+    model
+        .calls
+        .iter()
+        .map(|call| {
+            let canonical = canonical_name(project, unit, call.func, &call.callee)?;
+            // A global's name may be one of our own functions (`async function fetch(...)`).
+            let global = GLOBALS
+                .iter()
+                .any(|g| canonical == *g || canonical.starts_with(&format!("{g}.")));
+            if global && project.resolve_call(unit, call).is_some() {
+                return None;
+            }
+            Some(canonical)
+        })
+        .collect()
+}
+
+/// Globals that need no import.
+pub(super) const GLOBALS: &[&str] = &["fetch", "Promise"];
+
+/// A dotted name with its import resolved: `ky.get` for `import ky from "ky"`,
+/// `urllib.request.urlopen` for `from urllib.request import urlopen`, `node-fetch` for
+/// `import fetch from "node-fetch"`. `None` when the name's head is a parameter, or neither
+/// imported nor a known global.
+pub(super) fn canonical_name(
+    project: &Project,
+    unit: usize,
+    from: FnId,
+    name: &str,
+) -> Option<String> {
+    let model = &project.units[unit].model;
+    let python = project.units[unit].file.language == Language::Python;
+    let mut name = name;
+    for global in ["globalThis.", "window.", "global."] {
+        if let Some(rest) = name.strip_prefix(global) {
+            name = rest;
+        }
+    }
+    let segments: Vec<&str> = name.split('.').collect();
+    let head = segments[0];
+    // A parameter named like a module or a global (`def handle(requests)`,
+    // `function get(fetch)`) is neither.
+    let mut scope = Some(from);
+    for _ in 0..64 {
+        let Some(id) = scope else { break };
+        if model.functions[id].params.iter().any(|p| p == head) {
+            return None;
+        }
+        scope = model.functions[id].parent;
+    }
+    let imports = &project.indexes[unit].imports;
+    for n in (1..=segments.len()).rev() {
+        let prefix = segments[..n].join(".");
+        let Some(&import) = imports.get(&prefix) else {
+            continue;
+        };
+        let import = &model.imports[import];
+        let source = import
+            .source
+            .strip_prefix("node:")
+            .unwrap_or(&import.source);
+        let mut base = match &import.imported {
+            Some(imported) if python => format!("{source}.{imported}"),
+            Some(imported) if imported != "default" => format!("{source}.{imported}"),
+            _ => source.to_string(),
+        };
+        for s in &segments[n..] {
+            base.push('.');
+            base.push_str(s);
+        }
+        return Some(base);
+    }
+    GLOBALS.contains(&head).then(|| name.to_string())
+}
