@@ -12,8 +12,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::escape::visible_path;
 use crate::locate::Located;
-use crate::report::escape::visible_path;
 
 /// The format version written in the file.
 pub const VERSION: u32 = 1;

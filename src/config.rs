@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::escape::{visible, visible_path};
 use crate::finding::Severity;
 use crate::knowledge::VocabularyExtension;
 use crate::paths;
-use crate::report::escape::{visible, visible_path};
 use crate::rules::Registry;
 
 /// File names looked for in each directory, in order.

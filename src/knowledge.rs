@@ -363,8 +363,8 @@ fn group_with(patterns: &[String], exact: bool) -> Result<Vec<SegmentGroup>, Str
             .map_err(|e| {
                 format!(
                     "bad vocabulary pattern `{}`: {}",
-                    crate::report::escape::visible(pattern),
-                    crate::report::escape::visible(&e.kind().to_string())
+                    crate::escape::visible(pattern),
+                    crate::escape::visible(&e.kind().to_string())
                 )
             })?;
         match builders.iter_mut().find(|(n, _, _)| *n == segments) {

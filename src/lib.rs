@@ -7,6 +7,7 @@ pub mod allocator;
 pub mod baseline;
 pub mod config;
 pub mod discover;
+pub mod escape;
 pub mod finding;
 pub mod knowledge;
 pub mod lang;

@@ -17,8 +17,8 @@ use cli::{
     AdoptionArgs, Cli, Command, ConfigArgs, ConfigSourceArgs, FailOn, Format, ListFormat, ScanArgs,
 };
 use faultline::config::{self, Overrides, Settings};
+use faultline::escape::{visible, visible_path};
 use faultline::report;
-use faultline::report::escape::{visible, visible_path};
 use faultline::rules::Registry;
 use faultline::score::ScoreOptions;
 use faultline::{Report, ScanOptions, scan};
@@ -88,7 +88,7 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     // command (JSON, SARIF and text escape on their own; github's lines are meant as commands).
     let rendered = match args.format {
         Format::Github | Format::Json | Format::Sarif if !args.adoption.statistics => rendered,
-        _ => report::escape::no_workflow_commands(rendered),
+        _ => faultline::escape::no_workflow_commands(rendered),
     };
     match &args.output {
         Some(path) => {

@@ -269,10 +269,10 @@ pub fn render_problems(problems: &[SuppressionProblem]) -> String {
         };
         out.push_str(&format!(
             "{level}: {}:{}:{}: {}\n",
-            crate::report::escape::visible(&p.path),
+            crate::escape::visible(&p.path),
             p.start.line,
             p.start.column,
-            crate::report::escape::visible(&p.message)
+            crate::escape::visible(&p.message)
         ));
     }
     out

@@ -54,7 +54,7 @@ pub fn escape_data(text: &str) -> String {
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A");
-    super::escape::visible(&escaped).replace("##[", "#\\#[")
+    crate::escape::visible(&escaped).replace("##[", "#\\#[")
 }
 
 /// GitHub's escaping for a workflow command's property values: also `:` and `,`.

@@ -68,5 +68,5 @@ pub fn render(report: &Report) -> String {
     };
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
     text.push('\n');
-    super::escape::json_ascii_controls(text)
+    crate::escape::json_ascii_controls(text)
 }

@@ -121,7 +121,7 @@ pub fn render(report: &Report) -> String {
 /// Text fit for a table cell: one line, pipes escaped, control characters shown as escapes.
 fn cell(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    super::escape::visible(&line).replace('|', "\\|")
+    crate::escape::visible(&line).replace('|', "\\|")
 }
 
 #[cfg(test)]

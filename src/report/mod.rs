@@ -1,6 +1,5 @@
 //! Reporters: each turns a [`Report`](crate::Report) into bytes for one output format.
 
-pub mod escape;
 pub mod github;
 pub mod json;
 pub mod markdown;
@@ -99,7 +98,7 @@ pub fn grade_card(scores: &Scorecard) -> String {
     if !deductions.is_empty() {
         out.push_str("deductions (rule, severity, points, location):\n");
         for d in deductions {
-            let location = format!("{}:{}", escape::visible(&d.path), d.line);
+            let location = format!("{}:{}", crate::escape::visible(&d.path), d.line);
             out.push_str(&format!(
                 "  {:<7} {:<6} {:>4}{}  {location}\n",
                 d.rule,

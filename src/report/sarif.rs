@@ -106,7 +106,7 @@ pub fn render(report: &Report, registry: &Registry, root: &ScanRoot) -> String {
     let log = build(report, registry, root, MAX_RESULTS);
     let mut text = serde_json::to_string_pretty(&log).expect("SARIF serializes");
     text.push('\n');
-    super::escape::json_ascii_controls(text)
+    crate::escape::json_ascii_controls(text)
 }
 
 fn build(report: &Report, registry: &Registry, root: &ScanRoot, max_results: usize) -> Sarif {

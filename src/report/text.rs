@@ -6,8 +6,8 @@ use miette::{
     MietteSpanContents, Severity as MietteSeverity, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::escape;
 use crate::Report;
+use crate::escape;
 use crate::finding::Severity;
 use crate::locate::{LineIndex, Located, Position};
 use crate::model::Span;
