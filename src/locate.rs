@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::discover::{ScanError, SourceFile, Surface};
 use crate::finding::{Axis, Finding, Severity};
@@ -51,8 +51,8 @@ pub struct Located {
     pub source: Arc<str>,
     /// Set when an inline `faultline-ignore` directive covers the finding. In JSON:
     /// `"suppressed": true` and `"suppression": {kind, justification, directive}`.
-    #[serde(flatten, serialize_with = "crate::suppress::serialize_state")]
-    pub suppression: Option<crate::suppress::Suppression>,
+    #[serde(flatten, serialize_with = "serialize_state")]
+    pub suppression: Option<Suppression>,
     /// True when the finding is recorded in the `--baseline` file.
     pub baseline: bool,
 }
@@ -63,6 +63,31 @@ impl Located {
     pub fn is_active(&self) -> bool {
         self.suppression.is_none() && !self.baseline
     }
+}
+
+/// Why a finding is not counted: an inline directive, with the reason it gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// Always `inSource` (SARIF's name for a suppression written in the code).
+    pub kind: &'static str,
+    pub justification: String,
+    /// Where the directive is.
+    pub directive: Position,
+}
+
+/// How a finding's suppression appears in JSON: `"suppressed": true|false`, and when true,
+/// `"suppression": {kind, justification, directive}`.
+pub fn serialize_state<S: Serializer>(
+    suppression: &Option<Suppression>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry("suppressed", &suppression.is_some())?;
+    if let Some(s) = suppression {
+        map.serialize_entry("suppression", s)?;
+    }
+    map.end()
 }
 
 /// A file's text: kept in memory for standard input, read again from disk otherwise.

@@ -9,36 +9,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::locate::{LineIndex, Located, Position};
 use crate::project::Project;
 use crate::rules::Registry;
 
-/// Why a finding is not counted: an inline directive, with the reason it gives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Suppression {
-    /// Always `inSource` (SARIF's name for a suppression written in the code).
-    pub kind: &'static str,
-    pub justification: String,
-    /// Where the directive is.
-    pub directive: Position,
-}
-
-/// How a finding's suppression appears in JSON: `"suppressed": true|false`, and when true,
-/// `"suppression": {kind, justification, directive}`.
-pub fn serialize_state<S: Serializer>(
-    suppression: &Option<Suppression>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut map = serializer.serialize_map(None)?;
-    map.serialize_entry("suppressed", &suppression.is_some())?;
-    if let Some(s) = suppression {
-        map.serialize_entry("suppression", s)?;
-    }
-    map.end()
-}
+pub use crate::locate::{Suppression, serialize_state};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
