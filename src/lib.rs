@@ -13,6 +13,7 @@ pub mod lang;
 pub mod locate;
 pub mod model;
 pub mod project;
+pub mod read;
 pub mod report;
 pub mod rules;
 pub mod score;
