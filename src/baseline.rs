@@ -75,7 +75,7 @@ impl Baseline {
     }
 
     pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::read::read_regular_text(path, crate::read::BASELINE_LIMIT)
             .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
         let baseline: Baseline = serde_json::from_str(&text)
             .map_err(|e| format!("{} is not a faultline baseline: {e}", path.display()))?;

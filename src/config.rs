@@ -128,7 +128,7 @@ pub fn load(source: &Source, start: &Path) -> Result<Option<Loaded>, String> {
     match source {
         Source::Isolated => Ok(None),
         Source::File(path) => {
-            let text = std::fs::read_to_string(path)
+            let text = crate::read::read_regular_text(path, crate::read::CONFIG_LIMIT)
                 .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
             let config = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
                 from_pyproject(&text, path)?.unwrap_or_default()
@@ -152,7 +152,7 @@ fn discover(start: &Path) -> Result<Option<Loaded>, String> {
             if !path.is_file() {
                 continue;
             }
-            let text = std::fs::read_to_string(&path)
+            let text = crate::read::read_regular_text(&path, crate::read::CONFIG_LIMIT)
                 .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
             let config = if *name == "pyproject.toml" {
                 match from_pyproject(&text, &path)? {
@@ -292,6 +292,12 @@ impl Settings {
         } else {
             Some(PathGlobs::new(&self.root, &self.exclude, "exclude")?)
         };
+        if self.per_file_ignores.len() > MAX_GLOBS {
+            return Err(format!(
+                "`per-file-ignores` has {} entries; at most {MAX_GLOBS} are accepted",
+                self.per_file_ignores.len()
+            ));
+        }
         let mut per_file_ignores = Vec::new();
         for (glob, ids) in &self.per_file_ignores {
             let globs = PathGlobs::new(&self.root, std::slice::from_ref(glob), "per-file-ignores")?;
@@ -376,6 +382,11 @@ impl Filters {
     }
 }
 
+/// The most globs one key (`exclude`, a `per-file-ignores` entry) may list: a glob set of
+/// 10,000 compiles in well under a second (docs/performance.md, "Bounds"); 500,000 took 23 s
+/// and 3.2 GB.
+pub const MAX_GLOBS: usize = 10_000;
+
 /// Path globs relative to a directory, matched with globset. A pattern with a `/` matches the
 /// path from that directory (`vendor/**`, `src/gen/*.ts`); one without matches a file or
 /// folder name at any depth (`*.generated.ts`, `fixtures`). A folder matches everything in it.
@@ -387,6 +398,13 @@ pub struct PathGlobs {
 
 impl PathGlobs {
     pub fn new(root: &Path, patterns: &[String], key: &str) -> Result<PathGlobs, String> {
+        if patterns.len() > MAX_GLOBS {
+            return Err(format!(
+                "`{key}` lists {} globs; at most {MAX_GLOBS} are accepted (each compiles into one \
+                 glob set: list folders, or use `**` patterns)",
+                patterns.len()
+            ));
+        }
         let mut builder = GlobSetBuilder::new();
         for pattern in patterns {
             let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');

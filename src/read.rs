@@ -13,6 +13,12 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+/// The most a configuration file (`faultline.toml`, `pyproject.toml`) may hold.
+pub const CONFIG_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// The most a baseline file may hold (about 200,000 entries).
+pub const BASELINE_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// Why a bounded read gave no bytes.
 #[derive(Debug)]
 pub enum ReadError {
