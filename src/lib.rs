@@ -12,6 +12,7 @@ pub mod knowledge;
 pub mod lang;
 pub mod locate;
 pub mod model;
+pub mod prescan;
 pub mod project;
 pub mod read;
 pub mod report;
@@ -51,6 +52,8 @@ pub struct ScanOptions {
     pub baseline: Option<baseline::Baseline>,
     /// `scan -`: source read from standard input, scanned instead of `paths`.
     pub stdin: Option<StdinInput>,
+    /// How long one file's parse and lowering may take; `None` is [`lang::FILE_BUDGET`].
+    pub file_budget: Option<Duration>,
 }
 
 /// Source text that cannot be read again, and the path it stands for (`--stdin-filename`),
@@ -59,6 +62,8 @@ pub struct ScanOptions {
 pub struct StdinInput {
     pub name: PathBuf,
     pub text: String,
+    /// Why the input is not analysed (too large, not UTF-8): it is then reported as skipped.
+    pub problem: Option<String>,
 }
 
 /// Everything a scan found, sorted, ready for a reporter.
@@ -96,15 +101,35 @@ impl Report {
 /// Stack for worker threads: front ends recurse up to `lang::MAX_DEPTH` levels.
 pub const WORKER_STACK: usize = 64 * 1024 * 1024;
 
-pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String> {
-    let started = Instant::now();
-    let knowledge = Knowledge::load(&options.vocabulary)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
+/// Worker threads per core beyond which more threads only cost memory: each reserves
+/// [`WORKER_STACK`] of address space, and the work is bound by the cores.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// `requested` worker threads, capped at [`THREADS_PER_CORE`] per core; `true` when capped.
+/// `0` stays `0` (rayon's default: one per core).
+pub fn capped_threads(requested: usize) -> (usize, bool) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cap = cores.saturating_mul(THREADS_PER_CORE).max(1);
+    if requested > cap {
+        (cap, true)
+    } else {
+        (requested, false)
+    }
+}
+
+fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(capped_threads(threads.unwrap_or(0)).0)
         .stack_size(WORKER_STACK)
         .thread_name(|i| format!("faultline-{i}"))
         .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+        .map_err(|e| format!("cannot start worker threads: {e}"))
+}
+
+pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String> {
+    let started = Instant::now();
+    let knowledge = Knowledge::load(&options.vocabulary)?;
+    let pool = worker_pool(options.threads)?;
     let walk = WalkOptions {
         respect_ignore_files: options.respect_ignore_files,
         exclude: options.filters.exclude.clone(),
@@ -126,10 +151,18 @@ pub fn scan_source(
     registry: &Registry,
     knowledge: &Knowledge,
 ) -> Result<Vec<Finding>, String> {
+    if source.len() as u64 > discover::MAX_FILE_BYTES {
+        let limit = discover::MAX_FILE_BYTES;
+        return Err(read::ReadError::TooLarge { limit }.to_string());
+    }
     if let Some(reason) = discover::content_problem(source) {
         return Err(reason);
     }
-    let model = lang::lower_source(language, source).ok_or("the parser gave up on this file")?;
+    if let Some(reason) = prescan::problem(language, source) {
+        return Err(reason);
+    }
+    let model =
+        lang::lower_within(language, source, lang::FILE_BUDGET).map_err(|e| e.to_string())?;
     let file = SourceFile {
         path: PathBuf::from(path),
         display: path.to_string(),
@@ -179,12 +212,7 @@ pub fn scan_discovered(
 ) -> Result<Report, String> {
     let started = Instant::now();
     let knowledge = Knowledge::load(&options.vocabulary)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .stack_size(WORKER_STACK)
-        .thread_name(|i| format!("faultline-{i}"))
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let pool = worker_pool(options.threads)?;
     let mut report = pool.install(|| analyse(discovery, Vec::new(), options, registry, &knowledge));
     report.elapsed = started.elapsed();
     Ok(report)
@@ -206,6 +234,8 @@ fn analyse(
     };
 
     let docs = discovery.docs;
+    let budget = options.file_budget.unwrap_or(lang::FILE_BUDGET);
+    let lower_file = |file| lower_file(file, budget);
     let lowered: Vec<Lowered> = discovery.files.into_par_iter().map(lower_file).collect();
     let mut units = Vec::new();
     for item in lowered {
@@ -264,52 +294,38 @@ fn analyse(
     report
 }
 
-fn lower_file(file: SourceFile) -> Lowered {
+fn lower_file(file: SourceFile, budget: Duration) -> Lowered {
     let display = file.display.clone();
-    let size = match &file.contents {
-        Some(text) => text.len() as u64,
-        None => match std::fs::metadata(&file.path) {
-            Ok(metadata) if !metadata.is_file() => {
-                // A FIFO or device that took a file's place since the walk would block a read.
-                return Lowered::Skipped(Skipped {
-                    path: display,
-                    reason: "not a regular file".into(),
-                });
-            }
-            Ok(metadata) => metadata.len(),
-            Err(e) => return Lowered::Error(unreadable(display, e)),
-        },
+    let skipped = |reason: String| {
+        Lowered::Skipped(Skipped {
+            path: file.display.clone(),
+            reason,
+        })
     };
-    if size > discover::MAX_FILE_BYTES {
-        return Lowered::Skipped(Skipped {
-            path: display,
-            reason: format!(
-                "larger than {} MB",
-                discover::MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        });
-    }
+    // Only regular files are read, and at most one byte past the limit of a file.
     let read = match &file.contents {
-        Some(text) => Ok(text.as_bytes().to_vec()),
-        None => std::fs::read(&file.path),
+        Some(text) => read::read_bounded(text.as_bytes(), discover::MAX_FILE_BYTES),
+        None => read::read_regular_file(&file.path, discover::MAX_FILE_BYTES),
     };
     let bytes = match read {
         Ok(bytes) => bytes,
-        Err(e) => return Lowered::Error(unreadable(display, e)),
+        Err(read::ReadError::Io(e)) => return Lowered::Error(unreadable(display, e)),
+        Err(refused) => return skipped(refused.to_string()),
     };
     if let Some(reason) = discover::content_problem(&bytes) {
-        return Lowered::Skipped(Skipped {
-            path: display,
-            reason,
-        });
+        return skipped(reason);
+    }
+    // What the grammars cannot take in any amount (indentation that aborts tree-sitter's
+    // Python scanner, brackets far past what the front ends follow): passed over unparsed.
+    if let Some(reason) = prescan::problem(file.language, &bytes) {
+        return skipped(reason);
     }
     let language = file.language;
-    match catch_unwind(AssertUnwindSafe(|| lang::lower_source(language, &bytes))) {
-        Ok(Some(model)) => Lowered::Unit(Box::new(Unit { file, model })),
-        Ok(None) => Lowered::Error(ScanError {
-            path: display,
-            message: "the parser gave up on this file".into(),
-        }),
+    match catch_unwind(AssertUnwindSafe(|| {
+        lang::lower_within(language, &bytes, budget)
+    })) {
+        Ok(Ok(model)) => Lowered::Unit(Box::new(Unit { file, model })),
+        Ok(Err(abandoned)) => skipped(abandoned.to_string()),
         Err(panic) => Lowered::Error(ScanError {
             path: display,
             message: format!("internal error while analysing: {}", panic_text(&panic)),
@@ -369,6 +385,10 @@ fn stdin_discovery(input: &StdinInput, walk: &WalkOptions) -> discover::Discover
         return out;
     }
     match model::Language::from_path(&input.name) {
+        Some(_) if input.problem.is_some() => out.skipped.push(Skipped {
+            path: display,
+            reason: input.problem.clone().unwrap_or_default(),
+        }),
         Some(language) => out.files.push(SourceFile {
             path: input.name.clone(),
             surface: discover::surface_of(&display),

@@ -9,9 +9,12 @@ mod fields;
 mod javascript;
 mod python;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::ops::ControlFlow;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::time::{Duration, Instant};
 
-use tree_sitter::{Node, Parser, Tree, TreeCursor};
+use tree_sitter::{Node, ParseOptions, Parser, Tree, TreeCursor};
 
 use crate::model::{Language, Model, Span};
 
@@ -53,6 +56,83 @@ pub(crate) fn may_follow_await(src: &[u8], start: usize) -> bool {
 
 /// Parses `source` with this thread's parser for `language`.
 pub fn parse(language: Language, source: &[u8]) -> Option<Tree> {
+    parse_until(language, source, None)
+}
+
+/// How long one file's parse and lowering may take before they are abandoned.
+pub const FILE_BUDGET: Duration = Duration::from_secs(5);
+
+/// Why a file's parse or lowering was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abandoned {
+    /// The parse ran past the budget; tree-sitter's progress callback cancelled it.
+    Parse(Duration),
+    /// Building the model ran past the budget.
+    Lowering(Duration),
+}
+
+impl std::fmt::Display for Abandoned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (stage, budget) = match self {
+            Abandoned::Parse(b) => ("parsing", b),
+            Abandoned::Lowering(b) => ("analysing", b),
+        };
+        write!(
+            f,
+            "{stage} took longer than the {} s budget of one file",
+            budget.as_secs_f64()
+        )
+    }
+}
+
+thread_local! {
+    /// The deadline of the lowering running on this thread, and a countdown to the next look
+    /// at the clock.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    static COUNTDOWN: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The unwinding payload that abandons a lowering past its deadline (not a panic: it never
+/// reaches the panic hook, and [`lower_within`] catches it).
+struct PastDeadline;
+
+/// Called as the front ends walk the tree: past the deadline, unwinds to [`lower_within`].
+/// Looks at the clock once every 1,024 calls.
+#[inline]
+pub(crate) fn check_deadline() {
+    let left = COUNTDOWN.get();
+    if left > 0 {
+        COUNTDOWN.set(left - 1);
+        return;
+    }
+    COUNTDOWN.set(1024);
+    if DEADLINE.get().is_some_and(|d| Instant::now() > d) {
+        DEADLINE.set(None);
+        resume_unwind(Box::new(PastDeadline));
+    }
+}
+
+/// Parses and lowers one file within `budget`: a parse past it is cancelled by tree-sitter's
+/// progress callback, a lowering past it is unwound, and the file's reason says which.
+pub fn lower_within(
+    language: Language,
+    source: &[u8],
+    budget: Duration,
+) -> Result<Model, Abandoned> {
+    let deadline = Instant::now() + budget;
+    let tree = parse_until(language, source, Some(deadline)).ok_or(Abandoned::Parse(budget))?;
+    DEADLINE.set(Some(deadline));
+    COUNTDOWN.set(0);
+    let lowered = catch_unwind(AssertUnwindSafe(|| lower_tree(language, &tree, source)));
+    DEADLINE.set(None);
+    match lowered {
+        Ok(model) => Ok(model),
+        Err(payload) if payload.is::<PastDeadline>() => Err(Abandoned::Lowering(budget)),
+        Err(payload) => resume_unwind(payload),
+    }
+}
+
+fn parse_until(language: Language, source: &[u8], deadline: Option<Instant>) -> Option<Tree> {
     PARSERS.with(|parsers| {
         let mut parsers = parsers.borrow_mut();
         let parser = parsers[slot(language)].get_or_insert_with(|| {
@@ -63,20 +143,43 @@ pub fn parse(language: Language, source: &[u8]) -> Option<Tree> {
             parser
         });
         parser.reset();
-        parser.parse(source, None)
+        let Some(deadline) = deadline else {
+            return parser.parse(source, None);
+        };
+        let mut progress = |_: &tree_sitter::ParseState| {
+            if Instant::now() > deadline {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let len = source.len();
+        let tree = parser.parse_with_options(
+            &mut |i, _| if i < len { &source[i..] } else { &[] },
+            None,
+            Some(ParseOptions::new().progress_callback(&mut progress)),
+        );
+        if tree.is_none() {
+            // A cancelled parse leaves its state behind for a resumption that will not come.
+            parser.reset();
+        }
+        tree
     })
 }
 
-/// Parses and lowers one file. `None` when tree-sitter gives up (it only does on cancellation).
+/// Parses and lowers one file within [`FILE_BUDGET`]. `None` when it is abandoned.
 pub fn lower_source(language: Language, source: &[u8]) -> Option<Model> {
-    let tree = parse(language, source)?;
+    lower_within(language, source, FILE_BUDGET).ok()
+}
+
+fn lower_tree(language: Language, tree: &Tree, source: &[u8]) -> Model {
     let root = tree.root_node();
     let mut model = match language {
         Language::Python => python::lower(root, source),
         _ => javascript::lower(root, source),
     };
     model.comments = comments::collect(root, source);
-    Some(model)
+    model
 }
 
 pub(crate) fn node_span(node: Node) -> Span {
@@ -86,6 +189,7 @@ pub(crate) fn node_span(node: Node) -> Span {
 /// The named children of `node`. `Node::named_child(i)` walks from the first child, so a
 /// module or block with many statements goes through a cursor instead (one walk in all).
 pub(crate) fn named_children<'t>(node: Node<'t>) -> NamedChildren<'t> {
+    check_deadline();
     let count = node.named_child_count();
     if count <= 8 {
         NamedChildren::Indexed {
@@ -128,6 +232,7 @@ impl<'t> Iterator for NamedChildren<'t> {
                 None
             }
             NamedChildren::Cursor { cursor, started } => loop {
+                check_deadline();
                 let moved = if *started {
                     cursor.goto_next_sibling()
                 } else {
@@ -201,6 +306,27 @@ mod tests {
                 ("e().g", true),
                 ("k", false),
             ])
+        );
+    }
+
+    /// Past the deadline, the front ends' next look at the clock unwinds to `lower_within`
+    /// with the payload it catches (not a panic: the hook never sees it).
+    #[test]
+    fn a_lowering_past_its_deadline_unwinds_with_its_own_payload() {
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        DEADLINE.set(past.or(Some(Instant::now())));
+        COUNTDOWN.set(0);
+        std::thread::sleep(Duration::from_millis(2));
+        let unwound = catch_unwind(check_deadline).unwrap_err();
+        assert!(unwound.is::<PastDeadline>());
+        assert_eq!(DEADLINE.get(), None, "the deadline is spent once");
+        // Without a deadline nothing unwinds, however often the clock is looked at.
+        for _ in 0..5_000 {
+            check_deadline();
+        }
+        assert_eq!(
+            Abandoned::Lowering(Duration::from_secs(5)).to_string(),
+            "analysing took longer than the 5 s budget of one file"
         );
     }
 
