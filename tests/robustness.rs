@@ -919,3 +919,96 @@ fn every_construct_at_the_file_limit_ends_within_ten_seconds() {
     }
     eprintln!("slowest: {} in {:?}", slowest.1, slowest.0);
 }
+
+// ---- the fuzz corpus, replayed on stable Rust ---------------------------------------------
+
+/// What the fuzz targets check of one file (fuzz/fuzz_targets/common.rs), without libFuzzer:
+/// the analysis returns, and every finding's span lies inside the file.
+fn analyse_like_the_fuzzer(path: &str, language: Language, data: &[u8]) {
+    let registry = Registry::builtin();
+    let knowledge = Knowledge::builtin();
+    let Ok(findings) = faultline::scan_source(path, language, data, &registry, &knowledge) else {
+        return;
+    };
+    let text = std::str::from_utf8(data).expect("analysed input is UTF-8");
+    let lines = faultline::locate::LineIndex::new(text);
+    for f in findings {
+        assert!(
+            f.span.start <= f.span.end && f.span.end as usize <= data.len(),
+            "{path}: {} span {:?} outside the file",
+            f.rule,
+            f.span
+        );
+        lines.position(f.span.start as usize);
+        lines.position(f.span.end as usize);
+    }
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// CI's fuzz smoke: the seed corpora of both fuzz targets (fuzz/corpus/scan_source and the
+/// rule fixtures as arbitrary bytes in all four languages; fuzz/corpus/shapes as recipes of
+/// deep constructs) and every input the fuzzer found (fuzz/regressions/<target>/), replayed
+/// through the same entry point, `scan_source`, on stable Rust.
+#[test]
+fn the_fuzz_corpus_replays_without_a_crash() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut bytes_inputs = Vec::new();
+    files_under(&root.join("fuzz/corpus/scan_source"), &mut bytes_inputs);
+    files_under(&root.join("fixtures"), &mut bytes_inputs);
+    files_under(
+        &root.join("fuzz/regressions/scan_source"),
+        &mut bytes_inputs,
+    );
+    let mut recipes = Vec::new();
+    files_under(&root.join("fuzz/corpus/shapes"), &mut recipes);
+    files_under(&root.join("fuzz/regressions/shapes"), &mut recipes);
+    assert!(bytes_inputs.len() > 100, "{}", bytes_inputs.len());
+    assert_eq!(
+        recipes
+            .iter()
+            .filter(|p| p.starts_with(root.join("fuzz/corpus/shapes")))
+            .count(),
+        86
+    );
+    let languages = [
+        Language::TypeScript,
+        Language::Tsx,
+        Language::JavaScript,
+        Language::Python,
+    ];
+    std::thread::Builder::new()
+        .stack_size(faultline::WORKER_STACK)
+        .spawn(move || {
+            let mut analysed = 0;
+            for input in &bytes_inputs {
+                let data = std::fs::read(input).unwrap();
+                for ((path, _), language) in hostile::FILES.iter().zip(languages) {
+                    analyse_like_the_fuzzer(path, language, &data);
+                    analysed += 1;
+                }
+            }
+            for input in &recipes {
+                let data = std::fs::read(input).unwrap();
+                let (file, source) = hostile::recipe(&data).expect("a recipe");
+                analyse_like_the_fuzzer(hostile::FILES[file].0, languages[file], source.as_bytes());
+                analysed += 1;
+            }
+            assert_eq!(analysed, bytes_inputs.len() * 4 + recipes.len());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

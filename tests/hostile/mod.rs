@@ -323,3 +323,38 @@ pub fn levels_within(construct: &Construct, limit: usize) -> usize {
     }
     low
 }
+
+/// The four files a fuzz input becomes: path, and whether it is Python.
+pub const FILES: [(&str, bool); 4] = [
+    ("src/server.ts", false),
+    ("src/server.tsx", false),
+    ("src/server.js", false),
+    ("server.py", true),
+];
+
+/// A fuzz input read as a recipe for a deep or long construct (the `shapes` fuzz target and
+/// its replay in tests/robustness.rs): byte 0 picks the file kind and the construct, bytes 1-2
+/// the levels (up to 65,535), byte 3 where the rest of the input is spliced into the generated
+/// source (so that the fuzzer mutates deep code, not only its prelude). `None` when too short.
+pub fn recipe(data: &[u8]) -> Option<(usize, String)> {
+    let [pick, high, low, at, rest @ ..] = data else {
+        return None;
+    };
+    let file = usize::from(*pick) % FILES.len();
+    let constructs = if FILES[file].1 { PYTHON } else { JAVASCRIPT };
+    let construct = &constructs[usize::from(*pick / 4) % constructs.len()];
+    let levels = usize::from(u16::from_be_bytes([*high, *low]));
+    // Indentation grows as the square of the levels: keep those within the file limit.
+    let levels = if construct.python && construct.name.starts_with("nested") {
+        levels % 2_048
+    } else {
+        levels
+    };
+    let mut source = (construct.generate)(levels);
+    let mut cut = source.len() * usize::from(*at) / 255;
+    while !source.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    source.insert_str(cut, &String::from_utf8_lossy(rest));
+    Some((file, source))
+}
