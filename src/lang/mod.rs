@@ -372,6 +372,25 @@ mod tests {
         );
     }
 
+    /// A chain of calls is named within one walk of at most 64 steps in all (each call of the
+    /// chain used to walk and copy the whole chain below it: quadratic, and as deep).
+    #[test]
+    fn a_call_chain_is_named_within_a_bounded_walk() {
+        let ts = String::from("a.b()") + &"\n.c()".repeat(200) + ";\n";
+        let py = String::from("x = (a.b()") + &"\n.c()".repeat(200) + ")\n";
+        for (language, src) in [(Language::TypeScript, ts), (Language::Python, py)] {
+            let m = lower(language, &src);
+            assert_eq!(m.calls.len(), 201, "{language:?}");
+            let callees: Vec<&str> = m.calls.iter().map(|c| c.callee.as_str()).collect();
+            assert_eq!(callees.iter().filter(|c| **c == "a.b").count(), 1);
+            assert_eq!(callees.iter().filter(|c| **c == "a.b().c").count(), 1);
+            assert_eq!(callees.iter().filter(|c| **c == "a.b().c().c").count(), 1);
+            // The longest names stop at the walk's 64 steps: 32 calls, each a member and a call.
+            let longest = callees.iter().map(|c| c.matches("()").count()).max();
+            assert_eq!(longest, Some(32), "{language:?}");
+        }
+    }
+
     #[test]
     fn conditions_and_result_reads_typescript() {
         let src = r#"
