@@ -140,7 +140,8 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String
 }
 
 /// One file's findings from bytes in memory, for fuzzing and editors: the pipeline without the
-/// walk and the report — content checks, parse, lower, link (a project of this one file) and
+/// walk and the report — content checks, the pre-scan, parse and lower within
+/// [`lang::FILE_BUDGET`], link (a project of this one file) and
 /// every rule of `registry` for the language. `Err` says why the bytes were not analysed.
 /// Panics are not caught here, so that a fuzzer sees them; it needs a stack of
 /// [`WORKER_STACK`] bytes, as the front ends recurse up to `lang::MAX_DEPTH` levels.
@@ -151,10 +152,6 @@ pub fn scan_source(
     registry: &Registry,
     knowledge: &Knowledge,
 ) -> Result<Vec<Finding>, String> {
-    if source.len() as u64 > discover::MAX_FILE_BYTES {
-        let limit = discover::MAX_FILE_BYTES;
-        return Err(read::ReadError::TooLarge { limit }.to_string());
-    }
     if let Some(reason) = discover::content_problem(source) {
         return Err(reason);
     }
