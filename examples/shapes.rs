@@ -84,6 +84,43 @@ fn main() {
         println!("{}", tree.root_node().kind());
         return;
     }
+    if args.first().map(String::as_str) == Some("recipe") {
+        // `shapes recipe FILE`: a fuzz input of the `shapes` target, timed stage by stage.
+        let data = std::fs::read(&args[1]).unwrap();
+        let (file, source) = hostile::recipe(&data).expect("a recipe");
+        let (path, _) = hostile::FILES[file];
+        let language = Language::from_path(std::path::Path::new(path)).unwrap();
+        std::thread::Builder::new()
+            .stack_size(faultline::WORKER_STACK)
+            .spawn(move || {
+                let started = Instant::now();
+                let lowered = faultline::lang::lower_within(
+                    language,
+                    source.as_bytes(),
+                    Duration::from_secs(600),
+                );
+                let lower = started.elapsed();
+                let started = Instant::now();
+                let scanned = faultline::scan_source(
+                    path,
+                    language,
+                    source.as_bytes(),
+                    &Registry::builtin(),
+                    &Knowledge::builtin(),
+                );
+                println!(
+                    "{path} {} bytes: parse+lower {lower:?} ({}), scan_source {:?} ({:?})",
+                    source.len(),
+                    if lowered.is_ok() { "ok" } else { "abandoned" },
+                    started.elapsed(),
+                    scanned.map(|f| f.len())
+                );
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        return;
+    }
     if args.first().map(String::as_str) == Some("child") {
         let (f, i, n) = (
             args[1].clone(),
