@@ -81,8 +81,8 @@ impl Baseline {
         let shown = visible_path(path);
         let resolved = crate::paths::named_file(path)
             .map_err(|refusal| format!("refusing to read the baseline {shown}: {refusal}"))?;
-        let text = std::fs::read_to_string(resolved)
-            .map_err(|e| format!("cannot read the baseline {shown}: {}", e.kind()))?;
+        let text = crate::read::read_regular_text(&resolved, crate::read::BASELINE_LIMIT)
+            .map_err(|e| format!("cannot read the baseline {shown}: {e}"))?;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{shown} is not a faultline baseline: {} at line {}, column {}",

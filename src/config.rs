@@ -156,13 +156,8 @@ fn refused(path: &Path, refusal: paths::Refusal) -> String {
 }
 
 fn read_config(resolved: &Path, shown: &Path) -> Result<String, String> {
-    std::fs::read_to_string(resolved).map_err(|e| {
-        format!(
-            "cannot read the configuration {}: {}",
-            visible_path(shown),
-            e.kind()
-        )
-    })
+    crate::read::read_regular_text(resolved, crate::read::CONFIG_LIMIT)
+        .map_err(|e| format!("cannot read the configuration {}: {e}", visible_path(shown)))
 }
 
 /// Looks from `start` upward, no further than the repository root. A candidate inside the
@@ -423,6 +418,12 @@ impl Settings {
         } else {
             Some(PathGlobs::new(&self.root, &self.exclude, "exclude")?)
         };
+        if self.per_file_ignores.len() > MAX_GLOBS {
+            return Err(format!(
+                "`per-file-ignores` has {} entries; at most {MAX_GLOBS} are accepted",
+                self.per_file_ignores.len()
+            ));
+        }
         let mut per_file_ignores = Vec::new();
         for (glob, ids) in &self.per_file_ignores {
             let globs = PathGlobs::new(&self.root, std::slice::from_ref(glob), "per-file-ignores")?;
@@ -517,7 +518,7 @@ impl Filters {
     }
 }
 
-pub use crate::paths::{PathGlobs, absolute, repository_root};
+pub use crate::paths::{MAX_GLOBS, PathGlobs, absolute, repository_root};
 
 /// The directory configuration discovery starts from: the deepest directory holding every
 /// scanned path.

@@ -172,7 +172,22 @@ pub fn discover(paths: &[PathBuf], options: &WalkOptions) -> Discovery {
             }
             continue;
         }
+        if !metadata.is_dir() {
+            // A device, FIFO or socket named on the command line: said so, never read.
+            out.skipped.push(Skipped {
+                path: display_path(root, &cwd),
+                reason: "not a regular file".into(),
+            });
+            continue;
+        }
+        let found = (out.files.len(), out.skipped.len(), out.errors.len());
         walk(root, options, &cwd, &mut out);
+        if found == (out.files.len(), out.skipped.len(), out.errors.len()) {
+            out.skipped.push(Skipped {
+                path: display_path(root, &cwd),
+                reason: "no TypeScript, JavaScript or Python file in it".into(),
+            });
+        }
     }
     out.files.sort_by(|a, b| a.display.cmp(&b.display));
     out.files.dedup_by(|a, b| a.display == b.display);

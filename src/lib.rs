@@ -14,7 +14,9 @@ pub mod lang;
 pub mod locate;
 pub mod model;
 pub mod paths;
+pub mod prescan;
 pub mod project;
+pub mod read;
 pub mod report;
 pub mod rules;
 pub mod score;
@@ -54,6 +56,8 @@ pub struct ScanOptions {
     pub stdin: Option<StdinInput>,
     /// How findings are scored (`--include-tests`).
     pub score: score::ScoreOptions,
+    /// How long one file's parse and lowering may take; `None` is [`lang::FILE_BUDGET`].
+    pub file_budget: Option<Duration>,
 }
 
 /// Source text that cannot be read again, and the path it stands for (`--stdin-filename`),
@@ -62,6 +66,8 @@ pub struct ScanOptions {
 pub struct StdinInput {
     pub name: PathBuf,
     pub text: String,
+    /// Why the input is not analysed (too large, not UTF-8): it is then reported as skipped.
+    pub problem: Option<String>,
 }
 
 /// Everything a scan found, sorted, ready for a reporter.
@@ -99,15 +105,35 @@ impl Report {
 /// Stack for worker threads: front ends recurse up to `lang::MAX_DEPTH` levels.
 pub const WORKER_STACK: usize = 64 * 1024 * 1024;
 
-pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String> {
-    let started = Instant::now();
-    let knowledge = Knowledge::load(&options.vocabulary)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
+/// Worker threads per core beyond which more threads only cost memory: each reserves
+/// [`WORKER_STACK`] of address space, and the work is bound by the cores.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// `requested` worker threads, capped at [`THREADS_PER_CORE`] per core; `true` when capped.
+/// `0` stays `0` (rayon's default: one per core).
+pub fn capped_threads(requested: usize) -> (usize, bool) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cap = cores.saturating_mul(THREADS_PER_CORE).max(1);
+    if requested > cap {
+        (cap, true)
+    } else {
+        (requested, false)
+    }
+}
+
+fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(capped_threads(threads.unwrap_or(0)).0)
         .stack_size(WORKER_STACK)
         .thread_name(|i| format!("faultline-{i}"))
         .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+        .map_err(|e| format!("cannot start worker threads: {e}"))
+}
+
+pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String> {
+    let started = Instant::now();
+    let knowledge = Knowledge::load(&options.vocabulary)?;
+    let pool = worker_pool(options.threads)?;
     let walk = WalkOptions {
         respect_ignore_files: options.respect_ignore_files,
         exclude: options.filters.exclude.clone(),
@@ -118,7 +144,8 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String
 }
 
 /// One file's findings from bytes in memory, for fuzzing and editors: the pipeline without the
-/// walk and the report — content checks, parse, lower, link (a project of this one file) and
+/// walk and the report — content checks, the pre-scan, parse and lower within
+/// [`lang::FILE_BUDGET`], link (a project of this one file) and
 /// every rule of `registry` for the language. `Err` says why the bytes were not analysed.
 /// Panics are not caught here, so that a fuzzer sees them; it needs a stack of
 /// [`WORKER_STACK`] bytes, as the front ends recurse up to `lang::MAX_DEPTH` levels.
@@ -132,12 +159,16 @@ pub fn scan_source(
     if let Some(reason) = discover::content_problem(source) {
         return Err(reason);
     }
-    let model = lang::lower_source_with(
+    if let Some(reason) = prescan::problem(language, source) {
+        return Err(reason);
+    }
+    let model = lang::lower_with(
         language,
         &lone_returns_as_newlines(source),
+        lang::FILE_BUDGET,
         &knowledge.lowering,
     )
-    .ok_or("the parser gave up on this file")?;
+    .map_err(|e| e.to_string())?;
     let file = SourceFile {
         path: PathBuf::from(path),
         display: path.to_string(),
@@ -187,12 +218,7 @@ pub fn scan_discovered(
 ) -> Result<Report, String> {
     let started = Instant::now();
     let knowledge = Knowledge::load(&options.vocabulary)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .stack_size(WORKER_STACK)
-        .thread_name(|i| format!("faultline-{i}"))
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let pool = worker_pool(options.threads)?;
     let mut report = pool.install(|| analyse(discovery, Vec::new(), options, registry, &knowledge));
     report.elapsed = started.elapsed();
     Ok(report)
@@ -214,11 +240,9 @@ fn analyse(
     };
 
     let docs = discovery.docs;
-    let lowered: Vec<Lowered> = discovery
-        .files
-        .into_par_iter()
-        .map(|file| lower_file(file, &knowledge.lowering))
-        .collect();
+    let budget = options.file_budget.unwrap_or(lang::FILE_BUDGET);
+    let lower_file = |file| lower_file(file, budget, &knowledge.lowering);
+    let lowered: Vec<Lowered> = discovery.files.into_par_iter().map(lower_file).collect();
     let mut units = Vec::new();
     for item in lowered {
         match item {
@@ -229,10 +253,7 @@ fn analyse(
     }
     report.files_scanned = units.len();
     let reported_units = units.len();
-    let context_units: Vec<Lowered> = context
-        .into_par_iter()
-        .map(|file| lower_file(file, &knowledge.lowering))
-        .collect();
+    let context_units: Vec<Lowered> = context.into_par_iter().map(lower_file).collect();
     units.extend(context_units.into_iter().filter_map(|item| match item {
         Lowered::Unit(unit) => Some(*unit),
         _ => None,
@@ -279,55 +300,48 @@ fn analyse(
     report
 }
 
-fn lower_file(file: SourceFile, vocabulary: &knowledge::LoweringVocabulary) -> Lowered {
+fn lower_file(
+    file: SourceFile,
+    budget: Duration,
+    vocabulary: &knowledge::LoweringVocabulary,
+) -> Lowered {
     let display = file.display.clone();
-    let size = match &file.contents {
-        Some(text) => text.len() as u64,
-        None => match std::fs::metadata(&file.path) {
-            Ok(metadata) if !metadata.is_file() => {
-                // A FIFO or device that took a file's place since the walk would block a read.
-                return Lowered::Skipped(Skipped {
-                    path: display,
-                    reason: "not a regular file".into(),
-                });
-            }
-            Ok(metadata) => metadata.len(),
-            Err(e) => return Lowered::Error(unreadable(display, e)),
-        },
+    let skipped = |reason: String| {
+        Lowered::Skipped(Skipped {
+            path: file.display.clone(),
+            reason,
+        })
     };
-    if size > discover::MAX_FILE_BYTES {
-        return Lowered::Skipped(Skipped {
-            path: display,
-            reason: format!(
-                "larger than {} MB",
-                discover::MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        });
-    }
+    // Only regular files are read, and at most one byte past the limit of a file.
     let read = match &file.contents {
-        Some(text) => Ok(text.as_bytes().to_vec()),
-        None => std::fs::read(&file.path),
+        Some(text) => read::read_bounded(text.as_bytes(), discover::MAX_FILE_BYTES),
+        None => read::read_regular_file(&file.path, discover::MAX_FILE_BYTES),
     };
     let bytes = match read {
         Ok(bytes) => bytes,
-        Err(e) => return Lowered::Error(unreadable(display, e)),
+        Err(read::ReadError::Io(e)) => return Lowered::Error(unreadable(display, e)),
+        Err(refused) => return skipped(refused.to_string()),
     };
     if let Some(reason) = discover::content_problem(&bytes) {
-        return Lowered::Skipped(Skipped {
-            path: display,
-            reason,
-        });
+        return skipped(reason);
+    }
+    // What the grammars cannot take in any amount (indentation that aborts tree-sitter's
+    // Python scanner, brackets far past what the front ends follow): passed over unparsed.
+    if let Some(reason) = prescan::problem(file.language, &bytes) {
+        return skipped(reason);
     }
     let language = file.language;
     let lowered = catch_unwind(AssertUnwindSafe(|| {
-        lang::lower_source_with(language, &lone_returns_as_newlines(&bytes), vocabulary)
+        lang::lower_with(
+            language,
+            &lone_returns_as_newlines(&bytes),
+            budget,
+            vocabulary,
+        )
     }));
     match lowered {
-        Ok(Some(model)) => Lowered::Unit(Box::new(Unit { file, model })),
-        Ok(None) => Lowered::Error(ScanError {
-            path: display,
-            message: "the parser gave up on this file".into(),
-        }),
+        Ok(Ok(model)) => Lowered::Unit(Box::new(Unit { file, model })),
+        Ok(Err(abandoned)) => skipped(abandoned.to_string()),
         Err(panic) => Lowered::Error(ScanError {
             path: display,
             message: format!("internal error while analysing: {}", panic_text(&panic)),
@@ -405,6 +419,10 @@ fn stdin_discovery(input: &StdinInput, walk: &WalkOptions) -> discover::Discover
         return out;
     }
     match model::Language::from_path(&input.name) {
+        Some(_) if input.problem.is_some() => out.skipped.push(Skipped {
+            path: display,
+            reason: input.problem.clone().unwrap_or_default(),
+        }),
         Some(language) => out.files.push(SourceFile {
             path: input.name.clone(),
             surface: discover::surface_of(&display),

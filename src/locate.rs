@@ -95,7 +95,7 @@ pub fn source_text(file: &SourceFile) -> Result<Arc<str>, String> {
     if let Some(text) = &file.contents {
         return Ok(text.clone());
     }
-    std::fs::read(&file.path)
+    crate::read::read_regular_file(&file.path, crate::discover::MAX_FILE_BYTES)
         .map_err(|e| e.to_string())
         .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
         .map(Arc::from)

@@ -3,6 +3,15 @@
 
 mod cli;
 
+/// `eprintln!` that never panics: a failed write to standard error (`2>/dev/full`) has nowhere
+/// to be reported, so it is dropped. Shadows the standard macro in this file.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Tree-sitter builds and frees many small nodes per file: glibc's malloc spent a quarter of
 /// the scan on them (docs/performance.md).
 #[global_allocator]
@@ -25,7 +34,18 @@ use faultline::{Report, ScanOptions, scan};
 
 fn main() -> ExitCode {
     faultline::allocator::tree_sitter_on_mimalloc();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help, version and usage errors; a failed write of them is an I/O error too.
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            if let Err(io) = e.print() {
+                eprintln!("error: cannot write to standard output: {io}");
+                return ExitCode::from(2);
+            }
+            return ExitCode::from(code);
+        }
+    };
     let registry = Registry::builtin();
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args, &registry),
@@ -51,10 +71,19 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
     };
     let root = report::sarif::ScanRoot::for_paths(&paths);
     let settings = scan_settings(&args, &paths, registry)?;
+    let threads = args.threads.map(|requested| {
+        let (threads, capped) = faultline::capped_threads(requested);
+        if capped {
+            eprintln!(
+                "warning: -j {requested} is more threads than help on this machine; using {threads}"
+            );
+        }
+        threads
+    });
     let mut options = ScanOptions {
         paths,
         rules: settings.rules.clone(),
-        threads: args.threads,
+        threads,
         respect_ignore_files: !args.no_ignore,
         vocabulary: settings.vocabulary.extension(),
         score: ScoreOptions {
@@ -98,11 +127,7 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
             std::fs::write(path, &rendered)
                 .map_err(|e| format!("cannot write the report {shown}: {}", e.kind()))?
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = stdout.write_all(rendered.as_bytes());
-        }
+        None => write_stdout(&rendered)?,
     }
     for error in &report.errors {
         eprintln!(
@@ -110,6 +135,9 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
             visible(&error.path),
             visible(&error.message)
         );
+    }
+    if report.files_scanned == 0 && !args.quiet {
+        eprintln!("warning: no TypeScript, JavaScript or Python file was scanned");
     }
     let summary_elsewhere = args.output.is_some() || args.format != Format::Text;
     if summary_elsewhere && !args.quiet {
@@ -139,10 +167,11 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
 fn list_rules(registry: &Registry, format: ListFormat) -> Result<ExitCode, String> {
     match format {
         ListFormat::Text => {
+            let mut out = String::new();
             for r in &registry.rules {
                 let m = &r.meta;
-                println!(
-                    "{:<7} {:<30} {:<14} {:<7} {}",
+                out += &format!(
+                    "{:<7} {:<30} {:<14} {:<7} {}\n",
                     m.id,
                     m.name,
                     m.axis.as_str(),
@@ -150,6 +179,7 @@ fn list_rules(registry: &Registry, format: ListFormat) -> Result<ExitCode, Strin
                     m.summary
                 );
             }
+            write_stdout(&out)?;
         }
         ListFormat::Json => {
             let rules: Vec<serde_json::Value> = registry
@@ -163,10 +193,9 @@ fn list_rules(registry: &Registry, format: ListFormat) -> Result<ExitCode, Strin
                     })
                 })
                 .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&rules).expect("serializes")
-            );
+            let text = serde_json::to_string_pretty(&rules)
+                .map_err(|e| format!("cannot serialise the rules: {e}"))?;
+            write_stdout(&(text + "\n"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -177,16 +206,28 @@ fn explain(registry: &Registry, rule: &str) -> Result<ExitCode, String> {
         .find(rule)
         .ok_or_else(|| format!("unknown rule `{rule}` (see `faultline rules`)"))?;
     let cwe: Vec<String> = meta.cwe.iter().map(|c| format!("CWE-{c}")).collect();
-    println!("# {} {}\n", meta.id, meta.name);
-    println!(
-        "{} | severity {} | {}\n",
+    let text = format!(
+        "# {} {}\n\n{} | severity {} | {}\n\n{}\n\n{}\n",
+        meta.id,
+        meta.name,
         meta.axis.as_str(),
         meta.severity.as_str(),
-        cwe.join(", ")
+        cwe.join(", "),
+        meta.summary,
+        meta.docs.trim_end()
     );
-    println!("{}\n", meta.summary);
-    println!("{}", meta.docs.trim_end());
+    write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` to standard output; a failed write (a full disk, a closed pipe) is an error
+/// with a message and exit code 2, never a panic.
+fn write_stdout(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to standard output: {e}"))
 }
 
 // ---- adoption: configuration, init, baseline, standard input, statistics -------------------
@@ -250,10 +291,23 @@ fn prepare_adoption(
         let name = args.stdin_filename.clone().ok_or(
             "reading standard input needs --stdin-filename NAME (its language comes from NAME)",
         )?;
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        options.stdin = Some(faultline::StdinInput { name, text });
+        // Bounded like a file: past the limit, or not UTF-8, it is reported as skipped.
+        let (text, problem) = match faultline::read::read_stdin(faultline::discover::MAX_FILE_BYTES)
+        {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => (text, None),
+                Err(_) => (String::new(), Some("not valid UTF-8".to_string())),
+            },
+            Err(faultline::read::ReadError::Io(e)) => {
+                return Err(format!("cannot read standard input: {e}"));
+            }
+            Err(refused) => (String::new(), Some(refused.to_string())),
+        };
+        options.stdin = Some(faultline::StdinInput {
+            name,
+            text,
+            problem,
+        });
     } else if args.stdin_filename.is_some() {
         return Err("--stdin-filename is for `faultline scan -` (standard input)".into());
     }
@@ -286,7 +340,7 @@ fn show_config(args: ConfigArgs, registry: &Registry) -> Result<ExitCode, String
     };
     let loaded = config::load(&config_source(&args.source), &config::scan_root(&paths))?;
     let settings = Settings::resolve(loaded.as_ref(), &Overrides::default(), registry)?;
-    print!("{}", settings.render());
+    write_stdout(&settings.render())?;
     Ok(ExitCode::SUCCESS)
 }
 

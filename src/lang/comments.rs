@@ -25,6 +25,7 @@ pub(crate) fn collect(root: Node, src: &[u8]) -> Vec<Comment> {
     let mut out = Vec::new();
     let mut cursor = root.walk();
     'walk: loop {
+        super::check_deadline();
         let node = cursor.node();
         if node.kind_name() == "comment" {
             let text = String::from_utf8_lossy(&src[node.start_byte()..node.end_byte()]);

@@ -10,9 +10,12 @@ mod javascript;
 mod python;
 mod shared;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::ops::ControlFlow;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::time::{Duration, Instant};
 
-use tree_sitter::{Node, Parser, Tree, TreeCursor};
+use tree_sitter::{Node, ParseOptions, Parser, Tree, TreeCursor};
 
 use crate::knowledge::LoweringVocabulary;
 use crate::model::{Language, Model, Span};
@@ -55,6 +58,128 @@ pub(crate) fn may_follow_await(src: &[u8], start: usize) -> bool {
 
 /// Parses `source` with this thread's parser for `language`.
 pub fn parse(language: Language, source: &[u8]) -> Option<Tree> {
+    parse_until(language, source, None)
+}
+
+/// How long one file's parse and lowering may take before they are abandoned, in CPU time of
+/// the thread doing them (see [`clock`]).
+pub const FILE_BUDGET: Duration = Duration::from_secs(5);
+
+/// The clock budgets are measured on: the calling thread's CPU time where the platform gives
+/// it, so that a machine busy with other work does not put a file over its budget (a parse
+/// is pure computation: it cannot wait on anything); the wall clock elsewhere.
+pub fn clock() -> Duration {
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    {
+        #[repr(C)]
+        struct Timespec {
+            seconds: i64,
+            nanoseconds: i64,
+        }
+        unsafe extern "C" {
+            fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+        }
+        const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+        let mut time = Timespec {
+            seconds: 0,
+            nanoseconds: 0,
+        };
+        // SAFETY: `time` is a valid, writable timespec of the platform's layout (64-bit
+        // `time_t` and `long` on 64-bit Linux); the call writes nothing else.
+        if unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) } == 0 {
+            return Duration::new(
+                u64::try_from(time.seconds).unwrap_or(0),
+                u32::try_from(time.nanoseconds).unwrap_or(0),
+            );
+        }
+    }
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+/// Why a file's parse or lowering was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abandoned {
+    /// The parse ran past the budget; tree-sitter's progress callback cancelled it.
+    Parse(Duration),
+    /// Building the model ran past the budget.
+    Lowering(Duration),
+}
+
+impl std::fmt::Display for Abandoned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (stage, budget) = match self {
+            Abandoned::Parse(b) => ("parsing", b),
+            Abandoned::Lowering(b) => ("analysing", b),
+        };
+        write!(
+            f,
+            "{stage} took longer than the {} s budget of one file",
+            budget.as_secs_f64()
+        )
+    }
+}
+
+thread_local! {
+    /// The deadline of the lowering running on this thread, and a countdown to the next look
+    /// at the clock.
+    static DEADLINE: Cell<Option<Duration>> = const { Cell::new(None) };
+    static COUNTDOWN: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The unwinding payload that abandons a lowering past its deadline (not a panic: it never
+/// reaches the panic hook, and [`lower_within`] catches it).
+struct PastDeadline;
+
+/// Called as the front ends walk the tree: past the deadline, unwinds to [`lower_within`].
+/// Looks at the clock once every 1,024 calls.
+#[inline]
+pub(crate) fn check_deadline() {
+    let left = COUNTDOWN.get();
+    if left > 0 {
+        COUNTDOWN.set(left - 1);
+        return;
+    }
+    COUNTDOWN.set(1024);
+    if DEADLINE.get().is_some_and(|d| clock() > d) {
+        DEADLINE.set(None);
+        resume_unwind(Box::new(PastDeadline));
+    }
+}
+
+/// Parses and lowers one file within `budget`: a parse past it is cancelled by tree-sitter's
+/// progress callback, a lowering past it is unwound, and the file's reason says which.
+pub fn lower_within(
+    language: Language,
+    source: &[u8],
+    budget: Duration,
+) -> Result<Model, Abandoned> {
+    lower_with(language, source, budget, LoweringVocabulary::builtin())
+}
+
+/// [`lower_within`] with the scan's vocabulary.
+pub fn lower_with(
+    language: Language,
+    source: &[u8],
+    budget: Duration,
+    vocabulary: &LoweringVocabulary,
+) -> Result<Model, Abandoned> {
+    let deadline = clock().saturating_add(budget);
+    let tree = parse_until(language, source, Some(deadline)).ok_or(Abandoned::Parse(budget))?;
+    DEADLINE.set(Some(deadline));
+    COUNTDOWN.set(0);
+    let lowered = catch_unwind(AssertUnwindSafe(|| {
+        lower_tree(language, &tree, source, vocabulary)
+    }));
+    DEADLINE.set(None);
+    match lowered {
+        Ok(model) => Ok(model),
+        Err(payload) if payload.is::<PastDeadline>() => Err(Abandoned::Lowering(budget)),
+        Err(payload) => resume_unwind(payload),
+    }
+}
+
+fn parse_until(language: Language, source: &[u8], deadline: Option<Duration>) -> Option<Tree> {
     PARSERS.with(|parsers| {
         let mut parsers = parsers.borrow_mut();
         let parser = parsers[slot(language)].get_or_insert_with(|| {
@@ -65,13 +190,37 @@ pub fn parse(language: Language, source: &[u8]) -> Option<Tree> {
             parser
         });
         parser.reset();
-        parser.parse(source, None)
+        let Some(deadline) = deadline else {
+            return parser.parse(source, None);
+        };
+        // The callback comes every hundred or so steps of the parser; the clock is a system
+        // call, so it is read on every eighth.
+        let mut calls = 0u32;
+        let mut progress = |_: &tree_sitter::ParseState| {
+            calls = calls.wrapping_add(1);
+            if calls % 8 == 0 && clock() > deadline {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let len = source.len();
+        let tree = parser.parse_with_options(
+            &mut |i, _| if i < len { &source[i..] } else { &[] },
+            None,
+            Some(ParseOptions::new().progress_callback(&mut progress)),
+        );
+        if tree.is_none() {
+            // A cancelled parse leaves its state behind for a resumption that will not come.
+            parser.reset();
+        }
+        tree
     })
 }
 
-/// Parses and lowers one file. `None` when tree-sitter gives up (it only does on cancellation).
+/// Parses and lowers one file within [`FILE_BUDGET`]. `None` when it is abandoned.
 pub fn lower_source(language: Language, source: &[u8]) -> Option<Model> {
-    lower_source_with(language, source, LoweringVocabulary::builtin())
+    lower_within(language, source, FILE_BUDGET).ok()
 }
 
 /// [`lower_source`] with the scan's vocabulary (the built-in words and the user's loggers).
@@ -80,14 +229,22 @@ pub fn lower_source_with(
     source: &[u8],
     vocabulary: &LoweringVocabulary,
 ) -> Option<Model> {
-    let tree = parse(language, source)?;
+    lower_with(language, source, FILE_BUDGET, vocabulary).ok()
+}
+
+fn lower_tree(
+    language: Language,
+    tree: &Tree,
+    source: &[u8],
+    vocabulary: &LoweringVocabulary,
+) -> Model {
     let root = tree.root_node();
     let mut model = match language {
         Language::Python => python::lower(root, source, vocabulary),
         _ => javascript::lower(root, source, vocabulary),
     };
     model.comments = comments::collect(root, source);
-    Some(model)
+    model
 }
 
 pub(crate) fn node_span(node: Node) -> Span {
@@ -97,6 +254,7 @@ pub(crate) fn node_span(node: Node) -> Span {
 /// The named children of `node`. `Node::named_child(i)` walks from the first child, so a
 /// module or block with many statements goes through a cursor instead (one walk in all).
 pub(crate) fn named_children<'t>(node: Node<'t>) -> NamedChildren<'t> {
+    check_deadline();
     let count = node.named_child_count();
     if count <= 8 {
         NamedChildren::Indexed {
@@ -139,6 +297,7 @@ impl<'t> Iterator for NamedChildren<'t> {
                 None
             }
             NamedChildren::Cursor { cursor, started } => loop {
+                check_deadline();
                 let moved = if *started {
                     cursor.goto_next_sibling()
                 } else {
@@ -213,6 +372,51 @@ mod tests {
                 ("k", false),
             ])
         );
+    }
+
+    /// Past the deadline, the front ends' next look at the clock unwinds to `lower_within`
+    /// with the payload it catches (not a panic: the hook never sees it).
+    #[test]
+    fn a_lowering_past_its_deadline_unwinds_with_its_own_payload() {
+        DEADLINE.set(Some(clock()));
+        COUNTDOWN.set(0);
+        // Spend some CPU time, so that the clock moves past the deadline.
+        let started = clock();
+        let mut spin = 0u64;
+        while clock() == started {
+            spin = spin.wrapping_add(1);
+        }
+        std::hint::black_box(spin);
+        let unwound = catch_unwind(check_deadline).unwrap_err();
+        assert!(unwound.is::<PastDeadline>());
+        assert_eq!(DEADLINE.get(), None, "the deadline is spent once");
+        // Without a deadline nothing unwinds, however often the clock is looked at.
+        for _ in 0..5_000 {
+            check_deadline();
+        }
+        assert_eq!(
+            Abandoned::Lowering(Duration::from_secs(5)).to_string(),
+            "analysing took longer than the 5 s budget of one file"
+        );
+    }
+
+    /// A chain of calls is named within one walk of at most 64 steps in all (each call of the
+    /// chain used to walk and copy the whole chain below it: quadratic, and as deep).
+    #[test]
+    fn a_call_chain_is_named_within_a_bounded_walk() {
+        let ts = String::from("a.b()") + &"\n.c()".repeat(200) + ";\n";
+        let py = String::from("x = (a.b()") + &"\n.c()".repeat(200) + ")\n";
+        for (language, src) in [(Language::TypeScript, ts), (Language::Python, py)] {
+            let m = lower(language, &src);
+            assert_eq!(m.calls.len(), 201, "{language:?}");
+            let callees: Vec<&str> = m.calls.iter().map(|c| c.callee.as_str()).collect();
+            assert_eq!(callees.iter().filter(|c| **c == "a.b").count(), 1);
+            assert_eq!(callees.iter().filter(|c| **c == "a.b().c").count(), 1);
+            assert_eq!(callees.iter().filter(|c| **c == "a.b().c().c").count(), 1);
+            // The longest names stop at the walk's 64 steps: 32 calls, each a member and a call.
+            let longest = callees.iter().map(|c| c.matches("()").count()).max();
+            assert_eq!(longest, Some(32), "{language:?}");
+        }
     }
 
     #[test]

@@ -206,13 +206,8 @@ impl Documentation {
     pub fn read(paths: &[PathBuf]) -> Documentation {
         let mut documentation = Documentation::default();
         for path in paths {
-            let too_large = std::fs::metadata(path)
-                .map(|m| m.len() > crate::discover::MAX_FILE_BYTES)
-                .unwrap_or(true);
-            if too_large {
-                continue;
-            }
-            if let Ok(bytes) = std::fs::read(path) {
+            let limit = crate::discover::MAX_FILE_BYTES;
+            if let Ok(bytes) = crate::read::read_regular_file(path, limit) {
                 documentation.add_text(&String::from_utf8_lossy(&bytes));
                 documentation.files += 1;
             }

@@ -93,9 +93,15 @@ fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
 
 /// A dotted path for a callee or assignment target: `this.client.get`, `fetch().then`.
 pub(crate) fn path_of(node: Node, src: &[u8]) -> String {
+    path_within(node, src, &mut 64)
+}
+
+/// [`path_of`] in at most `budget` steps in all: a chain of calls is one walk, not one per call.
+fn path_within(node: Node, src: &[u8], budget: &mut usize) -> String {
     let mut segments: Vec<String> = Vec::new();
     let mut current = node;
-    for _ in 0..64 {
+    while *budget > 0 {
+        *budget -= 1;
         match current.kind_name() {
             "member_expression" => {
                 let property = current
@@ -112,7 +118,7 @@ pub(crate) fn path_of(node: Node, src: &[u8]) -> String {
                 match current.field(Field::Function) {
                     Some(function) => {
                         // `fetch(url).then` → `fetch().then`
-                        let inner = path_of(function, src);
+                        let inner = path_within(function, src, budget);
                         segments.push(format!("{inner}()"));
                     }
                     None => segments.push("?".into()),
@@ -214,6 +220,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn visit(&mut self, node: Node, depth: usize) {
+        crate::lang::check_deadline();
         if depth > MAX_DEPTH {
             self.depth_limited = true;
             return;

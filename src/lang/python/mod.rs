@@ -69,9 +69,15 @@ fn unwrap<'t>(mut node: Node<'t>) -> Node<'t> {
 
 /// A dotted path: `self.client.get`, `httpx.AsyncClient().get`.
 fn path_of(node: Node, src: &[u8]) -> String {
+    path_within(node, src, &mut 64)
+}
+
+/// [`path_of`] in at most `budget` steps in all: a chain of calls is one walk, not one per call.
+fn path_within(node: Node, src: &[u8], budget: &mut usize) -> String {
     let mut segments: Vec<String> = Vec::new();
     let mut current = node;
-    for _ in 0..64 {
+    while *budget > 0 {
+        *budget -= 1;
         match current.kind_name() {
             "attribute" => {
                 segments.push(
@@ -88,7 +94,7 @@ fn path_of(node: Node, src: &[u8]) -> String {
             "call" => {
                 let inner = current
                     .field(Field::Function)
-                    .map(|f| path_of(f, src))
+                    .map(|f| path_within(f, src, budget))
                     .unwrap_or_else(|| "?".into());
                 segments.push(format!("{inner}()"));
                 break;
@@ -155,6 +161,7 @@ impl<'s> Lowerer<'s> {
     }
 
     fn visit(&mut self, node: Node, depth: usize) {
+        crate::lang::check_deadline();
         if depth > MAX_DEPTH {
             self.depth_limited = true;
             return;
