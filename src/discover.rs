@@ -1,6 +1,7 @@
 //! Finds the files to scan: an ignore-aware walk of the given paths, language detection,
 //! surface tagging, and the reasons files are passed over.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
@@ -435,6 +436,71 @@ pub fn is_documentation(path: &Path, named: bool) -> bool {
 
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 pub const MAX_LINE: usize = 5_000;
+
+/// The words in the scanned tree's documentation (READMEs, `docs/`, example env files), to tell
+/// which environment variables it mentions.
+#[derive(Debug, Default)]
+pub struct Documentation {
+    /// How many documentation files were read.
+    pub files: usize,
+    words: HashSet<String>,
+    /// `DBT_` from a `DBT_*` wildcard.
+    prefixes: Vec<String>,
+}
+
+impl Documentation {
+    /// Reads the files; one that cannot be read, or is too large, mentions nothing.
+    pub fn read(paths: &[PathBuf]) -> Documentation {
+        let mut documentation = Documentation::default();
+        for path in paths {
+            let limit = MAX_FILE_BYTES;
+            if let Ok(bytes) = crate::read::read_regular_file(path, limit) {
+                documentation.add_text(&String::from_utf8_lossy(&bytes));
+                documentation.files += 1;
+            }
+        }
+        documentation
+    }
+
+    pub fn add_text(&mut self, text: &str) {
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut rest = text;
+        while let Some(start) = rest.find(is_word) {
+            let tail = &rest[start..];
+            let end = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+            let word = &tail[..end];
+            if tail[end..].starts_with('*') && word.ends_with('_') {
+                self.prefixes.push(word.to_string());
+            } else if word.len() > 1 {
+                self.words.insert(word.to_string());
+            }
+            rest = &tail[end..];
+        }
+    }
+
+    /// The documentation names `name`, as a whole word or under a `PREFIX_*` wildcard.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.words.contains(name) || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::Documentation;
+
+    #[test]
+    fn words_and_wildcards_are_mentions() {
+        let mut docs = Documentation::default();
+        docs.add_text(
+            "Set `ZENDESK_API_TOKEN=...`; any DBT_* variable is passed on.\nexport PORT=3000",
+        );
+        assert!(docs.mentions("ZENDESK_API_TOKEN"));
+        assert!(docs.mentions("DBT_HOST"));
+        assert!(docs.mentions("PORT"));
+        assert!(!docs.mentions("ZENDESK"));
+        assert!(!docs.mentions("API_TOKEN"));
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -270,7 +270,7 @@ fn analyse(
     }
 
     let mut project = Project::link(units, knowledge);
-    project.documentation = project::Documentation::read(&docs);
+    project.documentation = discover::Documentation::read(&docs);
     let cx = Context::new(&project, knowledge);
     let selected: Vec<&rules::RegisteredRule> = registry
         .rules
