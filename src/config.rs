@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::escape::{visible, visible_path};
+use crate::escape::{truncated, visible, visible_path};
 use crate::finding::Severity;
 use crate::knowledge::VocabularyExtension;
 use crate::paths;
@@ -249,11 +249,7 @@ fn error_message(message: &str) -> String {
     } else {
         head.to_string()
     };
-    let mut text = format!("{head}{expected}");
-    if text.chars().count() > 300 {
-        text = text.chars().take(300).collect::<String>() + "...";
-    }
-    visible(&text).into_owned()
+    visible(&truncated(&format!("{head}{expected}"), 300)).into_owned()
 }
 
 /// The dotted key whose value holds `offset`: the table header above it and the key written
@@ -475,11 +471,7 @@ impl Settings {
 /// A name from a configuration or the command line as an error message shows it: one visible
 /// line of at most 64 characters.
 fn short(text: &str) -> String {
-    let mut shown: String = text.chars().take(64).collect();
-    if text.chars().nth(64).is_some() {
-        shown.push_str("...");
-    }
-    visible(&shown).into_owned()
+    visible(&truncated(text, 64)).into_owned()
 }
 
 /// Rule ids for selectors: ids, names, axis prefixes (`SEC`, `REL`, `DOC`, even when this

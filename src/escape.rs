@@ -32,6 +32,15 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// At most `max` characters of `text`, with `...` when some were left out: names and messages
+/// from the tree stay short in error messages.
+pub fn truncated(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}...", &text[..cut])),
+    }
+}
+
 /// A path as one visible line (see [`visible`]); a name that is not UTF-8 shows U+FFFD.
 pub fn visible_path(path: &std::path::Path) -> String {
     visible(&path.to_string_lossy()).into_owned()
@@ -112,6 +121,12 @@ mod tests {
         assert_eq!(visible("\u{1b}[31mred"), "\\u{1b}[31mred");
         assert_eq!(visible("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{9b}");
         assert_eq!(visible("é ✓"), "é ✓");
+    }
+
+    #[test]
+    fn truncation_counts_characters() {
+        assert_eq!(truncated("abc", 3), "abc");
+        assert_eq!(truncated("ééééé", 2), "éé...");
     }
 
     #[test]

@@ -228,12 +228,8 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
 }
 
 /// A rule name from a directive as a message shows it: at most 64 characters.
-fn shown_rule(rule: &str) -> String {
-    let mut shown: String = rule.chars().take(64).collect();
-    if rule.chars().nth(64).is_some() {
-        shown.push_str("...");
-    }
-    shown
+fn shown_rule(rule: &str) -> std::borrow::Cow<'_, str> {
+    crate::escape::truncated(rule, 64)
 }
 
 /// Text lines for the text report: one per problem.
