@@ -1,9 +1,9 @@
 //! What a rule returns: the facts of one finding, with byte spans. Lines, columns, snippets
 //! and fingerprints are added when the finding is located for a report.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
-use crate::model::{FnId, Span};
+use crate::model::{FnId, Position, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,6 +79,8 @@ pub struct Finding {
     pub labels: Vec<Label>,
     /// The function the finding is in, for its fingerprint.
     pub function: Option<FnId>,
+    /// Set by the suppression stage when an inline directive covers the finding.
+    pub suppression: Option<Suppression>,
 }
 
 impl Default for Finding {
@@ -93,6 +95,32 @@ impl Default for Finding {
             message: String::new(),
             labels: Vec::new(),
             function: None,
+            suppression: None,
         }
     }
+}
+
+/// Why a finding is not counted: an inline directive, with the reason it gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// Always `inSource` (SARIF's name for a suppression written in the code).
+    pub kind: &'static str,
+    pub justification: String,
+    /// Where the directive is.
+    pub directive: Position,
+}
+
+/// How a finding's suppression appears in JSON: `"suppressed": true|false`, and when true,
+/// `"suppression": {kind, justification, directive}`.
+pub fn serialize_state<S: Serializer>(
+    suppression: &Option<Suppression>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry("suppressed", &suppression.is_some())?;
+    if let Some(s) = suppression {
+        map.serialize_entry("suppression", s)?;
+    }
+    map.end()
 }

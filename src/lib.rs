@@ -288,11 +288,19 @@ fn analyse(
     }
 
     filter_by_configuration(options, &project, &mut findings);
+    apply_suppressions(
+        options,
+        registry,
+        &project,
+        reported_units,
+        &mut findings,
+        &mut report,
+    );
 
     let (located, errors) = locate::locate(&project, registry, findings);
     report.findings = located;
     report.errors.extend(errors);
-    apply_suppressions_and_baseline(options, registry, &project, reported_units, &mut report);
+    apply_baseline(options, &project, reported_units, &mut report);
     // Scores count only active findings: after suppressions and the baseline.
     report.rescore(options.score);
     report.skipped.sort();
@@ -496,14 +504,18 @@ fn filter_by_configuration(options: &ScanOptions, project: &Project, findings: &
     }
 }
 
-/// Inline `faultline-ignore` directives, then the baseline, mark the findings that do not count.
-fn apply_suppressions_and_baseline(
+/// Inline `faultline-ignore` directives mark the findings they cover, by byte span.
+fn apply_suppressions(
     options: &ScanOptions,
     registry: &Registry,
     project: &Project,
     reported_units: usize,
+    findings: &mut [Finding],
     report: &mut Report,
 ) {
+    if options.no_inline_ignores {
+        return;
+    }
     let ran = |unit: usize, id: &str| {
         let file = &project.units[unit].file;
         options.rules.iter().any(|r| r == id)
@@ -512,15 +524,22 @@ fn apply_suppressions_and_baseline(
                 .is_some_and(|m| m.languages.iter().any(|l| l == file.language.family()))
             && !options.filters.ignores(&file.path, id)
     };
-    if !options.no_inline_ignores {
-        let scope = suppress::Scope {
-            project,
-            registry,
-            reported_units,
-            ran: &ran,
-        };
-        report.suppression_problems = suppress::apply(&scope, &mut report.findings);
-    }
+    let scope = suppress::Scope {
+        project,
+        registry,
+        reported_units,
+        ran: &ran,
+    };
+    report.suppression_problems = suppress::apply(&scope, findings);
+}
+
+/// The `--baseline` file marks the located findings it records.
+fn apply_baseline(
+    options: &ScanOptions,
+    project: &Project,
+    reported_units: usize,
+    report: &mut Report,
+) {
     if let Some(baseline) = &options.baseline {
         let scanned = project.units[..reported_units]
             .iter()

@@ -4,20 +4,16 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::discover::{ScanError, SourceFile, Surface};
 use crate::finding::{Axis, Finding, Severity};
 use crate::model::Span;
+
+pub use crate::finding::{Suppression, serialize_state};
+pub use crate::model::Position;
 use crate::project::Project;
 use crate::rules::Registry;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Position {
-    pub line: usize,
-    /// 1-based, in characters.
-    pub column: usize,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LocatedLabel {
@@ -63,31 +59,6 @@ impl Located {
     pub fn is_active(&self) -> bool {
         self.suppression.is_none() && !self.baseline
     }
-}
-
-/// Why a finding is not counted: an inline directive, with the reason it gives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Suppression {
-    /// Always `inSource` (SARIF's name for a suppression written in the code).
-    pub kind: &'static str,
-    pub justification: String,
-    /// Where the directive is.
-    pub directive: Position,
-}
-
-/// How a finding's suppression appears in JSON: `"suppressed": true|false`, and when true,
-/// `"suppression": {kind, justification, directive}`.
-pub fn serialize_state<S: Serializer>(
-    suppression: &Option<Suppression>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut map = serializer.serialize_map(None)?;
-    map.serialize_entry("suppressed", &suppression.is_some())?;
-    if let Some(s) = suppression {
-        map.serialize_entry("suppression", s)?;
-    }
-    map.end()
 }
 
 /// A file's text: kept in memory for standard input, read again from disk otherwise.
@@ -242,7 +213,7 @@ pub fn locate(
                     .collect(),
                 span: f.span,
                 source: text.clone(),
-                suppression: None,
+                suppression: f.suppression,
                 baseline: false,
             });
         }

@@ -6,6 +6,15 @@
 
 use serde::Serialize;
 
+/// A place in a source file as people count it: 1-based line, 1-based column in characters
+/// (lines end at `\n`, `\r\n` or a lone `\r`; a UTF-8 byte order mark takes no column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+pub struct Position {
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+}
+
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
 pub struct Span {
@@ -392,6 +401,9 @@ pub enum Export {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
     pub span: Span,
+    /// Where the comment starts, for the suppression stage's messages (which run before any
+    /// file is read again).
+    pub start: Position,
     /// The comment as written, markers included (`// ...`, `# ...`, `/* ... */`).
     pub text: String,
     /// Code precedes the comment on its line.

@@ -1,9 +1,10 @@
 //! Inline suppressions: `// faultline-ignore[SEC004]: reason` or
 //! `# faultline-ignore[REL001,REL002]: reason`, one syntax for every language.
 //!
-//! The front ends keep each directive comment with the span it covers (see
-//! `src/lang/comments.rs`); this module parses the directives, marks the findings they cover
-//! as suppressed, and reports directives that are malformed or unused. Those reports are not
+//! The front ends keep each directive comment with the span it covers and where it starts
+//! (see `src/lang/comments.rs`); this module parses the directives, marks the findings whose
+//! byte spans they cover as suppressed, and reports directives that are malformed or unused.
+//! It runs before findings are located and reads no file. Those reports are not
 //! findings of a catalogue rule: they go to [`crate::Report::suppression_problems`], are shown
 //! as warnings in text and as `suppression_problems` in JSON, and never change the exit code.
 
@@ -11,11 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::locate::{LineIndex, Located, Position};
+use crate::finding::{Finding, Suppression};
+use crate::model::Position;
 use crate::project::Project;
 use crate::rules::Registry;
-
-pub use crate::locate::{Suppression, serialize_state};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -129,10 +129,10 @@ pub struct Scope<'a> {
 }
 
 /// Marks the findings that directives cover as suppressed; returns the directives' problems.
-pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem> {
-    let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+pub fn apply(scope: &Scope, findings: &mut [Finding]) -> Vec<SuppressionProblem> {
+    let mut by_unit: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
-        by_path.entry(f.path.clone()).or_default().push(i);
+        by_unit.entry(f.unit).or_default().push(i);
     }
     let mut problems = Vec::new();
     for unit in 0..scope.reported_units.min(scope.project.units.len()) {
@@ -140,20 +140,12 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
         if u.model.comments.is_empty() {
             continue;
         }
-        let mut in_file = by_path.remove(&u.file.display).unwrap_or_default();
+        let mut in_file = by_unit.remove(&unit).unwrap_or_default();
         // Sorted by where they start, so a directive finds the findings it covers by binary
         // search: the cost is linear in directives, not directives times findings.
         in_file.sort_by_key(|&i| findings[i].span.start);
-        let text = match in_file.first() {
-            Some(&i) => findings[i].source.clone(),
-            None => match crate::locate::source_text(&u.file) {
-                Ok(text) => text,
-                Err(_) => continue,
-            },
-        };
-        let lines = LineIndex::new(&text);
         for comment in &u.model.comments {
-            let start = lines.position(comment.span.start as usize);
+            let start = comment.start;
             let problem = |kind, level, message| SuppressionProblem {
                 path: u.file.display.clone(),
                 start,
@@ -198,7 +190,7 @@ pub fn apply(scope: &Scope, findings: &mut [Located]) -> Vec<SuppressionProblem>
                 let mut used = false;
                 for &i in covered {
                     let f = &mut findings[i];
-                    if ids.contains(&f.rule) {
+                    if ids.iter().any(|id| id == f.rule) {
                         used = true;
                         if f.suppression.is_none() {
                             f.suppression = Some(Suppression {

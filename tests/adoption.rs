@@ -524,6 +524,31 @@ fn malformed_and_unused_directives_are_reported_and_suppress_nothing() {
     assert!(!rules.contains("FL0"), "{rules}");
 }
 
+#[test]
+fn directive_positions_count_characters_past_a_bom_and_any_line_end() {
+    // The suppression stage reads no file: a directive's line and column come from the
+    // lowering, and must be the ones the located findings use (`LineIndex`).
+    let repo = repository();
+    write(
+        repo.path(),
+        "odd.ts",
+        "\u{feff}// faultline-ignore[NOPE01]: a\r\nconst b = 'üé'; // faultline-ignore[NOPE02]: b\rconst c = 2; /* faultline-ignore[NOPE03]: c */\n",
+    );
+    let out = faultline(&["scan", ".", "--format", "json"], repo.path());
+    let problems: Vec<(u64, u64)> = json(&out)["suppression_problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["start"]["line"].as_u64().unwrap(),
+                p["start"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(problems, vec![(1, 1), (2, 17), (3, 14)]);
+}
+
 // ---- baseline -----------------------------------------------------------------------------
 
 const BASE: &str = "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\nconst server = new McpServer({ name: 'a', version: '1' });\n\nasync function fetchReport(id: string) {\n  try {\n    return await load(id);\n  } catch (e) {\n    return { content: [{ type: 'text', text: e.message }] };\n  }\n}\n\nserver.tool('report', 'd', {}, async ({ id }) => fetchReport(id));\n";

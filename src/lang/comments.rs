@@ -11,7 +11,7 @@ use tree_sitter::Node;
 
 use super::fields::FieldExt;
 use super::node_span;
-use crate::model::{Comment, Span};
+use crate::model::{Comment, Position, Span};
 
 /// The marker every directive contains; files without it are not walked for comments.
 pub(crate) const MARKER: &[u8] = b"faultline-ignore";
@@ -48,6 +48,21 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Where `node` starts as `locate::LineIndex` counts it. The lowered source has every lone
+/// `\r` turned into `\n`, so tree-sitter's row is the line; the column counts characters
+/// from the line start, past a UTF-8 byte order mark.
+fn position(node: Node, line_start: usize, src: &[u8]) -> Position {
+    let mut from = line_start;
+    if from == 0 && src.starts_with("\u{feff}".as_bytes()) {
+        from = 3.min(node.start_byte());
+    }
+    let before = String::from_utf8_lossy(&src[from..node.start_byte()]);
+    Position {
+        line: node.start_position().row + 1,
+        column: before.chars().count() + 1,
+    }
+}
+
 /// Statements and the clauses and definitions that stand like them, in either grammar.
 fn is_statement(kind: &str) -> bool {
     kind.ends_with("_statement")
@@ -72,6 +87,7 @@ fn comment(node: Node, text: String, src: &[u8]) -> Comment {
     };
     Comment {
         span: node_span(node),
+        start: position(node, line_start, src),
         text,
         trailing,
         covers,
