@@ -151,3 +151,16 @@ pub(crate) fn call_argument_hits<'t>(
     }
     hits
 }
+
+/// The elements of an array, list or tuple literal as positional arguments, each valued by
+/// `value` (comments skipped).
+pub(crate) fn element_args(list: Node, mut value: impl FnMut(Node) -> ArgValue) -> Vec<Arg> {
+    super::named_children(list)
+        .filter(|e| e.kind_name() != "comment")
+        .map(|e| Arg {
+            keyword: None,
+            span: node_span(e),
+            value: value(e),
+        })
+        .collect()
+}

@@ -5,6 +5,7 @@ use tree_sitter::Node;
 use super::{Lowerer, is_function, object_keys, path_of, string_content, unwrap};
 use crate::lang::builder::MAX_DEPTH;
 use crate::lang::fields::{Field, FieldExt};
+use crate::lang::shared::element_args;
 use crate::lang::{named_children, node_span};
 use crate::model::*;
 
@@ -181,16 +182,9 @@ impl Lowerer<'_> {
                 ArgValue::Call(callee)
             }
             "spread_element" => ArgValue::Spread,
-            "array" if depth < 16 => ArgValue::Array(
-                named_children(inner)
-                    .filter(|e| e.kind_name() != "comment")
-                    .map(|e| Arg {
-                        keyword: None,
-                        span: node_span(e),
-                        value: self.shallow_value(unwrap(e), depth + 1),
-                    })
-                    .collect(),
-            ),
+            "array" if depth < 16 => ArgValue::Array(element_args(inner, |e| {
+                self.shallow_value(unwrap(e), depth + 1)
+            })),
             _ => ArgValue::Other,
         }
     }
