@@ -268,7 +268,13 @@ fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
             });
             continue;
         }
-        out.files.push(source_file(path, language, cwd));
+        let mut file = source_file(path, language, cwd);
+        // A named folder is the project asked about: `scan examples/weather` grades that
+        // server, so only the folders below the one named decide a file's surface.
+        file.surface = surface_of(&crate::paths::display(
+            path.strip_prefix(root).unwrap_or(path),
+        ));
+        out.files.push(file);
     }
 }
 

@@ -549,6 +549,30 @@ fn directive_positions_count_characters_past_a_bom_and_any_line_end() {
     assert_eq!(problems, vec![(1, 1), (2, 17), (3, 14)]);
 }
 
+#[test]
+fn surfaces_are_judged_below_the_folder_named() {
+    let repo = repository();
+    let leak = "server.tool('a', 'd', {}, async () => {\n  try {\n    return await go();\n  } catch (e) {\n    return { content: [{ type: 'text', text: e.message }] };\n  }\n});\n";
+    write(
+        repo.path(),
+        "examples/demo/src/server.ts",
+        &(HEADER.to_string() + leak),
+    );
+    let surfaces = |path: &str| -> Vec<String> {
+        let out = faultline(&["scan", path, "--format", "json"], repo.path());
+        json(&out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["surface"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(surfaces("."), vec!["example"]);
+    assert_eq!(surfaces("examples/demo"), vec!["production"]);
+    // A file named on its own keeps the surface its whole path gives it (pre-commit).
+    assert_eq!(surfaces("examples/demo/src/server.ts"), vec!["example"]);
+}
+
 // ---- baseline -----------------------------------------------------------------------------
 
 const BASE: &str = "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\nconst server = new McpServer({ name: 'a', version: '1' });\n\nasync function fetchReport(id: string) {\n  try {\n    return await load(id);\n  } catch (e) {\n    return { content: [{ type: 'text', text: e.message }] };\n  }\n}\n\nserver.tool('report', 'd', {}, async ({ id }) => fetchReport(id));\n";

@@ -70,8 +70,9 @@ fn findings_fail_the_run_and_the_json_has_the_documented_fields() {
             .unwrap()
             .starts_with("fixtures/SEC001/")
     );
-    // fixtures are test code
-    assert_eq!(first["surface"], "test");
+    // The folder named on the command line is the project asked about: its own name
+    // (`fixtures`) does not make its files test code; folders below it would.
+    assert_eq!(first["surface"], "production");
 }
 
 #[test]
@@ -349,4 +350,44 @@ fn build_output_is_skipped_only_when_its_sources_are_beside_it() {
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     assert_eq!(paths, vec!["published/dist/index.js", "repo/src/index.ts"]);
+}
+
+/// The README's first command: the demo server shows one real finding of each kind it was
+/// written to have, and nothing else.
+#[test]
+fn the_readme_demo_server_shows_its_mistakes() {
+    let out = faultline(
+        &["scan", "examples/weather-server", "--format", "json"],
+        &repo(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let mut got: Vec<String> = findings(&doc)
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let file = path.rsplit('/').next().unwrap();
+            format!(
+                "{} {file}:{}",
+                f["rule"].as_str().unwrap(),
+                f["start"]["line"]
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        "DOC001 server.ts:33",
+        "DOC002 server.ts:21",
+        "DOC003 auth.ts:4",
+        "DOC003 server.ts:12",
+        "REL001 auth.ts:4",
+        "REL001 server.ts:11",
+        "REL002 server.ts:11",
+        "REL003 server.ts:37",
+        "SEC001 auth.ts:13",
+        "SEC004 server.ts:28",
+        "SEC005 server.ts:34",
+    ];
+    assert_eq!(got, want);
+    assert_eq!(doc["scores"]["security"]["grade"], "D", "{}", doc["scores"]);
 }
