@@ -185,7 +185,7 @@ fn the_fixtures_scan_has_the_structure_github_needs() {
             .unwrap();
         let (hex, count) = hash.split_once(':').unwrap();
         assert!(hex.chars().all(|c| c.is_ascii_hexdigit()) && count.parse::<u32>().is_ok());
-        assert_eq!(result["properties"]["surface"], "test");
+        assert_eq!(result["properties"]["surface"], "production");
     }
     // Results come in report order: by path, then position.
     let uris: Vec<&str> = results
