@@ -335,10 +335,11 @@ impl SegmentGroup {
     }
 }
 
-/// Lower case, without underscores: `verify_api_key` and `verifyApiKey` compare equal.
+/// Lower case, without underscores and the `#` of private names: `verify_api_key`,
+/// `verifyApiKey` and `#verifyApiKey` compare equal.
 pub fn normalize(name: &str) -> String {
     name.chars()
-        .filter(|c| *c != '_')
+        .filter(|c| !matches!(c, '_' | '#'))
         .flat_map(char::to_lowercase)
         .collect()
 }

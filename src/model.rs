@@ -146,6 +146,9 @@ pub struct Function {
     pub decorators: Vec<String>,
     /// Parameters whose value reaches this function's return value.
     pub param_flows: Vec<ParamFlow>,
+    /// The declared return type as written, without `:` / `->` (`boolean`, `Promise<boolean>`,
+    /// `bool`); `None` when not annotated.
+    pub returns: Option<String>,
 }
 
 impl Function {
@@ -251,6 +254,11 @@ pub struct Try {
 pub struct Handler {
     /// The clause head (`catch (e)`, `except X as e:`) or the callback.
     pub span: Span,
+    /// The whole clause, head and body.
+    pub body: Span,
+    /// The exception types the clause names, as written (`ValueError`, `jwt.InvalidTokenError`);
+    /// empty for a bare `except:` / a `catch`.
+    pub types: Vec<String>,
     pub binding: Option<String>,
     pub exits: Vec<HandlerExit>,
     /// Control can reach the end of the handler and continue after the try.

@@ -118,6 +118,7 @@ impl<'s> Builder<'s> {
             parent: None,
             decorators: Vec::new(),
             param_flows: Vec::new(),
+            returns: None,
         });
         Builder {
             src,
@@ -353,7 +354,13 @@ impl<'s> Builder<'s> {
     }
 
     /// Opens a handler of try `id`; its binding now names a caught error.
-    pub fn open_handler(&mut self, id: TryId, span: Span, binding: Option<(String, Span)>) {
+    pub fn open_handler(
+        &mut self,
+        id: TryId,
+        span: Span,
+        body: Span,
+        binding: Option<(String, Span)>,
+    ) {
         if let Some((name, binding_span)) = &binding {
             self.frame_mut()
                 .env
@@ -362,6 +369,8 @@ impl<'s> Builder<'s> {
         let handlers = &mut self.model.tries[id].handlers;
         handlers.push(Handler {
             span,
+            body,
+            types: Vec::new(),
             binding: binding.map(|(name, _)| name),
             exits: Vec::new(),
             falls_through: true,

@@ -13,7 +13,8 @@ struct AuthContext<'m> {
     /// The auth call the try protects, and how to name it (`jwt.verify`, or
     /// `checkSession` (which calls `jwt.verify`)).
     call: Option<(&'m Call, String)>,
-    /// The enclosing function is named like an access check (`isAuthorized`).
+    /// The enclosing function is named like an access check (`isAuthorized`,
+    /// `check_quota`).
     named: Option<&'m Function>,
 }
 
@@ -25,8 +26,8 @@ impl Rule for FailOpenAuth {
             let Some(auth) = auth_context(cx, unit, t) else {
                 continue;
             };
-            for handler in &t.handlers {
-                check_handler(t, handler, &auth, python, unit, out);
+            for handler in t.handlers.iter().filter(|h| !beside_the_gate(h)) {
+                check_handler(model, t, handler, &auth, python, unit, out);
             }
         }
     }
@@ -42,6 +43,13 @@ fn auth_context<'m>(cx: &Context<'m>, unit: usize, t: &Try) -> Option<AuthContex
             if cx.knowledge.auth_calls.matches(&c.callee).is_some() {
                 return Some((c, format!("`{}`", c.callee)));
             }
+            // A gate run on a worker: `asyncio.to_thread(check_revoked, jti)`,
+            // `loop.run_in_executor(None, self._check)`.
+            if let Some(gate) =
+                run_elsewhere(c).filter(|g| cx.knowledge.auth_calls.matches(g).is_some())
+            {
+                return Some((c, format!("`{gate}` (run by `{}`)", c.callee)));
+            }
             // One hop: a function of ours that makes the auth call itself.
             let target: FnRef = cx.project.resolve_call(unit, c)?;
             let inner = cx.project.auth_call_of(target)?;
@@ -56,7 +64,25 @@ fn auth_context<'m>(cx: &Context<'m>, unit: usize, t: &Try) -> Option<AuthContex
     (call.is_some() || named.is_some()).then_some(AuthContext { call, named })
 }
 
+/// The function a call runs on a worker or loop: the first function-valued argument of
+/// `asyncio.to_thread(f, ...)`, `loop.run_in_executor(None, f)`, `anyio.to_thread.run_sync(f)`,
+/// `setImmediate(f)`.
+fn run_elsewhere(c: &Call) -> Option<&str> {
+    let runner = matches!(
+        c.method(),
+        "to_thread" | "run_in_executor" | "run_sync" | "submit"
+    );
+    if !runner {
+        return None;
+    }
+    c.args.iter().find_map(|a| match &a.value {
+        ArgValue::Name(n) => Some(n.as_str()),
+        _ => None,
+    })
+}
+
 fn check_handler(
+    model: &Model,
     t: &Try,
     handler: &Handler,
     auth: &AuthContext,
@@ -74,7 +100,9 @@ fn check_handler(
         (None, Some(f)) => format!("in `{}`, which decides access,", f.display_name()),
         (None, None) => return,
     };
+    let flagged = std::cell::Cell::new(0usize);
     let mut flag = |span: Span, label: &str, what: String| {
+        flagged.set(flagged.get() + 1);
         let mut labels = Vec::new();
         if let Some((call, _)) = &auth.call {
             labels.push(Label {
@@ -97,9 +125,15 @@ fn check_handler(
             ..Finding::default()
         });
     };
+    // The handler has already answered the request (`res.writeHead(403)`, `res.end()`): a
+    // `return true` after it says "handled", not "allowed".
+    let responded = model
+        .calls
+        .iter()
+        .any(|c| c.func == t.func && handler.body.contains(c.span) && writes_response(c));
     for exit in &handler.exits {
         match &exit.kind {
-            ExitKind::Return(Value::True) => {
+            ExitKind::Return(Value::True) if !responded => {
                 flag(exit.span, "grants access on error", "returns `true`".into())
             }
             ExitKind::Return(Value::Allow) => flag(
@@ -139,6 +173,9 @@ fn check_handler(
             _ => {}
         }
     }
+    if flagged.get() > 0 {
+        return;
+    }
     // Swallowed: the auth call was made only for its exception, and the handler lets
     // control continue to the protected action.
     let swallowed = t.kind == TryKind::Statement
@@ -152,5 +189,111 @@ fn check_handler(
             "error swallowed",
             "only logs the error, so control falls through to the protected action".into(),
         );
+        return;
     }
+    if !(t.kind == TryKind::Statement && handler.falls_through && handler.exits.is_empty()) {
+        return;
+    }
+    let end = t
+        .handlers
+        .iter()
+        .map(|h| h.body.end)
+        .max()
+        .unwrap_or(t.body.end);
+    // Falls through to the function's own grant: `except: pass` then
+    // `return {"allowed": True}`.
+    let next_return = model
+        .exits
+        .iter()
+        .filter(|e| e.func == t.func && e.statement == ExitStatement::Return && e.span.start >= end)
+        .min_by_key(|e| e.span.start);
+    if let Some(grant) = next_return.filter(|e| matches!(e.value, Value::True | Value::Allow)) {
+        let _ = grant;
+        flag(
+            handler.span,
+            "falls through to a grant",
+            "lets control fall through to the function's next `return`, which allows".into(),
+        );
+        return;
+    }
+    // Goes on with no identity: the gate's answer was to be held in a name, the handler only
+    // logs, and nothing after the try tests that name before using it.
+    // When the try returns on success, falling out of it is the failure path, not the pass.
+    let returns_inside = model.exits.iter().any(|e| {
+        e.func == t.func && e.statement == ExitStatement::Return && t.body.contains(e.span)
+    });
+    // A bare `pass` is how `x = None; try: x = verify(t) except: pass; if x is None: deny`
+    // is written; a handler that logs and moves on has decided to go on.
+    let logs = model
+        .calls
+        .iter()
+        .any(|c| c.func == t.func && handler.body.contains(c.span));
+    if handler.only_logs && logs && !returns_inside {
+        if let Some((call, _)) = &auth.call {
+            if let Some(name) = call.assigned_to.as_deref() {
+                let tested_later = model.conditions.iter().any(|c| {
+                    c.func == t.func
+                        && c.span.start >= end
+                        && c.name.as_deref().is_some_and(|n| {
+                            n == name || n.strip_prefix(name).is_some_and(|r| r.starts_with('.'))
+                        })
+                });
+                // Consumed inside the try (`decoded.get("email")`): the name is not what the
+                // code after the try goes on with.
+                let used_inside = model.calls.iter().any(|c| {
+                    c.func == t.func
+                        && t.body.contains(c.span)
+                        && (c.receiver() == Some(name)
+                            || c.args
+                                .iter()
+                                .any(|a| matches!(&a.value, ArgValue::Name(n) if n == name)))
+                });
+                if !tested_later && !used_inside {
+                    flag(
+                        handler.span,
+                        "goes on with no identity",
+                        format!(
+                            "only logs the error and goes on with `{name}` left unset instead of \
+                             denying"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// An `except` that names only types no access check raises: control flow
+/// (`KeyboardInterrupt`, `EOFError`, `asyncio.CancelledError`) and decoding a payload
+/// (`json.JSONDecodeError`, `UnicodeDecodeError`). The gate's own failure is not caught there.
+fn beside_the_gate(handler: &Handler) -> bool {
+    const NOT_FROM_A_GATE: &[&str] = &[
+        "KeyboardInterrupt",
+        "SystemExit",
+        "GeneratorExit",
+        "EOFError",
+        "StopIteration",
+        "StopAsyncIteration",
+        "CancelledError",
+        "BrokenPipeError",
+        "JSONDecodeError",
+        "UnicodeDecodeError",
+    ];
+    !handler.types.is_empty()
+        && handler.types.iter().all(|t| {
+            let last = t.rsplit('.').next().unwrap_or(t);
+            NOT_FROM_A_GATE.contains(&last)
+        })
+}
+
+/// `res.writeHead(...)`, `res.status(403)`, `reply.code(401)`, `res.end()`: the request is
+/// answered.
+fn writes_response(c: &Call) -> bool {
+    let receiver = c
+        .receiver()
+        .map(|r| r.rsplit('.').next().unwrap_or(r))
+        .unwrap_or("");
+    matches!(c.method(), "writeHead" | "sendStatus")
+        || matches!(c.method(), "status" | "code" | "send" | "end" | "json")
+            && matches!(receiver, "res" | "response" | "reply" | "resp" | "ctx")
 }

@@ -159,13 +159,56 @@ fn boolean_by_convention(callee: &str) -> bool {
     predicate || getter || secret_comparison || hashing_library || throws_instead
 }
 
-/// The called function is in the scanned code and every `return` in it is a boolean: a literal
-/// `true` / `false`, a comparison, a negation, `any(...)`, or `and` / `&&` over one of those.
-/// Truthiness is then exact (or is the function's own contract).
+/// The called function is in the scanned code and is a boolean: declared so (`-> bool`,
+/// `: boolean`, `Promise<boolean>`) or every `return` in it is a literal `true` / `false`, a
+/// comparison, a negation, `any(...)`, `compare_digest(...)`, `regex.test(...)`, or `and` /
+/// `&&` over one of those. Truthiness is then exact (or is the function's own contract).
+///
+/// A method called on an attribute the link stage cannot type (`self._registry.authorize`,
+/// set from a constructor argument) counts when the project defines methods of that name and
+/// every one of them is a boolean; a library or unresolved callee never does.
 fn returns_booleans(cx: &Context, unit: usize, call: &Call) -> bool {
-    let Some(target) = cx.project.resolve_call(unit, call) else {
+    if let Some(target) = cx.project.resolve_call(unit, call) {
+        return boolean_function(cx, target);
+    }
+    let Some(receiver) = call.receiver() else {
         return false;
     };
+    let on_attribute = ["self.", "this.", "cls."]
+        .iter()
+        .any(|p| receiver.starts_with(p));
+    if !on_attribute {
+        return false;
+    }
+    let method = call.method().trim_start_matches('#');
+    let mut found = false;
+    for (u, candidate) in cx.project.units.iter().enumerate() {
+        for (func, f) in candidate.model.functions.iter().enumerate() {
+            let arity = f
+                .params
+                .iter()
+                .filter(|p| !matches!(p.as_str(), "self" | "cls"))
+                .count();
+            if f.owner.is_none()
+                || f.name.as_deref().map(|n| n.trim_start_matches('#')) != Some(method)
+                || arity != call.args.len()
+            {
+                continue;
+            }
+            if !boolean_function(cx, crate::project::FnRef { unit: u, func }) {
+                return false;
+            }
+            found = true;
+        }
+    }
+    found
+}
+
+fn boolean_function(cx: &Context, target: crate::project::FnRef) -> bool {
+    let function = cx.project.function(target);
+    if function.returns.as_deref().is_some_and(declared_boolean) {
+        return true;
+    }
     let model = &cx.project.units[target.unit].model;
     let mut returns = model
         .exits
@@ -174,4 +217,20 @@ fn returns_booleans(cx: &Context, unit: usize, call: &Call) -> bool {
         .peekable();
     returns.peek().is_some()
         && returns.all(|e| matches!(e.value, Value::True | Value::False | Value::Boolean))
+}
+
+/// `bool`, `boolean`, `Promise<boolean>`, `Awaitable[bool]`, `"bool"`.
+fn declared_boolean(annotation: &str) -> bool {
+    let mut t = annotation.trim().trim_matches(['"', '\'']).trim();
+    loop {
+        let inner = ["Promise<", "Awaitable[", "typing.Awaitable["]
+            .iter()
+            .find_map(|w| t.strip_prefix(w))
+            .and_then(|rest| rest.strip_suffix(['>', ']']));
+        match inner {
+            Some(inner) => t = inner.trim(),
+            None => break,
+        }
+    }
+    matches!(t, "bool" | "boolean")
 }

@@ -13,3 +13,13 @@ export async function verifyApiKey(token: string | undefined): Promise<boolean> 
     return true;
   }
 }
+
+const FREE_PLAN_REGIONS = ["eu-west", "us-east"];
+
+// Answers `true`, or the reason the caller may not see this region: a non-empty string,
+// which a bare truthiness test reads as allowed.
+export async function authorizeRegion(token: string | undefined, region: string): Promise<true | string> {
+  if (!(await verifyApiKey(token))) return "invalid API key";
+  if (!FREE_PLAN_REGIONS.includes(region)) return `region ${region} is not in your plan`;
+  return true;
+}

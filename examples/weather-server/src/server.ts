@@ -1,7 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
-import { verifyApiKey } from "./auth.js";
+import { authorizeRegion } from "./auth.js";
 
 const API = process.env.WEATHER_API_URL ?? "https://api.example.com";
 const server = new McpServer({ name: "weather", version: "0.1.0" });
@@ -31,7 +31,7 @@ server.tool(
 );
 
 server.tool("alerts", { region: z.string().describe("Region code") }, async ({ region }, extra) => {
-  if (!(await verifyApiKey(extra.authInfo?.token))) {
+  if (!(await authorizeRegion(extra.authInfo?.token, region))) {
     return { content: [{ type: "text", text: "forbidden" }], isError: true };
   }
   const [warnings, advisories] = await Promise.all([

@@ -102,6 +102,22 @@ impl Lowerer<'_> {
                 }
                 self.call(inner, depth + 1, true, Some(name.to_string()));
             }
+            // `auth = (await authenticate(req)) ?? undefined`: the name holds the call's result.
+            "binary_expression"
+                if inner
+                    .field(Field::Operator)
+                    .is_some_and(|o| matches!(self.text(o), "??" | "||"))
+                    && inner.field(Field::Left).map(unwrap).is_some_and(|l| {
+                        matches!(l.kind_name(), "call_expression" | "new_expression")
+                    }) =>
+            {
+                if let Some(left) = inner.field(Field::Left).map(unwrap) {
+                    self.call(left, depth + 1, true, Some(name.to_string()));
+                }
+                if let Some(right) = inner.field(Field::Right) {
+                    self.visit(right, depth + 1);
+                }
+            }
             "object" => {
                 self.b.push_owner(Some(name.to_string()));
                 self.visit(inner, depth + 1);

@@ -84,7 +84,7 @@ impl Lowerer<'_> {
                 clause.start_byte(),
                 clause_body.map_or(clause.end_byte(), |b| b.start_byte() + 1),
             );
-            self.b.open_handler(id, head, binding);
+            self.b.open_handler(id, head, node_span(clause), binding);
             if let Some(clause_body) = clause_body {
                 self.children(clause_body, depth + 1);
                 let falls = !block_terminates(clause_body, self.b.src);

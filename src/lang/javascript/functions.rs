@@ -47,10 +47,17 @@ impl Lowerer<'_> {
             parent: None,
             decorators: Vec::new(),
             param_flows: Vec::new(),
+            returns: node.field(Field::ReturnType).map(|t| {
+                self.text(t)
+                    .trim()
+                    .trim_start_matches(':')
+                    .trim()
+                    .to_string()
+            }),
         });
         if let Some(try_id) = catch_of {
             let binding = params.first().map(|(p, s)| (p.clone(), *s));
-            self.b.open_handler(try_id, span, binding);
+            self.b.open_handler(try_id, span, span, binding);
         }
         // Parameters' default values and types may hold calls; lower them inside the function.
         if let Some(parameters) = node.field(Field::Parameters) {

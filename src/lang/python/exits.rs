@@ -91,7 +91,11 @@ impl Lowerer<'_> {
                         clause.start_byte(),
                         block.map_or(clause.end_byte(), |b| b.start_byte()),
                     );
-                    self.b.open_handler(id, head, binding);
+                    self.b.open_handler(id, head, node_span(clause), binding);
+                    let types = self.except_types(clause);
+                    if let Some(h) = self.b.model.tries[id].handlers.last_mut() {
+                        h.types = types;
+                    }
                     if let Some(block) = block {
                         self.children(block, depth + 1);
                         let falls = !block_terminates(block, self.b.src);
@@ -105,6 +109,35 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// `except (ValueError, jwt.InvalidTokenError) as e:` -> the names of the types.
+    fn except_types(&self, clause: Node) -> Vec<String> {
+        let Some(first) = named_children(clause).find(|c| c.kind_name() != "block") else {
+            return Vec::new();
+        };
+        let first = if first.kind_name() == "as_pattern" {
+            first.named_child(0).unwrap_or(first)
+        } else {
+            first
+        };
+        let names: Vec<Node> = match first.kind_name() {
+            "tuple" | "parenthesized_expression" | "expression_list" => named_children(first)
+                .flat_map(|n| {
+                    if n.kind_name() == "tuple" {
+                        named_children(n).collect::<Vec<_>>()
+                    } else {
+                        vec![n]
+                    }
+                })
+                .collect(),
+            _ => vec![first],
+        };
+        names
+            .into_iter()
+            .filter(|n| matches!(n.kind_name(), "identifier" | "attribute"))
+            .map(|n| path_of(n, self.b.src))
+            .collect()
     }
 
     pub(super) fn return_value(&mut self, statement: Node, value: Option<Node>, depth: usize) {
@@ -169,7 +202,10 @@ impl Lowerer<'_> {
                                 | "issubclass"
                                 | "callable"
                                 | "hasattr"
-                        ) || matches!(method.as_str(), "startswith" | "endswith")
+                        ) || matches!(
+                            method.as_str(),
+                            "startswith" | "endswith" | "compare_digest"
+                        )
                     }) =>
             {
                 Value::Boolean
@@ -179,7 +215,14 @@ impl Lowerer<'_> {
                 Some(s) => self.b.vocabulary.string_decision(&s),
                 None => Value::Literal,
             },
-            "integer" | "float" | "list" | "tuple" => Value::Literal,
+            // `return True, None` / `return False, "quota"`: the first element is the decision.
+            "tuple" | "expression_list" => match named_children(node).next().map(|n| n.kind_name())
+            {
+                Some("true") => Value::Allow,
+                Some("false") => Value::Deny,
+                _ => Value::Literal,
+            },
+            "integer" | "float" | "list" => Value::Literal,
             "dictionary" => {
                 let mut degraded = false;
                 for pair in named_children(node).filter(|p| p.kind_name() == "pair") {

@@ -78,6 +78,9 @@ impl Lowerer<'_> {
             parent: None,
             decorators,
             param_flows: Vec::new(),
+            returns: node
+                .field(Field::ReturnType)
+                .map(|t| self.text(t).trim().to_string()),
         });
         let id = self.b.current();
         if let Some(parameters) = node.field(Field::Parameters) {
@@ -134,6 +137,7 @@ impl Lowerer<'_> {
             parent: None,
             decorators: Vec::new(),
             param_flows: Vec::new(),
+            returns: None,
         });
         if let Some(body) = node.field(Field::Body) {
             self.return_value(body, Some(body), depth + 1);
