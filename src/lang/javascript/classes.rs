@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::exits::exits_function;
 use super::{Lowerer, path_of, string_content, unwrap};
-use crate::lang::builder::state_constant;
+use crate::lang::builder::{may_hold_open_time, state_constant};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
@@ -29,6 +29,10 @@ impl Lowerer<'_> {
         if let Some(constant) = state_constant(value.kind_name(), &value_text, string) {
             self.b
                 .add_state_write(field.clone(), constant, node_span(assignment));
+        } else if may_hold_open_time(&field) {
+            // `this.openedAt = Date.now()`: a time, for a timestamp-held state.
+            self.b
+                .add_state_write(field.clone(), "*".into(), node_span(assignment));
         }
         let on_this = left
             .field(Field::Object)
@@ -109,6 +113,25 @@ impl Lowerer<'_> {
                             .or_else(|| self.field_and_constant(right, left))
                         {
                             out.push((field, value, equal));
+                        }
+                        Joined::Single
+                    }
+                    "<" | ">" | "<=" | ">=" => {
+                        // `Date.now() < this.openUntil`: a timestamp-held state, open while
+                        // the field is later than the other side.
+                        let time_field = |n: Node| {
+                            let n = unwrap(n);
+                            (n.kind_name() == "member_expression")
+                                .then(|| n.field(Field::Property))
+                                .flatten()
+                                .map(|p| self.text(p).trim_start_matches('#').to_string())
+                                .filter(|f| may_hold_open_time(f))
+                        };
+                        let field_later = operator.starts_with('>');
+                        if let Some(field) = time_field(left) {
+                            out.push((field, "*".into(), field_later));
+                        } else if let Some(field) = time_field(right) {
+                            out.push((field, "*".into(), !field_later));
                         }
                         Joined::Single
                     }
