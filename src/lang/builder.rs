@@ -290,6 +290,8 @@ impl<'s> Builder<'s> {
         if let Some(class) = self.classes.pop() {
             if !class.writes.is_empty() {
                 self.model.breaker_classes.push(class);
+            } else {
+                self.model.state_tests.extend(class.tests);
             }
         }
     }
@@ -320,6 +322,8 @@ impl<'s> Builder<'s> {
         test.func = self.current();
         if let Some(class) = self.classes.last_mut() {
             class.tests.push(test);
+        } else {
+            self.model.state_tests.push(test);
         }
     }
 

@@ -801,3 +801,90 @@ fn find_class_guarded(cx: &Linked, class: ClassRef, sites: &[Vec<Site>]) -> Opti
     }
     None
 }
+
+// ---- inline and gate-style breakers around a call ------------------------------------------
+
+/// Whether a branch on a breaker's state is taken, not taken, or unknown once the state is
+/// `state`.
+pub fn test_taken(breakers: &Breakers, test: &StateTest, state: BreakerState) -> Option<bool> {
+    let tested = breaker_state(&test.field, &test.value, breakers)?;
+    let holds = (tested == state) == test.equal;
+    match (holds, test.joined) {
+        (true, Joined::And) | (false, Joined::Or) => None,
+        (holds, _) => Some(holds),
+    }
+}
+
+/// Whether a call on `receiver` asks a breaker for permission: a `gate-methods` method
+/// (`allow_request()`, `before_send()`) on a name that says breaker (`breaker`,
+/// `self._circuit`) or on an instance of a breaker class of the file.
+pub fn is_gate_call(knowledge: &Knowledge, model: &Model, call: &Call) -> bool {
+    let Some(receiver) = call.receiver() else {
+        return false;
+    };
+    if knowledge
+        .breakers
+        .gate_methods
+        .matches(call.method())
+        .is_none()
+    {
+        return false;
+    }
+    let says_breaker = |name: &str| {
+        let last = normalize(name.rsplit('.').next().unwrap_or(name));
+        ["breaker", "circuit", "fuse"]
+            .iter()
+            .any(|w| last.contains(w))
+    };
+    says_breaker(receiver)
+        || model.instances.iter().any(|i| {
+            i.name == receiver
+                && (says_breaker(&i.class)
+                    || model.breaker_classes.iter().any(|c| {
+                        i.class.rsplit('.').next() == Some(c.name.as_str())
+                            && is_breaker_class(c, &knowledge.breakers)
+                    }))
+        })
+}
+
+/// The parts of a file that a breaker written into the calling code guards: after a gate call
+/// (`if not breaker.allow_request(): return ...`, `breaker.before_send()`), after a branch on
+/// the breaker's state that leaves while it is open (`if time.monotonic() < _open_until:
+/// return "unavailable"`, `if (this.circuitOpen) throw ...`), and inside a branch taken only
+/// while it is closed (`if not self._circuit_open: ...`). Each runs to the end of its function.
+pub fn inline_guard_regions(knowledge: &Knowledge, model: &Model) -> Vec<Span> {
+    let breakers = &knowledge.breakers;
+    let to_end = |func: FnId, from: u32| Span {
+        start: from,
+        end: model.functions[func].span.end,
+    };
+    let mut out = Vec::new();
+    let tests = model
+        .state_tests
+        .iter()
+        .chain(model.breaker_classes.iter().flat_map(|c| c.tests.iter()));
+    // A branch that leaves (returns or raises) somewhere inside.
+    let leaves =
+        |branch: Span, always: bool| always || model.exits.iter().any(|e| branch.contains(e.span));
+    for test in tests {
+        let open_only = test_taken(breakers, test, BreakerState::Closed) == Some(false);
+        let closed_only = test_taken(breakers, test, BreakerState::Open) == Some(false);
+        if open_only && leaves(test.body, test.body_exits) {
+            out.push(to_end(test.func, test.body.end));
+        }
+        if closed_only {
+            out.push(test.body);
+            if let Some(alternative) = test.alternative {
+                if leaves(alternative, test.alternative_exits) {
+                    out.push(to_end(test.func, alternative.end));
+                }
+            }
+        }
+    }
+    for call in &model.calls {
+        if is_gate_call(knowledge, model, call) {
+            out.push(to_end(call.func, call.span.end));
+        }
+    }
+    out
+}

@@ -121,11 +121,13 @@ impl Lowerer<'_> {
                         // the field is later than the other side.
                         let time_field = |n: Node| {
                             let n = unwrap(n);
-                            (n.kind_name() == "member_expression")
-                                .then(|| n.field(Field::Property))
-                                .flatten()
-                                .map(|p| self.text(p).trim_start_matches('#').to_string())
-                                .filter(|f| may_hold_open_time(f))
+                            match n.kind_name() {
+                                "member_expression" => n.field(Field::Property),
+                                "identifier" => Some(n),
+                                _ => None,
+                            }
+                            .map(|p| self.text(p).trim_start_matches('#').to_string())
+                            .filter(|f| may_hold_open_time(f))
                         };
                         let field_later = operator.starts_with('>');
                         if let Some(field) = time_field(left) {
@@ -171,6 +173,10 @@ impl Lowerer<'_> {
             }
             _ => node,
         };
+        if target.kind_name() == "identifier" {
+            let name = self.text(target);
+            return may_hold_open_time(name).then(|| name.to_string());
+        }
         if target.kind_name() != "member_expression" {
             return None;
         }
@@ -181,10 +187,12 @@ impl Lowerer<'_> {
     /// `this.state` against `"open"` / `CircuitState.OPEN` / `OPEN`.
     fn field_and_constant(&self, field: Node, constant: Node) -> Option<(String, String)> {
         let field = unwrap(field);
-        if field.kind_name() != "member_expression" {
-            return None;
-        }
-        let property = field.field(Field::Property)?;
+        let property = match field.kind_name() {
+            "member_expression" => field.field(Field::Property)?,
+            // A plain name of an inline breaker: `circuitOpenUntil === 0`.
+            "identifier" if may_hold_open_time(self.text(field)) => field,
+            _ => return None,
+        };
         let constant = unwrap(constant);
         let text = if constant.kind_name() == "member_expression" {
             path_of(constant, self.b.src)

@@ -191,6 +191,11 @@ impl Lowerer<'_> {
 
     fn field_name(&self, node: Node) -> Option<String> {
         let node = unwrap(node);
+        // A plain name of an inline breaker: `_circuit_open`, `_open_until`.
+        if node.kind_name() == "identifier" {
+            let name = self.text(node);
+            return may_hold_open_time(name).then(|| name.to_string());
+        }
         if node.kind_name() != "attribute" {
             return None;
         }
