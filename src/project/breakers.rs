@@ -888,3 +888,75 @@ pub fn inline_guard_regions(knowledge: &Knowledge, model: &Model) -> Vec<Span> {
     }
     out
 }
+
+/// A branch of the calling code that runs while a breaker written into it is open: the branch
+/// of a test on its state (`if time.monotonic() < _open_until:`), or the branch a gate call
+/// refuses (`if not breaker.allow_request():`).
+#[derive(Debug, Clone)]
+pub struct InlineOpenBranch {
+    pub func: FnId,
+    pub branch: Span,
+    /// When the branch runs: `` `_open_until` says the circuit is open ``,
+    /// `` `breaker.allow_request()` refuses ``.
+    pub when: String,
+}
+
+/// The open branches of the breakers written into the calling code of `model` (see
+/// [`inline_guard_regions`]); classes that are breakers themselves are left to their own
+/// state machine.
+pub fn inline_open_branches(knowledge: &Knowledge, model: &Model) -> Vec<InlineOpenBranch> {
+    let breakers = &knowledge.breakers;
+    let tests = model.state_tests.iter().chain(
+        model
+            .breaker_classes
+            .iter()
+            .filter(|c| !is_breaker_class(c, breakers))
+            .flat_map(|c| c.tests.iter()),
+    );
+    let mut out = Vec::new();
+    for test in tests {
+        let state_side = if test_taken(breakers, test, BreakerState::Closed) == Some(false) {
+            Some(test.body)
+        } else if test_taken(breakers, test, BreakerState::Open) == Some(false) {
+            test.alternative
+        } else {
+            None
+        };
+        if let Some(branch) = state_side {
+            out.push(InlineOpenBranch {
+                func: test.func,
+                branch,
+                when: format!("`{}` says the circuit is open", test.field),
+            });
+            continue;
+        }
+        // `if not breaker.allow_request(): ...`: the test of a gate call's answer.
+        if test.value != "true" || test.joined != Joined::Single {
+            continue;
+        }
+        let gate = model
+            .calls
+            .iter()
+            .filter(|c| {
+                c.func == test.func
+                    && c.method() == test.field
+                    && c.span.end <= test.body.start
+                    && is_gate_call(knowledge, model, c)
+            })
+            .max_by_key(|c| c.span.start);
+        let Some(gate) = gate else { continue };
+        let refused = if test.equal {
+            test.alternative
+        } else {
+            Some(test.body)
+        };
+        if let Some(branch) = refused {
+            out.push(InlineOpenBranch {
+                func: test.func,
+                branch,
+                when: format!("`{}()` refuses", gate.callee),
+            });
+        }
+    }
+    out
+}
