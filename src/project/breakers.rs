@@ -815,6 +815,18 @@ pub fn test_taken(breakers: &Breakers, test: &StateTest, state: BreakerState) ->
     }
 }
 
+/// Whether a test outside a breaker class is on a breaker's state: a name only a breaker keeps
+/// (`_circuit_open`, `breaker_tripped`, `opened_at`, `open_until`) or a circuit state constant
+/// (`CircuitState.OPEN`). A bare `is_closed` / `open` is a connection's or a file's.
+fn inline_breaker_test(breakers: &Breakers, test: &StateTest) -> bool {
+    let field = normalize(&test.field);
+    let value = normalize(&test.value);
+    ["circuit", "breaker", "trip"]
+        .iter()
+        .any(|w| field.contains(w) || value.contains(w))
+        || breakers.open_time_fields.matches(&test.field).is_some()
+}
+
 /// Whether a call on `receiver` asks a breaker for permission: a `gate-methods` method
 /// (`allow_request()`, `before_send()`) on a name that says breaker (`breaker`,
 /// `self._circuit`) or on an instance of a breaker class of the file.
@@ -867,6 +879,12 @@ pub fn inline_guard_regions(knowledge: &Knowledge, model: &Model) -> Vec<Span> {
     let leaves =
         |branch: Span, always: bool| always || model.exits.iter().any(|e| branch.contains(e.span));
     for test in tests {
+        let in_class = model.breaker_classes.iter().any(|c| {
+            is_breaker_class(c, breakers) && c.tests.iter().any(|t| std::ptr::eq(t, test))
+        });
+        if !in_class && !inline_breaker_test(breakers, test) {
+            continue;
+        }
         let open_only = test_taken(breakers, test, BreakerState::Closed) == Some(false);
         let closed_only = test_taken(breakers, test, BreakerState::Open) == Some(false);
         if open_only && leaves(test.body, test.body_exits) {
@@ -915,7 +933,9 @@ pub fn inline_open_branches(knowledge: &Knowledge, model: &Model) -> Vec<InlineO
     );
     let mut out = Vec::new();
     for test in tests {
-        let state_side = if test_taken(breakers, test, BreakerState::Closed) == Some(false) {
+        let state_side = if !inline_breaker_test(breakers, test) {
+            None
+        } else if test_taken(breakers, test, BreakerState::Closed) == Some(false) {
             Some(test.body)
         } else if test_taken(breakers, test, BreakerState::Open) == Some(false) {
             test.alternative
