@@ -50,6 +50,14 @@ impl Rule for HalfOpenRealProbe {
                     if view.write_state(cx, write) != Some(BreakerState::Closed) {
                         continue;
                     }
+                    // Closed by a timer callback (`setTimeout(() => { this.state = "closed" },
+                    // resetMs)`): the next request the class lets through decides.
+                    if let Some(p) = timer_close(cx, &view, &real_calls, write) {
+                        if !found.iter().any(|q| q.func == p.func) {
+                            found.push(p);
+                        }
+                        continue;
+                    }
                     // Inside an open branch, or after a closed branch that returns
                     // (`if not self._circuit_open: return True`).
                     let on_open_path = open_branches
@@ -132,6 +140,66 @@ impl Rule for HalfOpenRealProbe {
             }
         }
     }
+}
+
+/// A write of the closed state in a function given to a timer (`setTimeout`, `call_later`,
+/// `threading.Timer`), in a class that runs the caller's function or has a gate method.
+fn timer_close(
+    cx: &Context,
+    view: &ClassView,
+    real_calls: &[&Call],
+    write: &StateWrite,
+) -> Option<Probe> {
+    let method = view.method_of(write.func)?;
+    if method == write.func {
+        return None;
+    }
+    let timer = view.model.calls.iter().any(|c| {
+        let m = normalize(c.method());
+        matches!(
+            m.as_str(),
+            "settimeout" | "setinterval" | "calllater" | "callat" | "timer" | "enterlater"
+        ) && c.args.iter().any(|a| match &a.value {
+            ArgValue::Function(f) => *f == write.func,
+            // `def close(): ...` then `loop.call_later(30, close)`.
+            ArgValue::Name(n) => view.model.functions[write.func].name.as_deref() == Some(n),
+            _ => false,
+        })
+    });
+    // A callback that checks health first (`if await this.healthz()`) is a synthetic probe.
+    let checks_health = view.model.calls.iter().any(|c| {
+        c.func == write.func && is_synthetic_or_fallback(c.method()) && {
+            let m = normalize(c.method());
+            ["health", "ping", "probe", "canary", "heartbeat"]
+                .iter()
+                .any(|w| m.contains(w))
+        }
+    });
+    if !timer || checks_health || probes_synthetically(view, write.func, write.span) {
+        return None;
+    }
+    let (request, label) = if let Some(call) = real_calls.first() {
+        (
+            format!("the caller's own request (`{}(...)`)", call.callee),
+            call.span,
+        )
+    } else {
+        let gate = view.methods().find(|&m| view.is_gate(cx, m))?;
+        (
+            format!(
+                "the caller's own request, let through by `{}()`,",
+                view.model.functions[gate].display_name()
+            ),
+            view.model.functions[gate].name_span,
+        )
+    };
+    Some(Probe {
+        at: write.span,
+        func: write.func,
+        what: "the reset to closed",
+        request,
+        label,
+    })
 }
 
 struct Probe {
