@@ -457,6 +457,7 @@ fixture_tests! {
     sec003_flag_gate_breakers_js => "SEC003/flag_gate_breakers.js",
     sec003_flag_gate_breakers_py => "SEC003/flag_gate_breakers.py",
     sec003_flag_gate_breakers_ts => "SEC003/flag_gate_breakers.ts",
+    sec003_flag_plugin_hooks_py => "SEC003/flag_plugin_hooks.py",
     sec003_flag_python_breakers_py => "SEC003/flag_python_breakers.py",
     sec003_flag_timer_reset_py => "SEC003/flag_timer_reset.py",
     sec003_flag_timer_reset_ts => "SEC003/flag_timer_reset.ts",

@@ -871,18 +871,21 @@ pub fn inline_guard_regions(knowledge: &Knowledge, model: &Model) -> Vec<Span> {
         end: model.functions[func].span.end,
     };
     let mut out = Vec::new();
-    let tests = model
-        .state_tests
-        .iter()
-        .chain(model.breaker_classes.iter().flat_map(|c| c.tests.iter()));
+    // Tests of a breaker class are its own; others must be on a name only a breaker keeps.
+    let tests =
+        model
+            .state_tests
+            .iter()
+            .map(|t| (t, false))
+            .chain(model.breaker_classes.iter().flat_map(|c| {
+                let breaker = is_breaker_class(c, breakers);
+                c.tests.iter().map(move |t| (t, breaker))
+            }));
     // A branch that leaves (returns or raises) somewhere inside.
     let leaves =
         |branch: Span, always: bool| always || model.exits.iter().any(|e| branch.contains(e.span));
-    for test in tests {
-        let in_class = model.breaker_classes.iter().any(|c| {
-            is_breaker_class(c, breakers) && c.tests.iter().any(|t| std::ptr::eq(t, test))
-        });
-        if !in_class && !inline_breaker_test(breakers, test) {
+    for (test, in_breaker_class) in tests {
+        if !in_breaker_class && !inline_breaker_test(breakers, test) {
             continue;
         }
         let open_only = test_taken(breakers, test, BreakerState::Closed) == Some(false);
