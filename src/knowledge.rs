@@ -76,6 +76,14 @@ pub struct Breakers {
     pub open_states: Vec<String>,
     pub half_open_states: Vec<String>,
     pub closed_states: Vec<String>,
+    /// Flag fields that, set true, say the circuit is open (`_circuit_open`).
+    pub open_flags: NameSet,
+    /// Flag fields that, set true, say the circuit is half-open (`probe_in_flight`).
+    pub half_open_flags: NameSet,
+    /// Fields that hold when the circuit opened or until when it stays open.
+    pub open_time_fields: NameSet,
+    /// Methods of a breaker that decide whether a request may go on (`allow_request`).
+    pub gate_methods: NameSet,
     /// Option keys and keyword arguments that name a fallback function.
     pub fallback_options: Vec<String>,
     /// Methods that attach a fallback to a breaker instance.
@@ -151,6 +159,10 @@ struct BreakerFile {
     open_states: Vec<String>,
     half_open_states: Vec<String>,
     closed_states: Vec<String>,
+    open_flags: Vec<String>,
+    half_open_flags: Vec<String>,
+    open_time_fields: Vec<String>,
+    gate_methods: Vec<String>,
     fallback_options: Vec<String>,
     fallback_methods: Vec<String>,
     fallback_policies: Vec<String>,
@@ -195,6 +207,10 @@ impl Knowledge {
                 open_states: breakers.open_states,
                 half_open_states: breakers.half_open_states,
                 closed_states: breakers.closed_states,
+                open_flags: NameSet::new(&breakers.open_flags, &[])?,
+                half_open_flags: NameSet::new(&breakers.half_open_flags, &[])?,
+                open_time_fields: NameSet::new(&breakers.open_time_fields, &[])?,
+                gate_methods: NameSet::new(&breakers.gate_methods, &[])?,
                 fallback_options: breakers.fallback_options,
                 fallback_methods: breakers.fallback_methods,
                 fallback_policies: NameSet::new(&breakers.fallback_policies, &[])?,

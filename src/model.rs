@@ -111,6 +111,10 @@ pub struct Model {
     pub result_reads: Vec<ResultReads>,
     /// Classes that keep a state in a field: the candidates for home-grown circuit breakers.
     pub breaker_classes: Vec<BreakerClass>,
+    /// Branches on a breaker-like state outside classes (an inline breaker: `if time.monotonic()
+    /// < _open_until: return ...` in the function that makes the call), and on fields of classes
+    /// that write none.
+    pub state_tests: Vec<StateTest>,
     /// Literal values given to calls: `true` as an argument, `{ failClosed: false }`,
     /// `fail_open=True`.
     pub arg_literals: Vec<ArgLiteral>,

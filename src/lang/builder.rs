@@ -291,6 +291,8 @@ impl<'s> Builder<'s> {
         if let Some(class) = self.classes.pop() {
             if !class.writes.is_empty() {
                 self.model.breaker_classes.push(class);
+            } else {
+                self.model.state_tests.extend(class.tests);
             }
         }
     }
@@ -300,6 +302,9 @@ impl<'s> Builder<'s> {
     }
 
     pub fn add_state_write(&mut self, field: String, value: String, span: Span) {
+        if !is_state_value(&field, &value) {
+            return;
+        }
         let func = self.current();
         if let Some(class) = self.classes.last_mut() {
             class.writes.push(StateWrite {
@@ -312,9 +317,14 @@ impl<'s> Builder<'s> {
     }
 
     pub fn add_state_test(&mut self, mut test: StateTest) {
+        if !is_state_value(&test.field, &test.value) {
+            return;
+        }
         test.func = self.current();
         if let Some(class) = self.classes.last_mut() {
             class.tests.push(test);
+        } else {
+            self.model.state_tests.push(test);
         }
     }
 
@@ -557,10 +567,31 @@ fn shrink(model: &mut Model) {
 
 /// A constant that can stand for a state: a string, a dotted constant, `true` / `false`.
 /// Returns the constant as the model records it.
+/// Whether a field's name may hold a breaker's state as a time (`opened_at`, `open_until`,
+/// `_circuit_open_until`): only those fields keep the values that say "no time" (`None`, `null`,
+/// `0`) and `*`, any other value (`time.monotonic()`, `Date.now() + cooldown`). The link stage
+/// decides from `rules/breakers.toml` which of them are breaker states.
+pub(crate) fn may_hold_open_time(field: &str) -> bool {
+    let f = field.to_ascii_lowercase();
+    f.contains("open") || f.contains("trip") || f.contains("circuit")
+}
+
+fn is_state_value(field: &str, value: &str) -> bool {
+    !matches!(value, "None" | "null" | "undefined" | "0" | "*") || may_hold_open_time(field)
+}
+
 pub(crate) fn state_constant(kind: &str, text: &str, string: Option<String>) -> Option<String> {
     match kind {
         "string" => string,
         "true" | "false" => Some(text.to_ascii_lowercase()),
+        // What a timestamp field holds while the circuit is closed: `None`, `null`, `0`.
+        "none" => Some("None".into()),
+        "null" | "undefined" => Some(text.to_string()),
+        "integer" | "float" | "number" => text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| *v == 0.0)
+            .map(|_| "0".into()),
         "identifier" | "member_expression" | "attribute" => {
             let last = text.rsplit('.').next().unwrap_or(text);
             // `OPEN`, `State.HALF_OPEN`, `CircuitState.Open`: a constant, not a variable.

@@ -801,3 +801,185 @@ fn find_class_guarded(cx: &Linked, class: ClassRef, sites: &[Vec<Site>]) -> Opti
     }
     None
 }
+
+// ---- inline and gate-style breakers around a call ------------------------------------------
+
+/// Whether a branch on a breaker's state is taken, not taken, or unknown once the state is
+/// `state`.
+pub fn test_taken(breakers: &Breakers, test: &StateTest, state: BreakerState) -> Option<bool> {
+    let tested = breaker_state(&test.field, &test.value, breakers)?;
+    let holds = (tested == state) == test.equal;
+    match (holds, test.joined) {
+        (true, Joined::And) | (false, Joined::Or) => None,
+        (holds, _) => Some(holds),
+    }
+}
+
+/// Whether a test outside a breaker class is on a breaker's state: a name only a breaker keeps
+/// (`_circuit_open`, `breaker_tripped`, `opened_at`, `open_until`) or a circuit state constant
+/// (`CircuitState.OPEN`). A bare `is_closed` / `open` is a connection's or a file's.
+fn inline_breaker_test(breakers: &Breakers, test: &StateTest) -> bool {
+    let field = normalize(&test.field);
+    let value = normalize(&test.value);
+    ["circuit", "breaker", "trip"]
+        .iter()
+        .any(|w| field.contains(w) || value.contains(w))
+        || breakers.open_time_fields.matches(&test.field).is_some()
+}
+
+/// Whether a call on `receiver` asks a breaker for permission: a `gate-methods` method
+/// (`allow_request()`, `before_send()`) on a name that says breaker (`breaker`,
+/// `self._circuit`) or on an instance of a breaker class of the file.
+pub fn is_gate_call(knowledge: &Knowledge, model: &Model, call: &Call) -> bool {
+    let Some(receiver) = call.receiver() else {
+        return false;
+    };
+    if knowledge
+        .breakers
+        .gate_methods
+        .matches(call.method())
+        .is_none()
+    {
+        return false;
+    }
+    let says_breaker = |name: &str| {
+        let last = normalize(name.rsplit('.').next().unwrap_or(name));
+        ["breaker", "circuit", "fuse"]
+            .iter()
+            .any(|w| last.contains(w))
+    };
+    says_breaker(receiver)
+        || model.instances.iter().any(|i| {
+            i.name == receiver
+                && (says_breaker(&i.class)
+                    || model.breaker_classes.iter().any(|c| {
+                        i.class.rsplit('.').next() == Some(c.name.as_str())
+                            && is_breaker_class(c, &knowledge.breakers)
+                    }))
+        })
+}
+
+/// The parts of a file that a breaker written into the calling code guards: after a gate call
+/// (`if not breaker.allow_request(): return ...`, `breaker.before_send()`), after a branch on
+/// the breaker's state that leaves while it is open (`if time.monotonic() < _open_until:
+/// return "unavailable"`, `if (this.circuitOpen) throw ...`), and inside a branch taken only
+/// while it is closed (`if not self._circuit_open: ...`). Each runs to the end of its function.
+pub fn inline_guard_regions(knowledge: &Knowledge, model: &Model) -> Vec<Span> {
+    let breakers = &knowledge.breakers;
+    let to_end = |func: FnId, from: u32| Span {
+        start: from,
+        end: model.functions[func].span.end,
+    };
+    let mut out = Vec::new();
+    // Tests of a breaker class are its own; others must be on a name only a breaker keeps.
+    let tests =
+        model
+            .state_tests
+            .iter()
+            .map(|t| (t, false))
+            .chain(model.breaker_classes.iter().flat_map(|c| {
+                let breaker = is_breaker_class(c, breakers);
+                c.tests.iter().map(move |t| (t, breaker))
+            }));
+    // A branch that leaves (returns or raises) somewhere inside.
+    let leaves =
+        |branch: Span, always: bool| always || model.exits.iter().any(|e| branch.contains(e.span));
+    for (test, in_breaker_class) in tests {
+        if !in_breaker_class && !inline_breaker_test(breakers, test) {
+            continue;
+        }
+        let open_only = test_taken(breakers, test, BreakerState::Closed) == Some(false);
+        let closed_only = test_taken(breakers, test, BreakerState::Open) == Some(false);
+        if open_only && leaves(test.body, test.body_exits) {
+            out.push(to_end(test.func, test.body.end));
+        }
+        if closed_only {
+            out.push(test.body);
+            if let Some(alternative) = test.alternative {
+                if leaves(alternative, test.alternative_exits) {
+                    out.push(to_end(test.func, alternative.end));
+                }
+            }
+        }
+    }
+    for call in &model.calls {
+        if is_gate_call(knowledge, model, call) {
+            out.push(to_end(call.func, call.span.end));
+        }
+    }
+    out
+}
+
+/// A branch of the calling code that runs while a breaker written into it is open: the branch
+/// of a test on its state (`if time.monotonic() < _open_until:`), or the branch a gate call
+/// refuses (`if not breaker.allow_request():`).
+#[derive(Debug, Clone)]
+pub struct InlineOpenBranch {
+    pub func: FnId,
+    pub branch: Span,
+    /// When the branch runs: `` `_open_until` says the circuit is open ``,
+    /// `` `breaker.allow_request()` refuses ``.
+    pub when: String,
+}
+
+/// The open branches of the breakers written into the calling code of `model` (see
+/// [`inline_guard_regions`]); classes that are breakers themselves are left to their own
+/// state machine.
+pub fn inline_open_branches(knowledge: &Knowledge, model: &Model) -> Vec<InlineOpenBranch> {
+    let breakers = &knowledge.breakers;
+    let tests = model.state_tests.iter().chain(
+        model
+            .breaker_classes
+            .iter()
+            .filter(|c| !is_breaker_class(c, breakers))
+            .flat_map(|c| c.tests.iter()),
+    );
+    let mut out = Vec::new();
+    for test in tests {
+        let state_side = if !inline_breaker_test(breakers, test) {
+            None
+        } else if test_taken(breakers, test, BreakerState::Closed) == Some(false) {
+            Some(test.body)
+        } else if test_taken(breakers, test, BreakerState::Open) == Some(false) {
+            test.alternative
+        } else {
+            None
+        };
+        if let Some(branch) = state_side {
+            out.push(InlineOpenBranch {
+                func: test.func,
+                branch,
+                when: format!("`{}` says the circuit is open", test.field),
+            });
+            continue;
+        }
+        // `if not breaker.allow_request(): ...`: the test of a gate call's answer.
+        if test.value != "true" || test.joined != Joined::Single {
+            continue;
+        }
+        let gate = model
+            .calls
+            .iter()
+            .filter(|c| {
+                c.func == test.func
+                    && c.method() == test.field
+                    && c.span.end <= test.body.start
+                    && is_gate_call(knowledge, model, c)
+            })
+            .max_by_key(|c| c.span.start);
+        let Some(gate) = gate else { continue };
+        let refused = if test.equal {
+            test.alternative
+        } else {
+            Some(test.body)
+        };
+        if let Some(branch) = refused {
+            out.push(InlineOpenBranch {
+                func: test.func,
+                branch,
+                when: format!("`{}()` refuses", gate.callee),
+            });
+        }
+    }
+    out
+}

@@ -393,6 +393,14 @@ impl ExternalFacts {
                 regions.push((block.body, cover));
             }
         }
+        // A breaker written into the calling code: a gate call, a branch on its state.
+        let breaker = Cover {
+            breaker: true,
+            deadline: false,
+        };
+        for span in super::breakers::inline_guard_regions(knowledge, model) {
+            regions.push((span, breaker));
+        }
         regions
     }
 

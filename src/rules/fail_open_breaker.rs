@@ -66,6 +66,63 @@ impl Rule for FailOpenBreaker {
         for class in classes.iter().filter(|c| c.unit == unit) {
             open_branch_allows(cx, *class, &mut push);
         }
+        inline_open_allows(cx, unit, &mut push);
+    }
+}
+
+/// A breaker written into the code that makes a security check (an inline breaker, or a gate
+/// call's answer tested before the check) whose open branch returns an allow:
+/// `if not auth_breaker.allow_request(): return True` before `verify(token)`.
+fn inline_open_allows(cx: &Context, unit: usize, push: &mut impl FnMut(Finding)) {
+    let model = &cx.project.units[unit].model;
+    for open in inline_open_branches(cx.knowledge, model) {
+        // The check the breaker stands in front of: a security call after the branch in the
+        // same function, or one the function makes through the scanned code.
+        let check = model
+            .calls
+            .iter()
+            .filter(|c| c.func == open.func && c.span.start >= open.branch.end)
+            .find_map(|c| {
+                let by_name = cx.knowledge.auth_calls.matches(&c.callee).is_some()
+                    || cx
+                        .knowledge
+                        .breakers
+                        .security_checks
+                        .matches(&c.callee)
+                        .is_some();
+                if by_name {
+                    return Some(format!("`{}`", c.callee));
+                }
+                let target = cx.project.resolve_call(unit, c)?;
+                guarded_function(cx, target).map(|g| g.what)
+            });
+        let Some(check) = check else { continue };
+        for exit in model.exits.iter().filter(|e| {
+            e.func == open.func
+                && e.statement == ExitStatement::Return
+                && open.branch.contains(e.span)
+        }) {
+            let what = match exit.value {
+                Value::True => "returns `true`",
+                Value::Allow => "returns an allow decision",
+                _ => continue,
+            };
+            push(finding(
+                unit,
+                exit.span,
+                "open circuit grants access",
+                format!(
+                    "the branch of `{}` that runs when {} {what}: while the circuit is open, \
+                     every request passes {check} unchecked",
+                    model.function(open.func).display_name(),
+                    open.when
+                ),
+                vec![Label {
+                    span: open.branch,
+                    text: "runs while the circuit is open".into(),
+                }],
+            ));
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{Context, Rule};
 use crate::finding::{Finding, Label, Severity};
-use crate::knowledge::normalize;
+use crate::knowledge::{BreakerState, normalize};
 use crate::model::*;
 use crate::project::breakers::*;
 
@@ -15,21 +15,85 @@ impl Rule for HalfOpenRealProbe {
         for class in classes.iter().copied().filter(|c| c.unit == unit) {
             let view = ClassView::new(cx, class);
             let real_calls = view.real_calls();
-            if real_calls.is_empty() {
-                continue;
-            }
             let denials = view.half_open_denials(cx);
             let mut guarded: Option<Option<Guarded>> = None;
-            for write in view.half_open_writes(cx) {
-                if probes_synthetically(&view, write) {
+            let mut found: Vec<Probe> = Vec::new();
+            let half_open = view.half_open_writes(cx);
+            for write in &half_open {
+                if probes_synthetically(&view, write.func, write.span) {
                     continue;
                 }
-                let Some(probe) = real_calls
+                // A runner: the class itself runs the caller's function after the transition.
+                if let Some(probe) = real_calls
                     .iter()
                     .find(|call| reaches(&view, &denials, write, call))
-                else {
+                {
+                    found.push(Probe {
+                        at: write.span,
+                        func: write.func,
+                        what: "the transition",
+                        request: format!("the caller's own request (`{}(...)`)", probe.callee),
+                        label: probe.span,
+                    });
                     continue;
-                };
+                }
+                // A gate: `allow_request()` / `before_send()` returns and the caller sends.
+                if let Some(p) = gate_probe(cx, &view, write, BreakerState::HalfOpen) {
+                    found.push(p);
+                }
+            }
+            // No half-open state at all: OPEN goes back to CLOSED on a timer inside the gate,
+            // and the next real request decides.
+            if half_open.is_empty() {
+                let open_branches = view.open_branches(cx);
+                for write in &view.class.writes {
+                    if view.write_state(cx, write) != Some(BreakerState::Closed) {
+                        continue;
+                    }
+                    // Closed by a timer callback (`setTimeout(() => { this.state = "closed" },
+                    // resetMs)`): the next request the class lets through decides.
+                    if let Some(p) = timer_close(cx, &view, &real_calls, write) {
+                        if !found.iter().any(|q| q.func == p.func) {
+                            found.push(p);
+                        }
+                        continue;
+                    }
+                    // Inside an open branch, or after a closed branch that returns
+                    // (`if not self._circuit_open: return True`).
+                    let on_open_path = open_branches
+                        .iter()
+                        .any(|(t, branch)| t.func == write.func && branch.contains(write.span))
+                        || view.class.tests.iter().any(|t| {
+                            t.func == write.func
+                                && t.body.end <= write.span.start
+                                && t.body_exits
+                                && view.taken_in(cx, t, BreakerState::Closed) == Some(true)
+                        });
+                    let timer = view
+                        .method_of(write.func)
+                        .is_some_and(|m| view.reads_clock(m));
+                    if !on_open_path
+                        || !timer
+                        || probes_synthetically(&view, write.func, write.span)
+                    {
+                        continue;
+                    }
+                    if let Some(mut p) = gate_probe(cx, &view, write, BreakerState::Closed) {
+                        // One finding per reset: `open = False; opened_at = None` is one.
+                        if found.iter().any(|q| q.func == p.func) {
+                            continue;
+                        }
+                        p.what = "the reset to closed";
+                        found.push(p);
+                    }
+                }
+            }
+            let mut seen: Vec<Span> = Vec::new();
+            for probe in found {
+                if seen.contains(&probe.at) {
+                    continue;
+                }
+                seen.push(probe.at);
                 let guarded = guarded
                     .get_or_insert_with(|| guarded_by_class(cx, class))
                     .clone();
@@ -39,22 +103,38 @@ impl Rule for HalfOpenRealProbe {
                     Some(g) => (None, format!(" around {}", g.what)),
                     None => (None, String::new()),
                 };
+                let (label, message) = if probe.what == "the transition" {
+                    (
+                        "half-open transition",
+                        format!(
+                            "on the half-open transition of `{}`{around}, {} runs as the probe: \
+                             whoever sends the first request after the reset timeout decides \
+                             whether the circuit closes or opens again",
+                            view.class.name, probe.request
+                        ),
+                    )
+                } else {
+                    (
+                        "open -> closed on a timer",
+                        format!(
+                            "`{}`{around} has no half-open state: when the cooldown ends the \
+                             circuit closes and {} goes through untested, so real traffic, not \
+                             a probe, decides whether the circuit opens again",
+                            view.class.name, probe.request
+                        ),
+                    )
+                };
                 out.push(Finding {
                     adjust,
                     unit,
-                    span: write.span,
-                    label: "half-open transition".into(),
-                    message: format!(
-                        "on the half-open transition of `{}`{around}, the caller's own request \
-                         (`{}(...)`) runs as the probe: whoever sends the first request after \
-                         the reset timeout decides whether the circuit closes or opens again",
-                        view.class.name, probe.callee
-                    ),
+                    span: probe.at,
+                    label: label.into(),
+                    message,
                     labels: vec![Label {
-                        span: probe.span,
+                        span: probe.label,
                         text: "the caller's request runs here as the probe".into(),
                     }],
-                    function: Some(write.func),
+                    function: Some(probe.func),
                     ..Finding::default()
                 });
             }
@@ -62,13 +142,147 @@ impl Rule for HalfOpenRealProbe {
     }
 }
 
+/// A write of the closed state in a function given to a timer (`setTimeout`, `call_later`,
+/// `threading.Timer`), in a class that runs the caller's function or has a gate method.
+fn timer_close(
+    cx: &Context,
+    view: &ClassView,
+    real_calls: &[&Call],
+    write: &StateWrite,
+) -> Option<Probe> {
+    let method = view.method_of(write.func)?;
+    if method == write.func {
+        return None;
+    }
+    let timer = view.model.calls.iter().any(|c| {
+        let m = normalize(c.method());
+        matches!(
+            m.as_str(),
+            "settimeout" | "setinterval" | "calllater" | "callat" | "timer" | "enterlater"
+        ) && c.args.iter().any(|a| match &a.value {
+            ArgValue::Function(f) => *f == write.func,
+            // `def close(): ...` then `loop.call_later(30, close)`.
+            ArgValue::Name(n) => view.model.functions[write.func].name.as_deref() == Some(n),
+            _ => false,
+        })
+    });
+    // A callback that checks health first (`if await this.healthz()`) is a synthetic probe.
+    let checks_health = view.model.calls.iter().any(|c| {
+        c.func == write.func && is_synthetic_or_fallback(c.method()) && {
+            let m = normalize(c.method());
+            ["health", "ping", "probe", "canary", "heartbeat"]
+                .iter()
+                .any(|w| m.contains(w))
+        }
+    });
+    if !timer || checks_health || probes_synthetically(view, write.func, write.span) {
+        return None;
+    }
+    let (request, label) = if let Some(call) = real_calls.first() {
+        (
+            format!("the caller's own request (`{}(...)`)", call.callee),
+            call.span,
+        )
+    } else {
+        let gate = view.methods().find(|&m| view.is_gate(cx, m))?;
+        (
+            format!(
+                "the caller's own request, let through by `{}()`,",
+                view.model.functions[gate].display_name()
+            ),
+            view.model.functions[gate].name_span,
+        )
+    };
+    Some(Probe {
+        at: write.span,
+        func: write.func,
+        what: "the reset to closed",
+        request,
+        label,
+    })
+}
+
+struct Probe {
+    /// The transition site: the state write, or the call in the gate that makes it.
+    at: Span,
+    func: FnId,
+    what: &'static str,
+    /// How the message names the request that runs as the probe.
+    request: String,
+    label: Span,
+}
+
+/// A gate of the class (`allow_request()`, `before_send()`, a runner that tests the state)
+/// that, once `write` has set `after`, lets the caller's request go on with no synthetic probe:
+/// the transition site and the request.
+fn gate_probe(
+    cx: &Context,
+    view: &ClassView,
+    write: &StateWrite,
+    after: BreakerState,
+) -> Option<Probe> {
+    let transition = view.method_of(write.func)?;
+    // The transition decided where the breaker tests its open state: in the method that
+    // writes, or in the gate that calls a bare `_enter_half_open()`.
+    let decided_in_writer =
+        view.class.tests.iter().any(|t| {
+            view.method_of(t.func) == Some(transition) && view.test_state(cx, t).is_some()
+        });
+    for gate in view.methods().filter(|&m| view.is_gate(cx, m)) {
+        let site = if gate == transition {
+            write.span
+        } else if write.func != transition {
+            continue;
+        } else {
+            match view.call_reaching(gate, transition) {
+                Some(span) => span,
+                None => continue,
+            }
+        };
+        if site != write.span && probes_synthetically(view, gate, site) {
+            continue;
+        }
+        if !view.lets_through(cx, gate, site, after) {
+            continue;
+        }
+        let name = view.model.functions[gate].display_name();
+        let real = view
+            .real_calls()
+            .into_iter()
+            .find(|c| view.method_of(c.func) == Some(gate) && c.span.start > site.end);
+        let (request, label) = match real {
+            Some(call) => (
+                format!("the caller's own request (`{}(...)`)", call.callee),
+                call.span,
+            ),
+            None => (
+                format!("the caller's own request, let through by `{name}()`,"),
+                view.model.functions[gate].name_span,
+            ),
+        };
+        let at = if gate == transition || decided_in_writer {
+            write.span
+        } else {
+            site
+        };
+        return Some(Probe {
+            at,
+            func: if at == write.span { write.func } else { gate },
+            what: "the transition",
+            request,
+            label,
+        });
+    }
+    None
+}
+
 /// Right after the transition, the same function starts a health check of the breaker's own
 /// (`this.healthCheck()`, `asyncio.create_task(self._probe())`) that is not given the caller's
 /// function.
-fn probes_synthetically(view: &ClassView, write: &StateWrite) -> bool {
+fn probes_synthetically(view: &ClassView, func: FnId, site: Span) -> bool {
     let params: Vec<&String> = {
         let mut out = Vec::new();
-        let mut func = Some(write.func);
+        let mut func = Some(func);
         while let Some(id) = func {
             let f = &view.model.functions[id];
             out.extend(f.params.iter());
@@ -93,10 +307,7 @@ fn probes_synthetically(view: &ClassView, write: &StateWrite) -> bool {
             }
             _ => false,
         });
-        c.func == write.func
-            && c.span.start >= write.span.end
-            && synthetic
-            && !given_callers_function
+        c.func == func && c.span.start >= site.end && synthetic && !given_callers_function
     })
 }
 

@@ -73,6 +73,19 @@ impl Rule for HeavyOpenPath {
                 report(call, through, place.clone());
             }
         }
+        // Breakers written into the calling code: the branch that runs while open.
+        let model = &cx.project.units[unit].model;
+        for open in inline_open_branches(cx.knowledge, model) {
+            let scope = nested_scope(model, open.func, Some(open.branch));
+            let place = format!(
+                "the branch of `{}` that runs when {}",
+                model.function(open.func).display_name(),
+                open.when
+            );
+            for (call, through) in external_calls(cx, unit, &scope, Some(open.branch)) {
+                report(call, through, place.clone());
+            }
+        }
         for class in classes.iter().copied().filter(|c| c.unit == unit) {
             let view = ClassView::new(cx, class);
             let half_open = view.half_open_writes(cx);

@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::exits::exits_function;
 use super::{Lowerer, path_of, string_content, unwrap};
-use crate::lang::builder::state_constant;
+use crate::lang::builder::{may_hold_open_time, state_constant};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
@@ -29,6 +29,10 @@ impl Lowerer<'_> {
         if let Some(constant) = state_constant(value.kind_name(), &value_text, string) {
             self.b
                 .add_state_write(field.clone(), constant, node_span(assignment));
+        } else if may_hold_open_time(&field) {
+            // `this.openedAt = Date.now()`: a time, for a timestamp-held state.
+            self.b
+                .add_state_write(field.clone(), "*".into(), node_span(assignment));
         }
         let on_this = left
             .field(Field::Object)
@@ -112,6 +116,27 @@ impl Lowerer<'_> {
                         }
                         Joined::Single
                     }
+                    "<" | ">" | "<=" | ">=" => {
+                        // `Date.now() < this.openUntil`: a timestamp-held state, open while
+                        // the field is later than the other side.
+                        let time_field = |n: Node| {
+                            let n = unwrap(n);
+                            match n.kind_name() {
+                                "member_expression" => n.field(Field::Property),
+                                "identifier" => Some(n),
+                                _ => None,
+                            }
+                            .map(|p| self.text(p).trim_start_matches('#').to_string())
+                            .filter(|f| may_hold_open_time(f))
+                        };
+                        let field_later = operator.starts_with('>');
+                        if let Some(field) = time_field(left) {
+                            out.push((field, "*".into(), field_later));
+                        } else if let Some(field) = time_field(right) {
+                            out.push((field, "*".into(), !field_later));
+                        }
+                        Joined::Single
+                    }
                     _ => Joined::Single,
                 }
             }
@@ -148,6 +173,10 @@ impl Lowerer<'_> {
             }
             _ => node,
         };
+        if target.kind_name() == "identifier" {
+            let name = self.text(target);
+            return may_hold_open_time(name).then(|| name.to_string());
+        }
         if target.kind_name() != "member_expression" {
             return None;
         }
@@ -158,10 +187,12 @@ impl Lowerer<'_> {
     /// `this.state` against `"open"` / `CircuitState.OPEN` / `OPEN`.
     fn field_and_constant(&self, field: Node, constant: Node) -> Option<(String, String)> {
         let field = unwrap(field);
-        if field.kind_name() != "member_expression" {
-            return None;
-        }
-        let property = field.field(Field::Property)?;
+        let property = match field.kind_name() {
+            "member_expression" => field.field(Field::Property)?,
+            // A plain name of an inline breaker: `circuitOpenUntil === 0`.
+            "identifier" if may_hold_open_time(self.text(field)) => field,
+            _ => return None,
+        };
         let constant = unwrap(constant);
         let text = if constant.kind_name() == "member_expression" {
             path_of(constant, self.b.src)

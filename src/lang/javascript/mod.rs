@@ -254,7 +254,7 @@ impl<'s> Lowerer<'s> {
             "if_statement" | "while_statement" | "do_statement" => {
                 if let Some(condition) = node.field(Field::Condition) {
                     self.truthy(condition, TestedBy::If);
-                    if kind == "if_statement" && self.b.in_class() {
+                    if kind == "if_statement" {
                         self.state_tests(node, condition);
                     }
                 }

@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::exits::exits_function;
 use super::{Lowerer, path_of, string_content, unwrap};
-use crate::lang::builder::state_constant;
+use crate::lang::builder::{may_hold_open_time, state_constant};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
@@ -29,6 +29,10 @@ impl Lowerer<'_> {
         {
             self.b
                 .add_state_write(field.clone(), constant, node_span(assignment));
+        } else if may_hold_open_time(&field) {
+            // `self.opened_at = time.monotonic()`: a time, for a timestamp-held state.
+            self.b
+                .add_state_write(field.clone(), "*".into(), node_span(assignment));
         }
         let on_self = left
             .field(Field::Object)
@@ -114,6 +118,22 @@ impl Lowerer<'_> {
                     "==" | "is" => (true, false),
                     "!=" | "is not" => (false, false),
                     "in" => (true, true),
+                    "<" | ">" | "<=" | ">=" => {
+                        // `now < self._open_until`: a timestamp-held state, open while the
+                        // field is later than the other side.
+                        let later = |field_first: bool| match operators[0] {
+                            ">" | ">=" => field_first,
+                            _ => !field_first,
+                        };
+                        let time_field =
+                            |n: Node| self.field_name(n).filter(|f| may_hold_open_time(f));
+                        if let Some(field) = time_field(operands[0]) {
+                            out.push((field, "*".into(), later(true), false));
+                        } else if let Some(field) = time_field(operands[1]) {
+                            out.push((field, "*".into(), later(false), false));
+                        }
+                        return Joined::Single;
+                    }
                     _ => return Joined::Single,
                 };
                 if membership {
@@ -171,6 +191,11 @@ impl Lowerer<'_> {
 
     fn field_name(&self, node: Node) -> Option<String> {
         let node = unwrap(node);
+        // A plain name of an inline breaker: `_circuit_open`, `_open_until`.
+        if node.kind_name() == "identifier" {
+            let name = self.text(node);
+            return may_hold_open_time(name).then(|| name.to_string());
+        }
         if node.kind_name() != "attribute" {
             return None;
         }

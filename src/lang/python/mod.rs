@@ -214,7 +214,7 @@ impl<'s> Lowerer<'s> {
             "if_statement" | "elif_clause" | "while_statement" => {
                 if let Some(condition) = node.field(Field::Condition) {
                     self.truthy(condition, TestedBy::If);
-                    if node.kind_name() != "while_statement" && self.b.in_class() {
+                    if node.kind_name() != "while_statement" {
                         self.state_tests(node, condition);
                     }
                 }

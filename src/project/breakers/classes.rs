@@ -37,22 +37,57 @@ pub fn is_breaker_class(class: &crate::model::BreakerClass, breakers: &Breakers)
     let breaker_name = ["breaker", "circuit", "fuse"]
         .iter()
         .any(|w| name.contains(w));
+    // A field only a breaker keeps (`_circuit_open_until`, `opened_at`, `_circuit_open`),
+    // opened and closed by the class itself.
+    let breaker_field = |field: &str| {
+        let f = normalize(field);
+        breakers.open_time_fields.matches(field).is_some()
+            || ["circuit", "breaker", "trip"].iter().any(|w| f.contains(w))
+    };
+    let field_states = |field: &str| {
+        let of = |state| {
+            class.writes.iter().any(|w| {
+                w.field == field && breaker_state(&w.field, &w.value, breakers) == Some(state)
+            })
+        };
+        of(BreakerState::Open) && of(BreakerState::Closed)
+    };
+    let breaker_fields = class
+        .writes
+        .iter()
+        .any(|w| breaker_field(&w.field) && field_states(&w.field));
     states.contains(&BreakerState::Open)
-        && (states.contains(&BreakerState::HalfOpen) || breaker_name)
+        && (states.contains(&BreakerState::HalfOpen) || breaker_name || breaker_fields)
 }
 
 /// The breaker state a field's constant names: a flag field (`isOpen = true`, `halfOpen =
-/// true`, tested as `this.isOpen()`) or a state constant (`"open"`, `State.HALF_OPEN`).
+/// true`, `_circuit_open = False`, tested as `this.isOpen()`), a timestamp field (`opened_at =
+/// now()` opens, `open_until = 0` / `opened_at = None` closes; `*` stands for a time), or a
+/// state constant (`"open"`, `State.HALF_OPEN`).
 pub fn breaker_state(field: &str, value: &str, breakers: &Breakers) -> Option<BreakerState> {
-    let flag = if value == "true" {
-        match normalize(field).as_str() {
-            "isopen" | "open" | "opened" | "tripped" | "istripped" => Some(BreakerState::Open),
-            "ishalfopen" | "halfopen" => Some(BreakerState::HalfOpen),
-            "isclosed" | "closed" => Some(BreakerState::Closed),
-            _ => None,
+    let flag = match value {
+        "true" | "false" => {
+            let set = value == "true";
+            if breakers.half_open_flags.matches(field).is_some() {
+                set.then_some(BreakerState::HalfOpen)
+            } else if breakers.open_flags.matches(field).is_some() {
+                Some(if set {
+                    BreakerState::Open
+                } else {
+                    BreakerState::Closed
+                })
+            } else if set && matches!(normalize(field).as_str(), "isclosed" | "closed") {
+                Some(BreakerState::Closed)
+            } else {
+                None
+            }
         }
-    } else {
-        None
+        _ if breakers.open_time_fields.matches(field).is_some() => match value {
+            "None" | "null" | "undefined" | "0" => Some(BreakerState::Closed),
+            "*" => Some(BreakerState::Open),
+            _ => None,
+        },
+        _ => None,
     };
     flag.or_else(|| breakers.state_of(value))
 }
@@ -311,4 +346,192 @@ pub fn is_synthetic_or_fallback(name: &str) -> bool {
         .iter()
         .any(|w| n.contains(w))
         || (n.starts_with("on") && n.len() > 2)
+}
+
+// ---- gate-style breakers ------------------------------------------------------------------
+
+impl<'m> ClassView<'m> {
+    /// The class's own methods (not the functions nested in them).
+    pub fn methods(&self) -> impl Iterator<Item = FnId> + '_ {
+        self.functions
+            .iter()
+            .filter(|(f, m)| f == m)
+            .map(|(f, _)| *f)
+    }
+
+    fn method_named(&self, name: &str) -> Option<FnId> {
+        self.methods()
+            .find(|&m| self.model.functions[m].name.as_deref() == Some(name))
+    }
+
+    /// A method that decides whether a request may go on: named as one in `gate-methods` of
+    /// `rules/breakers.toml` (`allow_request`, `before_send`), or one that tests the breaker's
+    /// state and denies by raising or returning false.
+    pub fn is_gate(&self, cx: &Linked, method: FnId) -> bool {
+        let f = &self.model.functions[method];
+        let named = f
+            .name
+            .as_deref()
+            .is_some_and(|n| cx.knowledge.breakers.gate_methods.matches(n).is_some());
+        let denies = self.model.exits.iter().any(|e| {
+            e.func == method
+                && (e.statement == ExitStatement::Throw
+                    || matches!(e.value, Value::False | Value::Deny))
+        });
+        let tests = self
+            .class
+            .tests
+            .iter()
+            .any(|t| t.func == method && self.test_state(cx, t).is_some());
+        named || denies && tests
+    }
+
+    /// The place in method `from` where `target` runs: a call `this.m()` / `self.m()` that
+    /// reaches it, a few methods deep.
+    pub fn call_reaching(&self, from: FnId, target: FnId) -> Option<Span> {
+        let mut seen = vec![from];
+        self.calls_reaching(from, target, &mut seen)
+    }
+
+    fn calls_reaching(&self, from: FnId, target: FnId, seen: &mut Vec<FnId>) -> Option<Span> {
+        for call in &self.model.calls {
+            if call.func != from {
+                continue;
+            }
+            let Some(name) = call
+                .callee
+                .strip_prefix("this.")
+                .or_else(|| call.callee.strip_prefix("self."))
+            else {
+                continue;
+            };
+            let Some(m) = self.method_named(name) else {
+                continue;
+            };
+            if m == target {
+                return Some(call.span);
+            }
+            if seen.contains(&m) || seen.len() > 16 {
+                continue;
+            }
+            seen.push(m);
+            if self.calls_reaching(m, target, seen).is_some() {
+                return Some(call.span);
+            }
+        }
+        None
+    }
+
+    /// Whether a test is taken, not taken, or unknown once the state is `state`.
+    pub fn taken_in(&self, cx: &Linked, test: &StateTest, state: BreakerState) -> Option<bool> {
+        let tested = self.test_state(cx, test)?;
+        let holds = (tested == state) == test.equal;
+        match (holds, test.joined) {
+            (true, Joined::And) | (false, Joined::Or) => None,
+            (holds, _) => Some(holds),
+        }
+    }
+
+    /// Whether gate `gate`, once the state is `after` at `site` (the transition, or the call
+    /// that makes it), lets the request go on: some exit after `site` that the branch
+    /// structure does not rule out grants (returns true, an object, the state; or the gate
+    /// denies only by raising and this exit or the end of the method returns), and no branch
+    /// taken in that state denies first (`if state == HALF_OPEN: return False`), and the
+    /// transition's own branch does not end by denying.
+    pub fn lets_through(&self, cx: &Linked, gate: FnId, site: Span, after: BreakerState) -> bool {
+        let exits: Vec<&Exit> = self
+            .model
+            .exits
+            .iter()
+            .filter(|e| e.func == gate && e.span.start >= site.end)
+            .collect();
+        let returns_false = self.model.exits.iter().any(|e| {
+            e.func == gate
+                && e.statement == ExitStatement::Return
+                && matches!(e.value, Value::False | Value::Deny)
+        });
+        let deny = |e: &Exit| match e.statement {
+            ExitStatement::Throw => true,
+            ExitStatement::Return => match e.value {
+                Value::False | Value::Deny => true,
+                Value::Null => returns_false,
+                _ => false,
+            },
+        };
+        let tests: Vec<&StateTest> = self.class.tests.iter().filter(|t| t.func == gate).collect();
+        // Exits in a branch the state rules out, or on the other side of the transition's.
+        let ruled_out = |e: &Exit| {
+            tests.iter().any(|t| {
+                let other_side = (t.body.contains(site)
+                    && t.alternative.is_some_and(|a| a.contains(e.span)))
+                    || (t.alternative.is_some_and(|a| a.contains(site)) && t.body.contains(e.span));
+                let not_taken = t.body.start >= site.end
+                    && t.body.contains(e.span)
+                    && self.taken_in(cx, t, after) == Some(false);
+                other_side || not_taken
+            })
+        };
+        // The transition's own branch ends by denying: `state = HALF_OPEN; start_probe();
+        // return False`.
+        let innermost = tests
+            .iter()
+            .flat_map(|t| {
+                [
+                    Some((t.body, t.body_exits)),
+                    t.alternative.map(|a| (a, t.alternative_exits)),
+                ]
+            })
+            .flatten()
+            .filter(|(span, _)| span.contains(site))
+            .min_by_key(|(span, _)| span.end - span.start);
+        let last_in = |span: Span| {
+            exits
+                .iter()
+                .filter(|e| span.contains(e.span))
+                .max_by_key(|e| e.span.start)
+                .copied()
+        };
+        if let Some((branch, true)) = innermost {
+            if let Some(last) = last_in(branch) {
+                let grants_before = exits
+                    .iter()
+                    .any(|e| branch.contains(e.span) && e.span.start < last.span.start && !deny(e));
+                if deny(last) && !grants_before {
+                    return false;
+                }
+            }
+        }
+        // A branch taken in the new state that always denies (`if state == HALF_OPEN:
+        // return False`), before any grant.
+        let first_grant = exits
+            .iter()
+            .filter(|e| !ruled_out(e) && !deny(e))
+            .map(|e| e.span.start)
+            .min();
+        let denied_first = tests.iter().any(|t| {
+            t.body.start >= site.end
+                && t.body_exits
+                && self.taken_in(cx, t, after) == Some(true)
+                && first_grant
+                    .is_none_or(|g| t.body.start < g && !(t.body.start <= g && g < t.body.end))
+                && last_in(t.body).is_some_and(deny)
+        });
+        if denied_first {
+            return false;
+        }
+        first_grant.is_some() || !returns_false
+    }
+
+    /// Whether a method reads a clock (`time.monotonic()`, `Date.now()`): a timer decides.
+    pub fn reads_clock(&self, method: FnId) -> bool {
+        self.model.calls.iter().any(|c| {
+            self.method_of(c.func) == Some(method) && {
+                let m = normalize(c.method());
+                matches!(
+                    m.as_str(),
+                    "now" | "monotonic" | "time" | "perfcounter" | "utcnow" | "timestamp"
+                ) || (m == "gettime" && c.receiver().is_some())
+            }
+        })
+    }
 }
