@@ -257,6 +257,9 @@ pub struct Handler {
     pub falls_through: bool,
     /// The handler does nothing but log or `pass`.
     pub only_logs: bool,
+    /// The handler throws the caught error itself, on some path (`except ToolError: raise`,
+    /// `if (e instanceof McpError) throw e`): those errors pass through to the caller.
+    pub rethrows: bool,
 }
 
 #[derive(Debug, Clone)]

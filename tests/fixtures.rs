@@ -462,6 +462,8 @@ fixture_tests! {
     sec004_flag_local_variable_and_catch_arrow_ts => "SEC004/flag_local_variable_and_catch_arrow.ts",
     sec004_flag_lowlevel_call_tool_py => "SEC004/flag_lowlevel_call_tool.py",
     sec004_flag_named_by_constant_ts => "SEC004/flag_named_by_constant.ts",
+    sec004_flag_rethrown_mcp_errors_ts => "SEC004/flag_rethrown_mcp_errors.ts",
+    sec004_flag_rethrown_tool_errors_py => "SEC004/flag_rethrown_tool_errors.py",
     sec004_flag_return_fstring_py => "SEC004/flag_return_fstring.py",
     sec004_flag_server_on_call_tool_py => "SEC004/flag_server_on_call_tool.py",
     sec004_flag_stack_and_json_ts => "SEC004/flag_stack_and_json.ts",

@@ -130,10 +130,14 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn throw(&mut self, node: Node, depth: usize) {
-        if self.b.in_handler() {
-            self.b.handler_exit(node_span(node), ExitKind::Throw);
-        }
         let value = node.named_child(0);
+        if self.b.in_handler() {
+            let name = match value.map(unwrap) {
+                Some(v) if v.kind_name() == "identifier" => self.text(v).to_string(),
+                _ => String::new(),
+            };
+            self.b.handler_throw(node_span(node), Some(&name));
+        }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         self.b
             .exit(ExitStatement::Throw, node_span(node), hits, Value::Other);

@@ -123,11 +123,16 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn raise(&mut self, node: Node, depth: usize) {
-        if self.b.in_handler() {
-            self.b.handler_exit(node_span(node), ExitKind::Throw);
-        }
         let cause = node.field(Field::Cause);
         let value = named_children(node).find(|c| Some(*c) != cause && c.kind_name() != "comment");
+        if self.b.in_handler() {
+            let name = match value {
+                None => None,
+                Some(v) if v.kind_name() == "identifier" => Some(self.text(v).to_string()),
+                Some(_) => Some(String::new()),
+            };
+            self.b.handler_throw(node_span(node), name.as_deref());
+        }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         self.b
             .exit(ExitStatement::Throw, node_span(node), hits, Value::Other);
