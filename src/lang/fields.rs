@@ -51,6 +51,7 @@ fields! {
     Parameters = "parameters",
     Pattern = "pattern",
     Property = "property",
+    ReturnType = "return_type",
     Right = "right",
     Source = "source",
     Subscript = "subscript",

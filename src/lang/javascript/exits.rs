@@ -100,6 +100,23 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn return_value(&mut self, statement: Node, value: Option<Node>, depth: usize) {
+        if let Some(v) = value.map(unwrap) {
+            let (class, name) = match v.kind_name() {
+                "new_expression" => (
+                    v.field(Field::Constructor).map(|c| path_of(c, self.b.src)),
+                    None,
+                ),
+                "identifier" | "member_expression" => (None, Some(path_of(v, self.b.src))),
+                _ => (None, None),
+            };
+            if class.is_some() || name.is_some() {
+                self.b.model.returned.push(Returned {
+                    func: self.b.current(),
+                    class,
+                    name,
+                });
+            }
+        }
         let decision = value.map_or(Value::Null, |v| self.value_of(unwrap(v)));
         if self.b.in_handler() {
             let exit = match value.map(unwrap) {
