@@ -356,6 +356,8 @@ fixture_tests! {
     rel001_cross_file_py_server_py => "REL001/cross_file_py/server.py",
     rel001_cross_file_ts_billing_ts => "REL001/cross_file_ts/billing.ts",
     rel001_cross_file_ts_index_ts => "REL001/cross_file_ts/index.ts",
+    rel001_flag_factory_clients_py => "REL001/flag_factory_clients.py",
+    rel001_flag_factory_clients_ts => "REL001/flag_factory_clients.ts",
     rel001_flag_repo_tools_py => "REL001/flag_repo_tools.py",
     rel001_flag_tracker_dispatcher_js => "REL001/flag_tracker_dispatcher.js",
     rel001_flag_weather_tools_ts => "REL001/flag_weather_tools.ts",
