@@ -481,6 +481,8 @@ fixture_tests! {
     sec004_ok_logged_generic_py => "SEC004/ok_logged_generic.py",
     sec004_ok_logged_generic_and_code_map_ts => "SEC004/ok_logged_generic_and_code_map.ts",
     sec004_ok_normalised_rethrow_ts => "SEC004/ok_normalised_rethrow.ts",
+    sec004_ok_subprocess_output_py => "SEC004/ok_subprocess_output.py",
+    sec004_ok_subprocess_output_ts => "SEC004/ok_subprocess_output.ts",
     sec004_ok_unreachable_cli_main_ts => "SEC004/ok_unreachable_cli_main.ts",
     sec005_flag_middleware_js => "SEC005/flag_middleware.js",
     sec005_flag_truthy_checks_py => "SEC005/flag_truthy_checks.py",
