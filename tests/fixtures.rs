@@ -400,6 +400,7 @@ fixture_tests! {
     rel003_cross_file_ts_index_ts => "REL003/cross_file_ts/index.ts",
     rel003_cross_file_ts_sources_ts => "REL003/cross_file_ts/sources.ts",
     rel003_flag_dispatcher_cjs => "REL003/flag_dispatcher.cjs",
+    rel003_flag_fan_out_client_field_js => "REL003/flag_fan_out_client_field.js",
     rel003_flag_fan_out_js => "REL003/flag_fan_out.js",
     rel003_flag_fan_out_py => "REL003/flag_fan_out.py",
     rel003_flag_fan_out_ts => "REL003/flag_fan_out.ts",

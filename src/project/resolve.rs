@@ -103,13 +103,35 @@ impl Project {
                 .into_iter()
                 .flatten()
                 .map(|&i| &model.calls[i])
-                .filter(|c| c.func == from || c.func == MODULE)
-                .max_by_key(|c| c.func == from);
+                .filter(|c| encloses(model, c.func, from))
+                .max_by_key(|c| (c.func == from, c.func != MODULE));
             if let Some((u, c)) =
                 made.and_then(|c| self.class_of_call(unit, from, &c.callee, hops + 1))
             {
                 if let Some(found) = self.method(u, &c, method) {
                     return Some(found);
+                }
+            }
+        }
+        // A field of an object whose class is known: `circleci.jobs.list` where `circleci`
+        // holds a `Client` whose constructor sets `this.jobs = new JobsApi(...)`.
+        if let Some((head, field)) = receiver.rsplit_once('.') {
+            if !head.contains('(') && head != "this" && head != "self" {
+                if let Some((u, c)) = self.class_of_receiver(unit, from, head, hops + 1) {
+                    let model = &self.units[u].model;
+                    let found = ["this", "self"].iter().find_map(|me| {
+                        let i = *self.indexes[u].instances.get(&format!("{me}.{field}"))?;
+                        let class = &model.instances[i].class;
+                        match self.resolve_name(u, class.rsplit('.').next().unwrap_or(class), 0) {
+                            Some(Target::Class(u2, c2)) if (u2, &c2) != (u, &c) => {
+                                self.method(u2, &c2, method)
+                            }
+                            _ => None,
+                        }
+                    });
+                    if found.is_some() {
+                        return found;
+                    }
                 }
             }
         }
@@ -121,6 +143,37 @@ impl Project {
             Target::Class(u, c) => self.method(u, &c, method),
             Target::Function(_) => None,
         }
+    }
+
+    /// The project class a receiver holds: a tracked instance, or what a call stored in it
+    /// returns.
+    fn class_of_receiver(
+        &self,
+        unit: usize,
+        from: FnId,
+        receiver: &str,
+        hops: usize,
+    ) -> Option<(usize, String)> {
+        if hops > 3 {
+            return None;
+        }
+        let model = &self.units[unit].model;
+        if let Some(&i) = self.indexes[unit].instances.get(receiver) {
+            let class = &model.instances[i].class;
+            if let Some(Target::Class(u, c)) =
+                self.resolve_name(unit, class.rsplit('.').next().unwrap_or(class), 0)
+            {
+                return Some((u, c));
+            }
+        }
+        let made = self.indexes[unit]
+            .assigned
+            .get(receiver)?
+            .iter()
+            .map(|&i| &model.calls[i])
+            .filter(|c| encloses(model, c.func, from))
+            .max_by_key(|c| (c.func == from, c.func != MODULE))?;
+        self.class_of_call(unit, from, &made.callee, hops)
     }
 
     /// A method of a project class, or of the classes it extends (`this.request` defined in
@@ -589,4 +642,18 @@ pub(super) fn canonical_name(
         return Some(base);
     }
     GLOBALS.contains(&head).then(|| name.to_string())
+}
+
+/// Whether function `outer` is `inner` or encloses it (the module encloses everything): a name
+/// bound there is seen inside `inner`.
+fn encloses(model: &Model, outer: FnId, inner: FnId) -> bool {
+    let mut f = Some(inner);
+    for _ in 0..64 {
+        match f {
+            Some(id) if id == outer => return true,
+            Some(id) => f = model.functions.get(id).and_then(|x| x.parent),
+            None => break,
+        }
+    }
+    outer == MODULE
 }
