@@ -89,6 +89,9 @@ pub struct Vocabulary {
     pub breakers: Vec<String>,
     #[serde(default)]
     pub timeouts: Vec<String>,
+    /// Taught external calls with their default timeout: `{ "acmeHttp.get" = "none" }`.
+    #[serde(default)]
+    pub external_call_defaults: BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub tool_registrations: Vec<String>,
     #[serde(default)]
@@ -102,6 +105,17 @@ impl Vocabulary {
             breakers: self.breakers.clone(),
             external_calls: self.external_calls.clone(),
             timeouts: self.timeouts.clone(),
+            external_call_defaults: self
+                .external_call_defaults
+                .iter()
+                .map(|(name, value)| {
+                    let text = match value {
+                        toml::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (name.clone(), text)
+                })
+                .collect(),
             tool_registrations: self.tool_registrations.clone(),
             loggers: self.loggers.clone(),
         }
@@ -566,6 +580,8 @@ pub const TEMPLATE: &str = r#"# faultline configuration. Every key is optional; 
 # external-calls = ["acmeClient.request"]             # calls that leave the process
 # breakers = ["resilient"]                            # wrappers/decorators that are circuit breakers
 # timeouts = ["withDeadline"]                         # wrappers that put a deadline on a call
+# external-call-defaults = { "acmeClient.request" = "none" }  # external calls and their default
+#                                                     # timeout ("none", seconds, "unchecked")
 # tool-registrations = ["registerAcmeTool"]           # calls that register an MCP tool
 # loggers = ["audit.record"]                          # calls that write a log, like console.error
 

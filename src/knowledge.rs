@@ -143,6 +143,9 @@ pub struct VocabularyExtension {
     pub external_calls: Vec<String>,
     /// Wrappers that put a deadline on a call (`withDeadline`). Carried like `external_calls`.
     pub timeouts: Vec<String>,
+    /// Taught external calls with their default timeout (`("acmeHttp.get", "none")`,
+    /// `("legacy.fetch", "30")`): judged by REL002 like a library's calls.
+    pub external_call_defaults: Vec<(String, String)>,
     /// Calls and decorators that register an MCP tool (`registerAcmeTool`, `tools.register`).
     pub tool_registrations: Vec<String>,
     /// Calls that write to a log (`audit.record`): a catch that only calls them only logs.
@@ -489,6 +492,10 @@ pub struct Library {
     pub timeout_options: Vec<String>,
     /// The first positional argument that may hide options; `None`: only `**kwargs` does.
     pub options_from: Option<usize>,
+    /// Per method, the position of its options (`post = 2` for `axios.post(url, data,
+    /// config)`, `axios = 0` for `axios({ ... })`): arguments before it are data and hide
+    /// nothing. Matched against the callee's last segment.
+    pub options_at: std::collections::BTreeMap<String, usize>,
     pub timeout_arg: Option<usize>,
     pub timeout_methods: Vec<String>,
     /// Methods that must be called on the result for the request to be sent (`end`).
@@ -514,6 +521,15 @@ impl Library {
 
     pub fn is_client_factory(&self, canonical: &str) -> bool {
         self.clients.matches_whole(canonical).is_some()
+    }
+
+    /// The first positional argument of a call to `method` that may be its options.
+    pub fn options_position(&self, method: &str, python: bool) -> Option<usize> {
+        self.options_at
+            .get(method)
+            .copied()
+            .or(self.options_from)
+            .or((!python).then_some(1))
     }
 
     pub fn is_timeout_option(&self, key: &str) -> bool {
@@ -550,6 +566,8 @@ struct LibraryEntry {
     #[serde(default)]
     timeout_options: Vec<String>,
     options_from: Option<usize>,
+    #[serde(default)]
+    options_at: std::collections::BTreeMap<String, usize>,
     timeout_arg: Option<usize>,
     #[serde(default)]
     timeout_methods: Vec<String>,
@@ -611,6 +629,7 @@ impl ExternalCalls {
                 default_note: entry.default_note,
                 timeout_options: entry.timeout_options,
                 options_from: entry.options_from,
+                options_at: entry.options_at,
                 timeout_arg: entry.timeout_arg,
                 timeout_methods: entry.timeout_methods,
                 sent_by: entry.sent_by,
@@ -632,6 +651,43 @@ impl ExternalCalls {
                 default_note: None,
                 timeout_options: Vec::new(),
                 options_from: None,
+                options_at: Default::default(),
+                timeout_arg: None,
+                timeout_methods: Vec::new(),
+                sent_by: Vec::new(),
+                in_process_transports: Vec::new(),
+                opaque_methods: Vec::new(),
+                defaults_set_by: NameSet::new(&[], &[])?,
+                tail_match: true,
+            });
+        }
+        for (name, default) in &extension.external_call_defaults {
+            let default_timeout = match default.trim() {
+                "none" => DefaultTimeout::None,
+                "unchecked" => DefaultTimeout::Unchecked,
+                seconds => match seconds.parse::<f64>() {
+                    Ok(s) if s >= 0.0 => DefaultTimeout::Seconds(s),
+                    _ => {
+                        return Err(format!(
+                            "[vocabulary] external-call-defaults: `{name}` = `{default}`; expected \"none\", \"unchecked\" or seconds"
+                        ));
+                    }
+                },
+            };
+            libraries.push(Library {
+                name: format!("configured `{name}`"),
+                kind: LibraryKind::Custom,
+                calls: NameSet::new(std::slice::from_ref(name), &[])?,
+                clients: NameSet::new(&[], &[])?,
+                methods: NameSet::new(&[], &[])?,
+                derive: NameSet::new(&[], &[])?,
+                default_timeout,
+                default_note: None,
+                timeout_options: ["timeout", "signal", "timeoutMs", "timeout_ms", "deadline"]
+                    .map(String::from)
+                    .to_vec(),
+                options_from: None,
+                options_at: Default::default(),
                 timeout_arg: None,
                 timeout_methods: Vec::new(),
                 sent_by: Vec::new(),

@@ -121,6 +121,29 @@ pub struct Model {
     /// Decorators written as calls (`@circuit(fallback_function=f)`) and the function they
     /// decorate.
     pub decorator_calls: Vec<DecoratorCall>,
+    /// Classes with the bases they extend, as written (`class Api extends Base`).
+    pub class_bases: Vec<ClassBases>,
+    /// What functions return, as far as a class or a name says it.
+    pub returned: Vec<Returned>,
+}
+
+/// A class and the bases it extends, as written: `class Api extends Base`, `class C(Base)`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ClassBases {
+    pub name: String,
+    pub bases: Vec<String>,
+}
+
+/// What a function returns, when a class or a name says: its return annotation (`-> Client`,
+/// `: Promise<Api>`), a constructor it returns (`return new Api()`, `return Client()`), or a
+/// name it returns (`return _client`), which the link stage looks up among the instances.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Returned {
+    pub func: FnId,
+    /// A class as written (`Client`, `api.Client`).
+    pub class: Option<String>,
+    /// A returned name (`_client`, `this.client`).
+    pub name: Option<String>,
 }
 
 impl Model {
@@ -269,6 +292,9 @@ pub struct Handler {
     pub falls_through: bool,
     /// The handler does nothing but log or `pass`.
     pub only_logs: bool,
+    /// The handler throws the caught error itself, on some path (`except ToolError: raise`,
+    /// `if (e instanceof McpError) throw e`): those errors pass through to the caller.
+    pub rethrows: bool,
 }
 
 #[derive(Debug, Clone)]

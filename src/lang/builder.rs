@@ -385,6 +385,7 @@ impl<'s> Builder<'s> {
             exits: Vec::new(),
             falls_through: true,
             only_logs: false,
+            rethrows: false,
         });
         let index = handlers.len() - 1;
         self.frame_mut().open_handlers.push((id, index));
@@ -403,6 +404,19 @@ impl<'s> Builder<'s> {
     }
 
     /// Records how control leaves every handler open in the current function.
+    /// A throw inside a handler: `value` is the thrown name (`None` for a bare `raise`). A
+    /// bare re-raise or a throw of the innermost handler's own binding passes the caught
+    /// error through.
+    pub fn handler_throw(&mut self, span: Span, value: Option<&str>) {
+        if let Some(&(id, index)) = self.frame().open_handlers.last() {
+            let handler = &mut self.model.tries[id].handlers[index];
+            if value.is_none() || value == handler.binding.as_deref() {
+                handler.rethrows = true;
+            }
+        }
+        self.handler_exit(span, ExitKind::Throw);
+    }
+
     pub fn handler_exit(&mut self, span: Span, kind: ExitKind) {
         let open = self.frame().open_handlers.clone();
         for (id, index) in open {

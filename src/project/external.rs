@@ -288,7 +288,7 @@ impl ExternalFacts {
         let model = &project.units[unit].model;
         let call = &model.calls[index];
         let python = project.units[unit].file.language == Language::Python;
-        let from = library.options_from.or((!python).then_some(1));
+        let from = library.options_position(call.method(), python);
         let mut unknown = false;
         match options_timeout(call, library, from) {
             ClientTimeout::Set(how) => return Timeout::Set(how),
@@ -556,6 +556,9 @@ fn options_timeout(call: &Call, library: &Library, from: Option<usize>) -> Clien
             return ClientTimeout::Set("a positional timeout".into());
         }
         match &arg.value {
+            // A data argument before the options (`axios.post(url, body, config)`): a body
+            // that happens to hold a `timeout` key sets nothing.
+            ArgValue::Object(_) if from.is_some_and(|f| position < f) => {}
             ArgValue::Object(keys) => {
                 if let Some(key) = keys.iter().find(|k| library.is_timeout_option(k)) {
                     return ClientTimeout::Set(format!("the `{key}` option"));
@@ -802,6 +805,77 @@ def f(url, requests):
         assert_eq!(
             externals(&p, 0),
             vec![("acmeHttp.get".into(), Timeout::Unchecked)]
+        );
+    }
+
+    #[test]
+    fn taught_external_calls_carry_their_default_timeout() {
+        let knowledge = Knowledge::load(&crate::knowledge::VocabularyExtension {
+            external_call_defaults: vec![
+                ("acmeHttp.get".into(), "none".into()),
+                ("slowApi.fetch".into(), "30".into()),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+        let text = "const acmeHttp = makeClient();\nexport async function go() {\n  await acmeHttp.get(\"/a\");\n  await acmeHttp.get(\"/a\", { timeout: 5 });\n  await slowApi.fetch(\"/b\");\n}";
+        let model = crate::lang::lower_source(Language::TypeScript, text.as_bytes()).unwrap();
+        let unit = Unit {
+            model,
+            file: SourceFile {
+                display: "a.ts".into(),
+                path: "a.ts".into(),
+                language: Language::TypeScript,
+                surface: Surface::Production,
+                contents: None,
+            },
+        };
+        let p = Project::link(vec![unit], &knowledge);
+        assert_eq!(
+            externals(&p, 0),
+            vec![
+                ("acmeHttp.get".into(), Timeout::Missing),
+                (
+                    "acmeHttp.get".into(),
+                    Timeout::Set("the `timeout` option".into())
+                ),
+                ("slowApi.fetch".into(), Timeout::Default(30.0)),
+            ]
+        );
+        assert!(
+            Knowledge::load(&crate::knowledge::VocabularyExtension {
+                external_call_defaults: vec![("x.get".into(), "soon".into())],
+                ..Default::default()
+            })
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn options_sit_where_each_method_takes_them() {
+        let (p, _) = project(&[(
+            "a.ts",
+            r#"import axios from "axios";
+            export async function go(body, config) {
+              await axios.post("/a", body);
+              await axios.post("/a", body, config);
+              await axios.post("/a", { timeout: 1 });
+              await axios({ url: "/a" });
+              await axios(config);
+              await axios.get("/a", config);
+            }"#,
+        )]);
+        let timeouts: Vec<Timeout> = externals(&p, 0).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            timeouts,
+            vec![
+                Timeout::Missing,
+                Timeout::Unknown,
+                Timeout::Missing,
+                Timeout::Missing,
+                Timeout::Unknown,
+                Timeout::Unknown,
+            ]
         );
     }
 

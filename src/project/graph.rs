@@ -182,6 +182,18 @@ impl CallGraph {
     }
 }
 
+/// Whether a try region around a call (in its function) catches what the call throws: it has
+/// handlers and none of them passes the caught error through (`except ToolError: raise`,
+/// `if (e instanceof McpError) throw e`), whose errors would go on to the caller.
+fn caught_around(model: &Model, call: &Call) -> bool {
+    model.tries.iter().any(|t| {
+        t.func == call.func
+            && t.body.contains(call.span)
+            && !t.handlers.is_empty()
+            && !t.handlers.iter().any(|h| h.rethrows)
+    })
+}
+
 /// The functions `f` may run, each with whether `f` catches what it throws and what covers
 /// the step.
 fn edges_of(project: &Project, f: FnRef) -> Vec<Edge> {
@@ -200,7 +212,7 @@ fn edges_of(project: &Project, f: FnRef) -> Vec<Edge> {
         .collect();
     for &c in &index.calls_by_fn[f.func] {
         let call = &model.calls[c];
-        let caught = call.in_try.is_some();
+        let caught = call.in_try.is_some() && caught_around(model, call);
         let cover = external.call_cover[unit][c];
         if let Some(target) = project.resolve_call(unit, call) {
             out.push(Edge {

@@ -28,6 +28,10 @@ pub(super) struct UnitIndex {
     pub(super) in_parent_try: Vec<bool>,
     /// Tracked instances by name: the first one, as `find` would give.
     pub(super) instances: HashMap<String, usize>,
+    /// Classes' bases as written (`Api` -> `["Base"]`).
+    pub(super) bases: HashMap<String, Vec<String>>,
+    /// Calls by the name their result is stored in.
+    pub(super) assigned: HashMap<String, Vec<usize>>,
 }
 
 /// What a name resolves to.
@@ -48,6 +52,20 @@ impl Project {
 
     /// Resolves a callee path as seen from function `from` of `unit`.
     pub fn resolve_callee(&self, unit: usize, from: FnId, callee: &str) -> Option<FnRef> {
+        self.resolve_callee_at(unit, from, callee, 0)
+    }
+
+    /// [`Project::resolve_callee`], `hops` deep into what calls return.
+    fn resolve_callee_at(
+        &self,
+        unit: usize,
+        from: FnId,
+        callee: &str,
+        hops: usize,
+    ) -> Option<FnRef> {
+        if hops > 3 {
+            return None;
+        }
         let model = &self.units[unit].model;
         let (receiver, method) = match callee.rsplit_once('.') {
             None => {
@@ -70,6 +88,53 @@ impl Project {
                 return self.method(u, &c, method);
             }
         }
+        // What a call returns: `get_client().search`, `apiFromContext(ctx).listIssues`, or a
+        // name that holds it (`service = new_api(); service.list()`).
+        if let Some(made) = receiver.strip_suffix("()") {
+            if !made.contains('(') {
+                let (u, c) = self.class_of_call(unit, from, made, hops + 1)?;
+                return self.method(u, &c, method);
+            }
+        }
+        if !receiver.contains('(') {
+            let made = self.indexes[unit]
+                .assigned
+                .get(receiver)
+                .into_iter()
+                .flatten()
+                .map(|&i| &model.calls[i])
+                .filter(|c| encloses(model, c.func, from))
+                .max_by_key(|c| (c.func == from, c.func != MODULE));
+            if let Some((u, c)) =
+                made.and_then(|c| self.class_of_call(unit, from, &c.callee, hops + 1))
+            {
+                if let Some(found) = self.method(u, &c, method) {
+                    return Some(found);
+                }
+            }
+        }
+        // A field of an object whose class is known: `circleci.jobs.list` where `circleci`
+        // holds a `Client` whose constructor sets `this.jobs = new JobsApi(...)`.
+        if let Some((head, field)) = receiver.rsplit_once('.') {
+            if !head.contains('(') && head != "this" && head != "self" {
+                if let Some((u, c)) = self.class_of_receiver(unit, from, head, hops + 1) {
+                    let model = &self.units[u].model;
+                    let found = ["this", "self"].iter().find_map(|me| {
+                        let i = *self.indexes[u].instances.get(&format!("{me}.{field}"))?;
+                        let class = &model.instances[i].class;
+                        match self.resolve_name(u, class.rsplit('.').next().unwrap_or(class), 0) {
+                            Some(Target::Class(u2, c2)) if (u2, &c2) != (u, &c) => {
+                                self.method(u2, &c2, method)
+                            }
+                            _ => None,
+                        }
+                    });
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+            }
+        }
         match self.resolve_name(unit, receiver, 0)? {
             Target::Module(u) => match self.export(u, method, 0)? {
                 Target::Function(f) => Some(f),
@@ -80,11 +145,123 @@ impl Project {
         }
     }
 
+    /// The project class a receiver holds: a tracked instance, or what a call stored in it
+    /// returns.
+    fn class_of_receiver(
+        &self,
+        unit: usize,
+        from: FnId,
+        receiver: &str,
+        hops: usize,
+    ) -> Option<(usize, String)> {
+        if hops > 3 {
+            return None;
+        }
+        let model = &self.units[unit].model;
+        if let Some(&i) = self.indexes[unit].instances.get(receiver) {
+            let class = &model.instances[i].class;
+            if let Some(Target::Class(u, c)) =
+                self.resolve_name(unit, class.rsplit('.').next().unwrap_or(class), 0)
+            {
+                return Some((u, c));
+            }
+        }
+        let made = self.indexes[unit]
+            .assigned
+            .get(receiver)?
+            .iter()
+            .map(|&i| &model.calls[i])
+            .filter(|c| encloses(model, c.func, from))
+            .max_by_key(|c| (c.func == from, c.func != MODULE))?;
+        self.class_of_call(unit, from, &made.callee, hops)
+    }
+
+    /// A method of a project class, or of the classes it extends (`this.request` defined in
+    /// the parent).
     pub(super) fn method(&self, unit: usize, owner: &str, name: &str) -> Option<FnRef> {
-        self.indexes[unit]
-            .methods
-            .get(&(owner.to_string(), name.to_string()))
-            .map(|&func| FnRef { unit, func })
+        let (mut unit, mut owner) = (unit, owner.to_string());
+        for _ in 0..MAX_HOPS {
+            if let Some(&func) = self.indexes[unit]
+                .methods
+                .get(&(owner.clone(), name.to_string()))
+            {
+                return Some(FnRef { unit, func });
+            }
+            let base = self.indexes[unit].bases.get(&owner)?.first()?;
+            let last = base.rsplit('.').next().unwrap_or(base);
+            match self.resolve_name(unit, last, 0)? {
+                Target::Class(u, c) if (u, &c) != (unit, &owner) => (unit, owner) = (u, c),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The project class a call gives: a constructor (`Client()`, `new Api()`), or a project
+    /// function that returns an instance (its return annotation, `return new Api()`, a
+    /// singleton it returns).
+    pub(super) fn class_of_call(
+        &self,
+        unit: usize,
+        from: FnId,
+        callee: &str,
+        hops: usize,
+    ) -> Option<(usize, String)> {
+        if hops > 3 {
+            return None;
+        }
+        let named = match callee.rsplit_once('.') {
+            None => self.resolve_name(unit, callee, 0),
+            Some((receiver, last)) => match self.resolve_name(unit, receiver, 0) {
+                Some(Target::Module(u)) => self.export(u, last, 0),
+                _ => None,
+            },
+        };
+        match named {
+            Some(Target::Class(u, c)) => return Some((u, c)),
+            Some(Target::Function(f)) => return self.returned_class(f, hops + 1),
+            _ => {}
+        }
+        let f = self.resolve_callee_at(unit, from, callee, hops + 1)?;
+        self.returned_class(f, hops + 1)
+    }
+
+    /// The project class function `f` returns, when its annotation, a returned constructor or
+    /// a returned instance says.
+    fn returned_class(&self, f: FnRef, hops: usize) -> Option<(usize, String)> {
+        let model = &self.units[f.unit].model;
+        let class_named = |class: &str| match self.resolve_name(
+            f.unit,
+            class.rsplit('.').next().unwrap_or(class),
+            0,
+        ) {
+            Some(Target::Class(u, c)) => Some((u, c)),
+            _ => None,
+        };
+        for returned in model.returned.iter().filter(|r| r.func == f.func) {
+            if let Some(found) = returned.class.as_deref().and_then(class_named) {
+                return Some(found);
+            }
+            let Some(name) = &returned.name else { continue };
+            if let Some(&i) = self.indexes[f.unit].instances.get(name) {
+                if let Some(found) = class_named(&model.instances[i].class) {
+                    return Some(found);
+                }
+            }
+            if let Some(made) = self.indexes[f.unit]
+                .assigned
+                .get(name)
+                .into_iter()
+                .flatten()
+                .map(|&i| &model.calls[i])
+                .find(|c| c.func == f.func)
+            {
+                if let Some(found) = self.class_of_call(f.unit, f.func, &made.callee, hops) {
+                    return Some(found);
+                }
+            }
+        }
+        None
     }
 
     /// A name as seen at the top of `unit`: a local function or class, or an import.
@@ -287,12 +464,22 @@ pub(super) fn index(model: &Model) -> UnitIndex {
     }
     for (i, call) in model.calls.iter().enumerate() {
         index.calls_by_fn[call.func].push(i);
+        if let Some(name) = &call.assigned_to {
+            index.assigned.entry(name.clone()).or_default().push(i);
+        }
     }
     for (i, import) in model.imports.iter().enumerate() {
         index.imports.entry(import.local.clone()).or_insert(i);
     }
     for (i, instance) in model.instances.iter().enumerate() {
         index.instances.entry(instance.name.clone()).or_insert(i);
+    }
+    for class in &model.class_bases {
+        index.owners.insert(class.name.clone());
+        index
+            .bases
+            .entry(class.name.clone())
+            .or_insert_with(|| class.bases.clone());
     }
     index.calls_by_start = index.calls_by_fn.clone();
     for calls in &mut index.calls_by_start {
@@ -455,4 +642,18 @@ pub(super) fn canonical_name(
         return Some(base);
     }
     GLOBALS.contains(&head).then(|| name.to_string())
+}
+
+/// Whether function `outer` is `inner` or encloses it (the module encloses everything): a name
+/// bound there is seen inside `inner`.
+fn encloses(model: &Model, outer: FnId, inner: FnId) -> bool {
+    let mut f = Some(inner);
+    for _ in 0..64 {
+        match f {
+            Some(id) if id == outer => return true,
+            Some(id) => f = model.functions.get(id).and_then(|x| x.parent),
+            None => break,
+        }
+    }
+    outer == MODULE
 }

@@ -41,6 +41,33 @@ impl Rule for AllOrNothingAggregation {
             if safe {
                 continue;
             }
+            if let Some(spread) = fan_out(model, call) {
+                let Some(part) = part(project, unit, call.func, &spread) else {
+                    continue;
+                };
+                if part.catches {
+                    continue;
+                }
+                let name = external_inside(project, unit, part.span).unwrap_or(part.name);
+                out.push(Finding {
+                    unit,
+                    span: call.span,
+                    label: "one failure here discards every item's result".into(),
+                    message: format!(
+                        "`{}` in {} waits on one `{name}` per item: the first failure discards \
+                         every other result",
+                        call.callee,
+                        tool_phrase(reach),
+                    ),
+                    labels: vec![Label {
+                        span: part.span,
+                        text: "one external call per item here".into(),
+                    }],
+                    function: Some(call.func),
+                    ..Finding::default()
+                });
+                continue;
+            }
             let Some(elements) = elements(call) else {
                 continue;
             };
@@ -77,6 +104,59 @@ impl Rule for AllOrNothingAggregation {
             });
         }
     }
+}
+
+/// The argument of a fan-out, when an aggregation waits on one promise or coroutine per item:
+/// `Promise.all(ids.map(id => api.get(id)))`, `Promise.all(promises)` where
+/// `const promises = ids.map(...)`, `asyncio.gather(*[fetch(u) for u in urls])`.
+fn fan_out(model: &Model, call: &Call) -> Option<Arg> {
+    let positional: Vec<&Arg> = call.args.iter().filter(|a| a.keyword.is_none()).collect();
+    let [only] = positional.as_slice() else {
+        return None;
+    };
+    let is_map = |callee: &str| {
+        let method = callee.rsplit('.').next().unwrap_or(callee);
+        callee.contains('.') && matches!(method, "map" | "flatMap")
+    };
+    let single = |arg: &Arg| -> Option<Arg> {
+        match &arg.value {
+            ArgValue::Call(callee) if is_map(callee) => Some(arg.clone()),
+            // A spread's own calls are the parts (`*[fetch(u) for u in urls]`); a bare
+            // `*tasks` holds none and is left alone.
+            ArgValue::Spread => Some(arg.clone()),
+            ArgValue::Name(name) => {
+                let made = model.calls.iter().rfind(|c| {
+                    c.func == call.func
+                        && c.assigned_to.as_deref() == Some(name.as_str())
+                        && c.span.end <= arg.span.start
+                })?;
+                is_map(&made.callee).then_some(Arg {
+                    keyword: None,
+                    span: made.span,
+                    value: ArgValue::Other,
+                })
+            }
+            _ => None,
+        }
+    };
+    match &only.value {
+        ArgValue::Array(items) => match items.as_slice() {
+            [item] if matches!(item.value, ArgValue::Spread) => single(item),
+            _ => None,
+        },
+        _ => single(only),
+    }
+}
+
+/// The first external call written inside a span (`api.get` in `ids.map(id => api.get(id))`).
+fn external_inside(project: &Project, unit: usize, span: Span) -> Option<String> {
+    let model = &project.units[unit].model;
+    model
+        .calls
+        .iter()
+        .enumerate()
+        .find(|(index, c)| span.contains(c.span) && project.external_call(unit, *index).is_some())
+        .map(|(_, c)| c.callee.clone())
 }
 
 /// What an aggregation waits on, when the code lists it: `Promise.all([a(), b()])`,

@@ -19,6 +19,13 @@ impl Lowerer<'_> {
         self.declaration_facts(name_node, value);
         if name_node.kind_name() == "identifier" {
             let name = self.text(name_node).to_string();
+            // `const s: Api = make()`: the annotation says what the name holds.
+            if let Some(class) = node.field(Field::Type).and_then(|t| self.class_of_type(t)) {
+                self.b.model.instances.push(Instance {
+                    name: name.clone(),
+                    class,
+                });
+            }
             self.remember_strings(&name, value);
             self.bind(&name, value, depth);
         } else if name_node.kind_name() == "object_pattern" {
@@ -187,7 +194,9 @@ impl Lowerer<'_> {
         }
         if node.kind_name() == "assignment_expression" {
             self.env_write(left);
-            if unwrap(right).kind_name() == "new_expression" && target.starts_with("this.") {
+            if unwrap(right).kind_name() == "new_expression"
+                && (target.starts_with("this.") || !target.contains('.'))
+            {
                 if let Some(class) = unwrap(right).field(Field::Constructor) {
                     let class = path_of(class, self.b.src);
                     self.b.model.instances.push(Instance {

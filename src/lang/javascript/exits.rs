@@ -100,6 +100,23 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn return_value(&mut self, statement: Node, value: Option<Node>, depth: usize) {
+        if let Some(v) = value.map(unwrap) {
+            let (class, name) = match v.kind_name() {
+                "new_expression" => (
+                    v.field(Field::Constructor).map(|c| path_of(c, self.b.src)),
+                    None,
+                ),
+                "identifier" | "member_expression" => (None, Some(path_of(v, self.b.src))),
+                _ => (None, None),
+            };
+            if class.is_some() || name.is_some() {
+                self.b.model.returned.push(Returned {
+                    func: self.b.current(),
+                    class,
+                    name,
+                });
+            }
+        }
         let decision = value.map_or(Value::Null, |v| self.value_of(unwrap(v)));
         if self.b.in_handler() {
             let exit = match value.map(unwrap) {
@@ -130,10 +147,14 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn throw(&mut self, node: Node, depth: usize) {
-        if self.b.in_handler() {
-            self.b.handler_exit(node_span(node), ExitKind::Throw);
-        }
         let value = node.named_child(0);
+        if self.b.in_handler() {
+            let name = match value.map(unwrap) {
+                Some(v) if v.kind_name() == "identifier" => self.text(v).to_string(),
+                _ => String::new(),
+            };
+            self.b.handler_throw(node_span(node), Some(&name));
+        }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         self.b
             .exit(ExitStatement::Throw, node_span(node), hits, Value::Other);

@@ -55,6 +55,16 @@ impl Lowerer<'_> {
                     .to_string()
             }),
         });
+        if let Some(class) = node
+            .field(Field::ReturnType)
+            .and_then(|t| self.class_of_type(t))
+        {
+            self.b.model.returned.push(Returned {
+                func: id,
+                class: Some(class),
+                name: None,
+            });
+        }
         if let Some(try_id) = catch_of {
             let binding = params.first().map(|(p, s)| (p.clone(), *s));
             self.b.open_handler(try_id, span, span, binding);
@@ -89,6 +99,35 @@ impl Lowerer<'_> {
         self.b.pop_owner();
         self.b.leave_function();
         id
+    }
+
+    /// The class a type annotation names: `: Api`, `: Promise<Api>`, `: Api | undefined`.
+    pub(super) fn class_of_type(&self, node: Node) -> Option<String> {
+        let mut node = node;
+        for _ in 0..5 {
+            match node.kind_name() {
+                "type_annotation" | "parenthesized_type" => node = node.named_child(0)?,
+                "union_type" => node = node.named_child(0)?,
+                "generic_type" => {
+                    let head = node.field(Field::Name)?;
+                    if self.text(head) != "Promise" {
+                        return None;
+                    }
+                    node = crate::lang::named_children(node)
+                        .find(|c| c.kind_name() == "type_arguments")?
+                        .named_child(0)?;
+                }
+                "type_identifier" | "nested_type_identifier" => {
+                    let class = self.text(node).to_string();
+                    let last = class.rsplit('.').next().unwrap_or(&class);
+                    return last
+                        .starts_with(|c: char| c.is_ascii_uppercase())
+                        .then_some(class);
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     pub(super) fn params(&self, node: Node) -> Vec<(String, Span)> {

@@ -215,6 +215,28 @@ fn head_span(node: Node) -> Span {
 }
 
 impl<'s> Lowerer<'s> {
+    /// `class Api extends Base`: the classes it extends, as written (not what it implements).
+    fn class_bases(&self, node: Node) -> Vec<String> {
+        let Some(heritage) = named_children(node).find(|c| c.kind_name() == "class_heritage")
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for child in named_children(heritage) {
+            let value = match child.kind_name() {
+                "extends_clause" => child.field(Field::Value).or_else(|| child.named_child(0)),
+                "implements_clause" => None,
+                _ => Some(child),
+            };
+            if let Some(value) =
+                value.filter(|v| matches!(v.kind_name(), "identifier" | "member_expression"))
+            {
+                out.push(path_of(value, self.b.src));
+            }
+        }
+        out
+    }
+
     fn text(&self, node: Node) -> &'s str {
         self.b.text(node_span(node))
     }
@@ -236,6 +258,15 @@ impl<'s> Lowerer<'s> {
             "class_declaration" | "class" | "abstract_class_declaration" => {
                 let name_node = node.field(Field::Name);
                 let name = name_node.map(|n| self.text(n).to_string());
+                if let Some(name) = &name {
+                    let bases = self.class_bases(node);
+                    if !bases.is_empty() {
+                        self.b.model.class_bases.push(ClassBases {
+                            name: name.clone(),
+                            bases,
+                        });
+                    }
+                }
                 if let (Some(name), Some(name_node)) = (&name, name_node) {
                     self.b
                         .begin_class(name.clone(), node_span(node), node_span(name_node));

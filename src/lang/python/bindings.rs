@@ -18,6 +18,13 @@ impl Lowerer<'_> {
             self.env_write(left);
         }
         let inner = unwrap(right);
+        // `r: Redis = manager.get()`: the annotation says what the name holds.
+        if let Some(class) = node.field(Field::Type).and_then(|t| self.class_of_type(t)) {
+            self.b.model.instances.push(Instance {
+                name: target.clone(),
+                class,
+            });
+        }
         if node.kind_name() == "assignment" && target.contains('.') {
             self.b.model.assignments.push(Assignment {
                 func: self.b.current(),

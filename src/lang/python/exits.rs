@@ -146,6 +146,9 @@ impl Lowerer<'_> {
             self.b
                 .handler_exit(node_span(statement), ExitKind::Return(decision));
         }
+        if let Some(v) = value.map(unwrap) {
+            self.returned(v);
+        }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         let decision = value.map_or(Value::Null, |v| self.value_of(unwrap(v)));
         self.b
@@ -155,12 +158,41 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `return Client(...)` names a class, `return _client` a name the link stage looks up.
+    fn returned(&mut self, value: Node) {
+        let (class, name) = match value.kind_name() {
+            "call" => {
+                let Some(function) = value.field(Field::Function) else {
+                    return;
+                };
+                let class = path_of(function, self.b.src);
+                let last = class.rsplit('.').next().unwrap_or(&class);
+                if !last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    return;
+                }
+                (Some(class), None)
+            }
+            "identifier" | "attribute" => (None, Some(path_of(value, self.b.src))),
+            _ => return,
+        };
+        self.b.model.returned.push(Returned {
+            func: self.b.current(),
+            class,
+            name,
+        });
+    }
+
     pub(super) fn raise(&mut self, node: Node, depth: usize) {
-        if self.b.in_handler() {
-            self.b.handler_exit(node_span(node), ExitKind::Throw);
-        }
         let cause = node.field(Field::Cause);
         let value = named_children(node).find(|c| Some(*c) != cause && c.kind_name() != "comment");
+        if self.b.in_handler() {
+            let name = match value {
+                None => None,
+                Some(v) if v.kind_name() == "identifier" => Some(self.text(v).to_string()),
+                Some(_) => Some(String::new()),
+            };
+            self.b.handler_throw(node_span(node), name.as_deref());
+        }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         self.b
             .exit(ExitStatement::Throw, node_span(node), hits, Value::Other);

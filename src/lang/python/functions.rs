@@ -83,6 +83,16 @@ impl Lowerer<'_> {
                 .map(|t| self.text(t).trim().to_string()),
         });
         let id = self.b.current();
+        if let Some(class) = node
+            .field(Field::ReturnType)
+            .and_then(|t| self.class_of_type(t))
+        {
+            self.b.model.returned.push(Returned {
+                func: id,
+                class: Some(class),
+                name: None,
+            });
+        }
         if let Some(parameters) = node.field(Field::Parameters) {
             self.typed_parameters(parameters);
             self.children(parameters, depth + 1);
@@ -94,6 +104,37 @@ impl Lowerer<'_> {
         self.b.pop_owner();
         self.b.leave_function();
         id
+    }
+
+    /// The class a type annotation names: `Client`, `api.Client`, `Client | None`,
+    /// `Optional[Client]`. `None` for anything else, and for names not written like a class.
+    pub(super) fn class_of_type(&self, node: Node) -> Option<String> {
+        let mut node = node;
+        for _ in 0..4 {
+            match node.kind_name() {
+                "type" => node = node.named_child(0)?,
+                "binary_operator" => node = node.field(Field::Left)?,
+                "generic_type" | "subscript" => {
+                    let head = node.named_child(0)?;
+                    if !matches!(self.text(head), "Optional" | "typing.Optional") {
+                        return None;
+                    }
+                    node = named_children(node).nth(1)?;
+                    if node.kind_name() == "type_parameter" {
+                        node = node.named_child(0)?;
+                    }
+                }
+                "identifier" | "attribute" => {
+                    let class = path_of(node, self.b.src);
+                    let last = class.rsplit('.').next().unwrap_or(&class);
+                    return last
+                        .starts_with(|c: char| c.is_ascii_uppercase())
+                        .then_some(class);
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// `client: httpx.AsyncClient` tells what a parameter holds.

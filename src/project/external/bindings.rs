@@ -127,8 +127,10 @@ impl ExternalFacts {
                 if self.named(unit, name).any(|b| b.at == call.span.start) {
                     continue;
                 }
-                let Some((library, timeout, _)) =
-                    self.client_of_receiver(project, knowledge, unit, index, true)
+                let Some((library, timeout)) = self
+                    .client_of_receiver(project, knowledge, unit, index, true)
+                    .map(|(library, timeout, _)| (library, timeout))
+                    .or_else(|| self.client_from_factory(project, knowledge, unit, call))
                 else {
                     continue;
                 };
@@ -144,6 +146,59 @@ impl ExternalFacts {
                 );
             }
         }
+    }
+
+    /// The client a project function returns (`def make_client(): return
+    /// httpx.AsyncClient(...)`, `return axios.create({ ... })`, a module-level client it hands
+    /// out), for `client = make_client()` / `async with make_client() as client`.
+    fn client_from_factory(
+        &self,
+        project: &Project,
+        knowledge: &Knowledge,
+        unit: usize,
+        call: &Call,
+    ) -> Option<(usize, ClientTimeout)> {
+        let f = project.resolve_call(unit, call)?;
+        let model = &project.units[f.unit].model;
+        let libraries = &knowledge.external_calls.libraries;
+        let returns: Vec<Span> = model
+            .exits
+            .iter()
+            .filter(|e| e.func == f.func && e.statement == ExitStatement::Return)
+            .map(|e| e.span)
+            .collect();
+        for (i, c) in model.calls.iter().enumerate() {
+            if c.func != f.func || !returns.iter().any(|r| r.contains(c.span)) {
+                continue;
+            }
+            let Some(library) = project.canonical[f.unit][i]
+                .as_deref()
+                .and_then(|n| knowledge.external_calls.library_of_client_factory(n))
+            else {
+                continue;
+            };
+            if in_process(model, c, &libraries[library]) {
+                return None;
+            }
+            return Some((
+                library,
+                client_timeout(c, &libraries[library], project, f.unit, ""),
+            ));
+        }
+        for returned in model.returned.iter().filter(|r| r.func == f.func) {
+            let Some(name) = &returned.name else { continue };
+            let held = self
+                .named(f.unit, name)
+                .find(|b| b.name == *name && (b.func == f.func || b.func == MODULE));
+            if let Some(Binding {
+                held: Held::Client { library, timeout },
+                ..
+            }) = held
+            {
+                return Some((*library, timeout.clone()));
+            }
+        }
+        None
     }
 
     /// A breaker built by call `index`, if it builds one: a library constructor, a
