@@ -9,11 +9,13 @@ use rayon::prelude::*;
 pub mod breakers;
 mod external;
 mod graph;
+pub mod inventory;
 mod resolve;
 mod tools;
 
 pub use breakers::{HomeGrownBreaker, breaker_state, home_grown_breakers, is_breaker_class};
 pub use external::{Cover, ExternalCall, Timeout};
+pub use inventory::{InventoryTool, ReachedCall};
 
 use crate::discover::SourceFile;
 use crate::knowledge::Knowledge;

@@ -13,7 +13,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::{FnRef, Project, Reach};
 use crate::knowledge::NameSet;
-use crate::model::{ArgValue, HandlerRef, MODULE, Model, Span, ToolKind, ToolRegistration};
+use crate::model::{
+    ArgValue, HandlerRef, MODULE, Model, Span, ToolForm, ToolKind, ToolRegistration,
+};
 
 /// Adds a tool registration for every call to a taught registrar: named by `name=` or its first
 /// string argument, handled by its last function argument; a registrar used as a decorator
@@ -65,6 +67,7 @@ pub fn add_taught_registrations(model: &mut Model, registrars: &NameSet) {
             .unwrap_or_else(|| call.callee.clone());
         added.push(ToolRegistration {
             kind: ToolKind::Single,
+            form: ToolForm::Registrar,
             name,
             span: call.span,
             handlers: vec![handler],
@@ -80,6 +83,7 @@ pub fn add_taught_registrations(model: &mut Model, registrars: &NameSet) {
         if bare && !registered_by_call.contains(&id) {
             added.push(ToolRegistration {
                 kind: ToolKind::Single,
+                form: ToolForm::Registrar,
                 name: function.name.clone().unwrap_or_default(),
                 span: function.name_span,
                 handlers: vec![HandlerRef::Function(id)],
