@@ -75,7 +75,7 @@ pub fn build(project: &Project, knowledge: &Knowledge, reported: usize) -> Vec<T
             .or_insert_with(|| source_text(file).ok())
             .clone();
         let line = text
-            .map(|t| LineIndex::new(&t).line_of(span.start as usize))
+            .map(|t| LineIndex::new(&t).line_of(span.start as usize) + 1)
             .unwrap_or(0);
         Place {
             file: file.display.clone(),

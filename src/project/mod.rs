@@ -84,6 +84,7 @@ impl<'a> Linked<'a> {
 
 impl Project {
     pub fn link(mut units: Vec<Unit>, knowledge: &Knowledge) -> Project {
+        tools::apply_mounts(&mut units);
         if !knowledge.tool_registrations.is_empty() {
             units.par_iter_mut().for_each(|u| {
                 tools::add_taught_registrations(&mut u.model, &knowledge.tool_registrations)

@@ -142,3 +142,69 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
     roots.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     roots.into_iter().map(|(_, _, root)| root).collect()
 }
+
+/// FastMCP's mount namespaces: `main.mount(jira_mcp, namespace="jira")` (also `prefix=`, and
+/// the older `main.mount("jira", jira_mcp)`) serves every tool of `jira_mcp` as `jira_<name>`.
+/// The mounted server is matched by its name, followed through one import (`from .jira
+/// import jira_mcp as jira`); the tools renamed are those its `@jira_mcp.tool()` decorates.
+pub fn apply_mounts(units: &mut [super::Unit]) {
+    let mut prefixes: HashMap<String, String> = HashMap::new();
+    for u in units.iter() {
+        let model = &u.model;
+        for call in &model.calls {
+            if call.method() != "mount" || call.args.len() > 3 {
+                continue;
+            }
+            let mut server = None;
+            let mut prefix = None;
+            for arg in &call.args {
+                match (&arg.value, arg.keyword.as_deref()) {
+                    (ArgValue::Str(s), None | Some("prefix" | "namespace")) => prefix = Some(s),
+                    (ArgValue::Name(n), None | Some("server")) => server = Some(n),
+                    _ => {}
+                }
+            }
+            let (Some(server), Some(prefix)) = (server, prefix) else {
+                continue;
+            };
+            if prefix.is_empty() || prefix.contains(['/', ':', '.']) {
+                continue;
+            }
+            let local = server.rsplit('.').next().unwrap_or(server);
+            let original = model
+                .imports
+                .iter()
+                .find(|i| i.local == local)
+                .and_then(|i| i.imported.clone())
+                .unwrap_or_else(|| local.to_string());
+            prefixes.insert(original, prefix.clone());
+        }
+    }
+    if prefixes.is_empty() {
+        return;
+    }
+    for u in units.iter_mut() {
+        let model = &mut u.model;
+        for tool in &mut model.tools {
+            if tool.form != ToolForm::Decorator {
+                continue;
+            }
+            let Some(HandlerRef::Function(id)) = tool.handlers.first() else {
+                continue;
+            };
+            let prefix = model.functions[*id].decorators.iter().find_map(|d| {
+                let (receiver, method) = d.rsplit_once('.')?;
+                (method == "tool").then(|| prefixes.get(receiver))?
+            });
+            if let Some(prefix) = prefix {
+                let renamed = format!("{prefix}_{}", tool.name);
+                for declaration in &mut model.tool_declarations {
+                    if declaration.name == tool.name && tool.span.contains(declaration.span) {
+                        declaration.name = renamed.clone();
+                    }
+                }
+                tool.name = renamed;
+            }
+        }
+    }
+}
