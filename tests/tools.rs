@@ -74,3 +74,12 @@ fn scan_says_when_an_sdk_is_imported_and_no_tool_is_found() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no MCP tool found"), "{stderr}");
 }
+
+#[test]
+fn ts_fastmcp_add_tool_objects_are_tools_and_a_plugin_registry_is_not() {
+    let (inventory, _) = tools("fastmcp_ts");
+    assert_eq!(names(&inventory), ["incident_history", "service_status"]);
+    let tool = &inventory["tools"][0];
+    assert_eq!(tool["form"], "add-tool");
+    assert_eq!(tool["handlers"][0]["name"], "execute");
+}

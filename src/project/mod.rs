@@ -84,6 +84,9 @@ impl<'a> Linked<'a> {
 
 impl Project {
     pub fn link(mut units: Vec<Unit>, knowledge: &Knowledge) -> Project {
+        units
+            .par_iter_mut()
+            .for_each(|u| tools::add_sdk_forms(&mut u.model, u.file.language, &knowledge.lowering));
         tools::apply_mounts(&mut units);
         if !knowledge.tool_registrations.is_empty() {
             units.par_iter_mut().for_each(|u| {

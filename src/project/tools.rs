@@ -208,3 +208,66 @@ pub fn apply_mounts(units: &mut [super::Unit]) {
         }
     }
 }
+
+/// TS FastMCP's `server.addTool({ name, description, parameters, execute })`: the object's
+/// `execute` is the handler, its `name` (read by the front end as a tool declaration inside the
+/// call) the tool's name. Recognised here, on the model, so that the rules and `faultline
+/// tools` see the same tools.
+pub fn add_sdk_forms(
+    model: &mut Model,
+    language: crate::model::Language,
+    vocabulary: &crate::knowledge::LoweringVocabulary,
+) {
+    let mut added = Vec::new();
+    for call in &model.calls {
+        if call.method() != "addTool" || model.tools.iter().any(|t| t.span == call.span) {
+            continue;
+        }
+        let Some(receiver) = call.receiver() else {
+            continue;
+        };
+        let is_server = model
+            .instances
+            .iter()
+            .any(|i| i.name == receiver && vocabulary.is_server_class(language, &i.class))
+            || vocabulary.names_a_server(language, receiver);
+        let Some(object) = call.args.first() else {
+            continue;
+        };
+        let executes =
+            matches!(&object.value, ArgValue::Object(keys) if keys.iter().any(|k| k == "execute"));
+        if !is_server || !executes {
+            continue;
+        }
+        let Some(declaration) = model
+            .tool_declarations
+            .iter()
+            .find(|d| object.span.contains(d.span))
+        else {
+            continue;
+        };
+        let within: Vec<usize> = (1..model.functions.len())
+            .filter(|&f| object.span.contains(model.functions[f].span))
+            .collect();
+        let handler = within
+            .iter()
+            .copied()
+            .find(|&f| model.functions[f].name.as_deref() == Some("execute"))
+            .or_else(|| {
+                within
+                    .iter()
+                    .copied()
+                    .find(|&f| model.functions[f].parent == Some(call.func))
+            });
+        let Some(handler) = handler else { continue };
+        added.push(ToolRegistration {
+            kind: ToolKind::Single,
+            form: ToolForm::AddTool,
+            name: declaration.name.clone(),
+            span: call.span,
+            handlers: vec![HandlerRef::Function(handler)],
+            description: None,
+        });
+    }
+    model.tools.extend(added);
+}
