@@ -381,6 +381,7 @@ fixture_tests! {
     rel002_flag_axios_got_js => "REL002/flag_axios_got.js",
     rel002_flag_fetch_without_signal_ts => "REL002/flag_fetch_without_signal.ts",
     rel002_flag_fastmcp_add_tool_ts => "REL002/flag_fastmcp_add_tool.ts",
+    rel002_flag_decorator_as_call_py => "REL002/flag_decorator_as_call.py",
     rel002_flag_node_https_js => "REL002/flag_node_https.js",
     rel002_flag_python_clients_py => "REL002/flag_python_clients.py",
     rel002_ok_js_deadlines_mjs => "REL002/ok_js_deadlines.mjs",

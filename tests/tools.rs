@@ -83,3 +83,13 @@ fn ts_fastmcp_add_tool_objects_are_tools_and_a_plugin_registry_is_not() {
     assert_eq!(tool["form"], "add-tool");
     assert_eq!(tool["handlers"][0]["name"], "execute");
 }
+
+#[test]
+fn python_decorator_as_call_and_tool_from_function_are_tools() {
+    let (inventory, _) = tools("python_forms");
+    assert_eq!(
+        names(&inventory),
+        ["audit", "stock_count", "stock_reorder"],
+        "{inventory}"
+    );
+}

@@ -219,6 +219,14 @@ pub fn add_sdk_forms(
     vocabulary: &crate::knowledge::LoweringVocabulary,
 ) {
     let mut added = Vec::new();
+    let server = |receiver: &str| {
+        model
+            .instances
+            .iter()
+            .any(|i| i.name == receiver && vocabulary.is_server_class(language, &i.class))
+            || vocabulary.names_a_server(language, receiver)
+    };
+    added.extend(python_call_forms(model, &server));
     for call in &model.calls {
         if call.method() != "addTool" || model.tools.iter().any(|t| t.span == call.span) {
             continue;
@@ -270,4 +278,109 @@ pub fn add_sdk_forms(
         });
     }
     model.tools.extend(added);
+}
+
+/// The handler an argument names: a function written there, or a name (not a parameter of the
+/// function the call is in: that is a registrar's, not a tool's).
+fn handler_of(model: &Model, func: usize, value: &ArgValue) -> Option<(HandlerRef, String)> {
+    match value {
+        ArgValue::Function(id) => Some((
+            HandlerRef::Function(*id),
+            model.functions[*id].name.clone().unwrap_or_default(),
+        )),
+        ArgValue::Name(name) if !model.functions[func].params.iter().any(|p| p == name) => {
+            let last = name.rsplit('.').next().unwrap_or(name).to_string();
+            Some((HandlerRef::Name(name.clone()), last))
+        }
+        _ => None,
+    }
+}
+
+/// `mcp.add_tool(Tool.from_function(fn, name="x"))` and the decorator applied as a call,
+/// `mcp.tool(name="x")(fn)` / `server.call_tool()(fn)`.
+fn python_call_forms(model: &Model, server: &dyn Fn(&str) -> bool) -> Vec<ToolRegistration> {
+    let mut added = Vec::new();
+    let string = |call: &crate::model::Call, keyword: &str| {
+        call.args
+            .iter()
+            .find_map(|a| match (&a.value, a.keyword.as_deref()) {
+                (ArgValue::Str(s), Some(k)) if k == keyword => Some(s.clone()),
+                _ => None,
+            })
+    };
+    for outer in &model.calls {
+        // `add_tool(Tool.from_function(fn, name=...))`
+        if outer.method() == "add_tool" && outer.receiver().is_some_and(server) {
+            let Some(first) = outer.args.first() else {
+                continue;
+            };
+            let Some(inner) = model.calls.iter().find(|c| {
+                c.span == first.span && c.method() == "from_function" && c.receiver().is_some()
+            }) else {
+                continue;
+            };
+            let Some((handler, fallback)) = inner
+                .args
+                .iter()
+                .find(|a| a.keyword.is_none() || a.keyword.as_deref() == Some("fn"))
+                .and_then(|a| handler_of(model, inner.func, &a.value))
+            else {
+                continue;
+            };
+            added.push(ToolRegistration {
+                kind: ToolKind::Single,
+                form: ToolForm::AddTool,
+                name: string(inner, "name").unwrap_or(fallback),
+                span: outer.span,
+                handlers: vec![handler],
+                description: None,
+            });
+            continue;
+        }
+        // `mcp.tool(...)(fn)`: the callee is the decorator's call.
+        let Some(decorator) = outer.callee.strip_suffix("()") else {
+            continue;
+        };
+        let Some((receiver, method)) = decorator.rsplit_once('.') else {
+            continue;
+        };
+        if !matches!(method, "tool" | "call_tool") || !server(receiver) || outer.args.len() != 1 {
+            continue;
+        }
+        let Some((handler, fallback)) = handler_of(model, outer.func, &outer.args[0].value) else {
+            continue;
+        };
+        let inner = model
+            .calls
+            .iter()
+            .find(|c| c.callee == decorator && outer.callee_span.contains(c.span));
+        let (kind, name) = if method == "call_tool" {
+            (ToolKind::Dispatcher, "call_tool".to_string())
+        } else {
+            let positional = inner.and_then(|c| {
+                c.args.iter().find_map(|a| match (&a.value, &a.keyword) {
+                    (ArgValue::Str(s), None) => Some(s.clone()),
+                    _ => None,
+                })
+            });
+            let name = inner
+                .and_then(|c| string(c, "name"))
+                .or(positional)
+                .unwrap_or(fallback);
+            (ToolKind::Single, name)
+        };
+        added.push(ToolRegistration {
+            kind,
+            form: if kind == ToolKind::Dispatcher {
+                ToolForm::Dispatcher
+            } else {
+                ToolForm::DecoratorCall
+            },
+            name,
+            span: outer.span,
+            handlers: vec![handler],
+            description: None,
+        });
+    }
+    added
 }
