@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (default: the current directory).
     Scan(Box<ScanArgs>),
+    /// List every MCP tool faultline sees and what each reaches.
+    Tools(ToolsArgs),
     /// List the rules.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -44,6 +46,19 @@ pub struct ConfigSourceArgs {
     /// Use no configuration file at all.
     #[arg(long)]
     pub isolated: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ToolsArgs {
+    /// Files or directories to read (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Do not honour .gitignore and .ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    #[command(flatten)]
+    pub source: ConfigSourceArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod discover;
 pub mod escape;
 pub mod finding;
+pub mod inventory;
 pub mod knowledge;
 pub mod lang;
 pub mod locate;
@@ -58,6 +59,8 @@ pub struct ScanOptions {
     pub score: score::ScoreOptions,
     /// How long one file's parse and lowering may take; `None` is [`lang::FILE_BUDGET`].
     pub file_budget: Option<Duration>,
+    /// Build the tool inventory (`faultline tools`) into [`Report::tools`].
+    pub inventory: bool,
 }
 
 /// Source text that cannot be read again, and the path it stands for (`--stdin-filename`),
@@ -88,6 +91,11 @@ pub struct Report {
     pub suppression_problems: Vec<suppress::SuppressionProblem>,
     /// What `--baseline` matched, when one was given.
     pub baseline: Option<baseline::Summary>,
+    /// The tool inventory, when [`ScanOptions::inventory`] asked for it.
+    pub tools: Vec<inventory::Tool>,
+    /// A production file imports an MCP SDK (`sdk-modules` in `rules/lowering.toml`) and yet no
+    /// tool was found: the module named, for the summary.
+    pub sdk_without_tools: Option<String>,
 }
 
 impl Report {
@@ -271,6 +279,17 @@ fn analyse(
 
     let mut project = Project::link(units, knowledge);
     project.documentation = discover::Documentation::read(&docs);
+    if options.inventory {
+        report.tools = inventory::build(&project, knowledge, reported_units);
+    }
+    if !project.declares_tools() {
+        report.sdk_without_tools = project.units[..reported_units]
+            .iter()
+            .filter(|u| u.file.surface == discover::Surface::Production)
+            .flat_map(|u| &u.model.imports)
+            .find(|i| knowledge.lowering.is_sdk_module(&i.source))
+            .map(|i| i.source.clone());
+    }
     let cx = Context::new(&project, knowledge);
     let selected: Vec<&rules::RegisteredRule> = registry
         .rules

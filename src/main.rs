@@ -24,6 +24,7 @@ use clap::Parser;
 
 use cli::{
     AdoptionArgs, Cli, Command, ConfigArgs, ConfigSourceArgs, FailOn, Format, ListFormat, ScanArgs,
+    ToolsArgs,
 };
 use faultline::config::{self, Overrides, Settings};
 use faultline::escape::{visible, visible_path};
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
     let registry = Registry::builtin();
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args, &registry),
+        Command::Tools(args) => list_tools(args, &registry),
         Command::Rules { format } => list_rules(&registry, format),
         Command::Explain { rule } => explain(&registry, &rule),
         Command::Init => init(),
@@ -330,6 +332,48 @@ fn init() -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot write faultline.toml: {}", e.kind()))?;
     eprintln!("wrote faultline.toml");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `faultline tools`: the inventory of every tool seen, with the configuration's vocabulary
+/// and excludes; no rule runs.
+fn list_tools(args: ToolsArgs, registry: &Registry) -> Result<ExitCode, String> {
+    let paths = if args.paths.is_empty() {
+        vec![".".into()]
+    } else {
+        args.paths
+    };
+    let loaded = config::load(&config_source(&args.source), &config::scan_root(&paths))?;
+    let settings = Settings::resolve(loaded.as_ref(), &Overrides::default(), registry)?;
+    let options = ScanOptions {
+        paths,
+        respect_ignore_files: !args.no_ignore,
+        vocabulary: settings.vocabulary.extension(),
+        filters: settings.filters()?,
+        inventory: true,
+        ..Default::default()
+    };
+    let report = scan(&options, registry)?;
+    let rendered = match args.format {
+        ListFormat::Json => faultline::inventory::render_json(&report.tools),
+        ListFormat::Text => faultline::escape::no_workflow_commands(
+            faultline::inventory::render_text(&report.tools),
+        ),
+    };
+    write_stdout(&rendered)?;
+    for error in &report.errors {
+        eprintln!(
+            "error: {}: {}",
+            visible(&error.path),
+            visible(&error.message)
+        );
+    }
+    if let Some(module) = &report.sdk_without_tools {
+        eprintln!(
+            "note: the code imports {} but no tool was recognised",
+            visible(module)
+        );
+    }
+    Ok(ExitCode::from(if report.errors.is_empty() { 0 } else { 2 }))
 }
 
 fn show_config(args: ConfigArgs, registry: &Registry) -> Result<ExitCode, String> {

@@ -394,9 +394,55 @@ pub enum ToolKind {
     Dispatcher,
 }
 
+/// How a tool is registered: the form `faultline tools` reports.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ToolForm {
+    /// `server.tool(name, ..., handler)`, `server.registerTool(name, config, handler)`.
+    ServerTool,
+    /// `@mcp.tool()` above a function.
+    Decorator,
+    /// The decorator applied as a call: `mcp.tool(name="x")(fn)`, `server.call_tool()(fn)`.
+    DecoratorCall,
+    /// `mcp.add_tool(fn)`, `add_tool(Tool.from_function(fn))`, TS FastMCP's `addTool({...})`.
+    AddTool,
+    /// One handler for every call: `setRequestHandler(CallToolRequestSchema | "tools/call")`,
+    /// `@server.call_tool()`, `Server(on_call_tool=...)`.
+    Dispatcher,
+    /// A tool declared in a list (`{ name, inputSchema }`, `Tool(name=...)`) and served by a
+    /// dispatcher.
+    Declared,
+    /// A `case "x":` / `if name == "x"` branch of a dispatcher.
+    DispatchCase,
+    /// `{ name, description, inputSchema | parameters, handler | execute | ... }` objects,
+    /// `defineTool({...})`, `tool({...})`.
+    DefinitionObject,
+    /// A project's own registrar: taught in the configuration or inferred.
+    Registrar,
+}
+
+impl ToolForm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolForm::ServerTool => "server-tool",
+            ToolForm::Decorator => "decorator",
+            ToolForm::DecoratorCall => "decorator-call",
+            ToolForm::AddTool => "add-tool",
+            ToolForm::Dispatcher => "dispatcher",
+            ToolForm::Declared => "declared",
+            ToolForm::DispatchCase => "dispatch-case",
+            ToolForm::DefinitionObject => "definition-object",
+            ToolForm::Registrar => "registrar",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ToolRegistration {
     pub kind: ToolKind,
+    pub form: ToolForm,
     /// The tool's name, or the registering call's name for dispatchers (`CallTool`).
     pub name: String,
     pub span: Span,

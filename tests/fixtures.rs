@@ -387,6 +387,8 @@ fixture_tests! {
     rel002_cross_file_ts_tickets_ts => "REL002/cross_file_ts/tickets.ts",
     rel002_flag_axios_got_js => "REL002/flag_axios_got.js",
     rel002_flag_fetch_without_signal_ts => "REL002/flag_fetch_without_signal.ts",
+    rel002_flag_fastmcp_add_tool_ts => "REL002/flag_fastmcp_add_tool.ts",
+    rel002_flag_decorator_as_call_py => "REL002/flag_decorator_as_call.py",
     rel002_flag_node_https_js => "REL002/flag_node_https.js",
     rel002_flag_objects_and_factories_py => "REL002/flag_objects_and_factories.py",
     rel002_flag_objects_and_factories_ts => "REL002/flag_objects_and_factories.ts",

@@ -61,6 +61,7 @@ struct Decisions {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct Servers {
+    sdk_modules: Vec<String>,
     python_classes: Vec<String>,
     javascript_classes: Vec<String>,
     receiver_words: Vec<String>,
@@ -97,6 +98,17 @@ impl LoweringVocabulary {
     /// The built-in words alone.
     pub fn builtin() -> &'static LoweringVocabulary {
         &BUILTIN
+    }
+
+    /// A module of an MCP SDK, or one below it (`@modelcontextprotocol/sdk/server/mcp.js`,
+    /// `mcp.server.fastmcp`, `fastmcp`).
+    pub fn is_sdk_module(&self, module: &str) -> bool {
+        self.servers.sdk_modules.iter().any(|m| {
+            module == m
+                || module
+                    .strip_prefix(m.as_str())
+                    .is_some_and(|rest| rest.starts_with(['/', '.']))
+        })
     }
 
     /// Calls that write to a log or the console.

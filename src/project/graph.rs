@@ -251,6 +251,28 @@ fn edges_of(project: &Project, f: FnRef) -> Vec<Edge> {
     out
 }
 
+impl CallGraph {
+    /// Every function `roots` may run, through any edge (breakers' wrapped functions too), in
+    /// the order a breadth-first walk meets them; at most `limit`.
+    pub(super) fn reachable(&self, roots: &[FnRef], limit: usize) -> Vec<FnRef> {
+        let mut seen: HashSet<FnRef> = HashSet::new();
+        let mut out = Vec::new();
+        let mut queue: VecDeque<FnRef> = roots.iter().copied().collect();
+        while let Some(f) = queue.pop_front() {
+            if out.len() >= limit || !seen.insert(f) {
+                continue;
+            }
+            out.push(f);
+            for edge in self.edges[f.unit].get(f.func).into_iter().flatten() {
+                if !seen.contains(&edge.target) {
+                    queue.push_back(edge.target);
+                }
+            }
+        }
+        out
+    }
+}
+
 impl Project {
     /// The tool that reaches this function, if any.
     pub fn reach(&self, unit: usize, func: FnId) -> Option<&Reach> {

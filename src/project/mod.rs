@@ -9,11 +9,13 @@ use rayon::prelude::*;
 pub mod breakers;
 mod external;
 mod graph;
+pub mod inventory;
 mod resolve;
 mod tools;
 
 pub use breakers::{HomeGrownBreaker, breaker_state, home_grown_breakers, is_breaker_class};
 pub use external::{Cover, ExternalCall, Timeout};
+pub use inventory::{InventoryTool, ReachedCall};
 
 use crate::discover::SourceFile;
 use crate::knowledge::Knowledge;
@@ -82,6 +84,10 @@ impl<'a> Linked<'a> {
 
 impl Project {
     pub fn link(mut units: Vec<Unit>, knowledge: &Knowledge) -> Project {
+        units
+            .par_iter_mut()
+            .for_each(|u| tools::add_sdk_forms(&mut u.model, u.file.language, &knowledge.lowering));
+        tools::apply_mounts(&mut units);
         if !knowledge.tool_registrations.is_empty() {
             units.par_iter_mut().for_each(|u| {
                 tools::add_taught_registrations(&mut u.model, &knowledge.tool_registrations)

@@ -53,6 +53,12 @@ pub fn summary_line(report: &Report) -> String {
     }
     line.push_str(&adoption_counts(report));
     line.push_str(&format!(") in {:.2}s", report.elapsed.as_secs_f64()));
+    if let Some(module) = &report.sdk_without_tools {
+        line.push_str(&format!(
+            "; no MCP tool found although the code imports {} (run `faultline tools` to see what is recognised)",
+            crate::escape::visible(module)
+        ));
+    }
     line
 }
 

@@ -128,6 +128,7 @@ impl Lowerer<'_> {
                 };
                 ToolRegistration {
                     kind: ToolKind::Single,
+                    form: ToolForm::ServerTool,
                     name,
                     span: node_span(node),
                     handlers: handlers(),
@@ -140,6 +141,7 @@ impl Lowerer<'_> {
             {
                 ToolRegistration {
                     kind: ToolKind::Dispatcher,
+                    form: ToolForm::Dispatcher,
                     name: "CallTool".into(),
                     span: node_span(node),
                     handlers: handlers(),

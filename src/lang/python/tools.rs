@@ -127,6 +127,7 @@ impl Lowerer<'_> {
         let registration = match method {
             "tool" => ToolRegistration {
                 kind: ToolKind::Single,
+                form: ToolForm::Decorator,
                 name: keyword("name")
                     .or_else(|| function.name.clone())
                     .unwrap_or_default(),
@@ -136,6 +137,7 @@ impl Lowerer<'_> {
             },
             "call_tool" => ToolRegistration {
                 kind: ToolKind::Dispatcher,
+                form: ToolForm::Dispatcher,
                 name: "call_tool".into(),
                 span: node_span(decorator),
                 handlers: vec![HandlerRef::Function(id)],
@@ -176,6 +178,7 @@ impl Lowerer<'_> {
         });
         self.b.model.tools.push(ToolRegistration {
             kind: ToolKind::Single,
+            form: ToolForm::AddTool,
             name,
             span: node_span(node),
             handlers: vec![handler],
@@ -200,6 +203,7 @@ impl Lowerer<'_> {
         if let Some(handler) = handler {
             self.b.model.tools.push(ToolRegistration {
                 kind: ToolKind::Dispatcher,
+                form: ToolForm::Dispatcher,
                 name: "call_tool".into(),
                 span: node_span(node),
                 handlers: vec![handler],
