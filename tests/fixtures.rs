@@ -344,6 +344,8 @@ fixture_tests! {
     doc001_flag_list_tools_js => "DOC001/flag_list_tools.js",
     doc001_flag_lowlevel_list_tools_py => "DOC001/flag_lowlevel_list_tools.py",
     doc001_flag_server_tool_ts => "DOC001/flag_server_tool.ts",
+    doc002_description_names_params_js => "DOC002/description_names_params.js",
+    doc002_description_names_params_ts => "DOC002/description_names_params.ts",
     doc002_flag_fastmcp_params_py => "DOC002/flag_fastmcp_params.py",
     doc002_flag_json_schema_js => "DOC002/flag_json_schema.js",
     doc002_flag_lowlevel_schema_py => "DOC002/flag_lowlevel_schema.py",
