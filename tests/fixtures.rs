@@ -350,6 +350,7 @@ fixture_tests! {
     doc002_flag_json_schema_js => "DOC002/flag_json_schema.js",
     doc002_flag_lowlevel_schema_py => "DOC002/flag_lowlevel_schema.py",
     doc002_flag_zod_shapes_ts => "DOC002/flag_zod_shapes.ts",
+    doc002_unlisted_definitions_js => "DOC002/unlisted_definitions.js",
     doc003_client_js => "DOC003/client.js",
     doc003_search_py => "DOC003/search.py",
     doc003_server_ts => "DOC003/server.ts",

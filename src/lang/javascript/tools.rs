@@ -284,6 +284,7 @@ impl Lowerer<'_> {
             description,
             params,
             func,
+            unused_binding: None,
         });
     }
 
@@ -350,13 +351,45 @@ impl Lowerer<'_> {
         self.params_in_description(self.pair_value(node, "description"), &mut params);
         let description = self.description_field(node);
         let func = self.b.current();
+        let unused_binding = self.unused_binding(node);
         self.b.model.tool_declarations.push(ToolDeclaration {
             name,
             span: node_span(name_node),
             description,
             params,
             func,
+            unused_binding,
         });
+    }
+
+    /// The constant a definition object is kept in (`const X = { name, ... }`), when the file
+    /// never mentions `X` again: unless another file imports it, nothing lists that tool.
+    fn unused_binding(&self, object: Node) -> Option<String> {
+        let declarator = object.parent()?;
+        if declarator.kind_name() != "variable_declarator"
+            || declarator.field(Field::Value).map(|v| v.id()) != Some(object.id())
+        {
+            return None;
+        }
+        let name = declarator.field(Field::Name)?;
+        if name.kind_name() != "identifier" {
+            return None;
+        }
+        let name = self.text(name);
+        let source = std::str::from_utf8(self.b.src).ok()?;
+        let mentions = source
+            .match_indices(name)
+            .filter(|(at, _)| {
+                let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+                !source[..*at].chars().next_back().is_some_and(is_word)
+                    && !source[at + name.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(is_word)
+            })
+            .take(2)
+            .count();
+        (mentions == 1).then(|| name.to_string())
     }
 
     /// The value of `key: value` in an object literal.

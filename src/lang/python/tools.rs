@@ -328,6 +328,7 @@ impl Lowerer<'_> {
             description,
             params,
             func,
+            unused_binding: None,
         });
     }
 
@@ -490,6 +491,7 @@ impl Lowerer<'_> {
             description,
             params,
             func,
+            unused_binding: None,
         });
     }
 
