@@ -96,6 +96,8 @@ pub struct Vocabulary {
     pub tool_registrations: Vec<String>,
     #[serde(default)]
     pub loggers: Vec<String>,
+    #[serde(default)]
+    pub well_known_env: Vec<String>,
 }
 
 impl Vocabulary {
@@ -118,6 +120,7 @@ impl Vocabulary {
                 .collect(),
             tool_registrations: self.tool_registrations.clone(),
             loggers: self.loggers.clone(),
+            well_known_env: self.well_known_env.clone(),
         }
     }
 }
@@ -584,6 +587,7 @@ pub const TEMPLATE: &str = r#"# faultline configuration. Every key is optional; 
 #                                                     # timeout ("none", seconds, "unchecked")
 # tool-registrations = ["registerAcmeTool"]           # calls that register an MCP tool
 # loggers = ["audit.record"]                          # calls that write a log, like console.error
+# well-known-env = ["MYHOST_*"]                       # variables your platform sets (DOC003)
 
 # Rules not reported in some files.
 [per-file-ignores]

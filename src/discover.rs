@@ -226,6 +226,7 @@ fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
                     || (BUILD_OUTPUT_DIRS.contains(&name.as_ref())
                         && sources_beside(entry.path()))))
         });
+    let mut visited_dirs = Vec::new();
     for entry in builder.build() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -247,6 +248,8 @@ fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
             let relative = path.strip_prefix(root).unwrap_or(path);
             if file_type.is_file() && is_documentation(relative, false) {
                 out.docs.push(path.to_path_buf());
+            } else if file_type.is_dir() && options.respect_ignore_files {
+                visited_dirs.push(path.to_path_buf());
             }
             continue;
         };
@@ -275,6 +278,27 @@ fn walk(root: &Path, options: &WalkOptions, cwd: &Path, out: &mut Discovery) {
             path.strip_prefix(root).unwrap_or(path),
         ));
         out.files.push(file);
+    }
+    ignored_documentation(root, &visited_dirs, &mut out.docs);
+}
+
+/// Documentation that an ignore file matches but a repository still ships: a tracked
+/// `.env.example` under a `.env.*` rule documents variables all the same. Only the folders the
+/// walk entered are looked at, one listing each, and only regular files (never a link).
+fn ignored_documentation(root: &Path, dirs: &[PathBuf], docs: &mut Vec<PathBuf>) {
+    let known: HashSet<PathBuf> = docs.iter().cloned().collect();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            if is_file && is_documentation(relative, false) && !known.contains(&path) {
+                docs.push(path);
+            }
+        }
     }
 }
 
@@ -341,6 +365,15 @@ pub fn surface_of(path: &str) -> Surface {
     let (dirs, name) = parts.split_at(parts.len().saturating_sub(1));
     let name = name.first().copied().unwrap_or("");
     let in_dir = |names: &[&str]| dirs.iter().any(|d| names.contains(d));
+    // A package of its own named for what it holds: `server-tests/`, `integration_tests/`,
+    // `mcp-examples/`.
+    let in_dir_ending = |suffix: &str| {
+        dirs.iter().any(|d| {
+            d.len() > suffix.len() + 1
+                && d.ends_with(suffix)
+                && d[..d.len() - suffix.len()].ends_with(['-', '_'])
+        })
+    };
     if in_dir(&[
         "test",
         "tests",
@@ -350,19 +383,25 @@ pub fn surface_of(path: &str) -> Surface {
         "fixtures",
         "__mocks__",
         "testing",
-    ]) || name.contains(".test.")
+    ]) || in_dir_ending("tests")
+        || name.contains(".test.")
         || name.contains(".spec.")
         || (name.starts_with("test_") && name.ends_with(".py"))
         || name.ends_with("_test.py")
         || name == "conftest.py"
     {
         Surface::Test
-    } else if in_dir(&["examples", "example", "samples", "sample", "demo", "demos"]) {
+    } else if in_dir(&["examples", "example", "samples", "sample", "demo", "demos"])
+        || in_dir_ending("examples")
+        || name.contains(".examples.")
+        || name.contains(".example.")
+    {
         Surface::Example
     } else if in_dir(&["scripts", "script", "benchmarks", "bench"]) {
         // Not `tools/`: in an MCP server that is where the tool handlers live.
         Surface::Script
-    } else if in_dir(&["docs", "doc", "documentation"]) {
+    } else if in_dir(&["docs", "doc", "documentation", "docs_src"]) {
+        // `docs_src/`: the tutorial code a documentation site includes.
         Surface::Docs
     } else {
         Surface::Production
@@ -524,6 +563,16 @@ mod tests {
         assert_eq!(surface_of("src/tools/search.ts"), Surface::Production);
         assert_eq!(surface_of("dist/tools/get_user.js"), Surface::Production);
         assert_eq!(surface_of("docs/snippet.ts"), Surface::Docs);
+        // Tutorial trees and packages named for what they hold.
+        assert_eq!(surface_of("docs_src/first_steps/main.py"), Surface::Docs);
+        assert_eq!(surface_of("src/server.examples.ts"), Surface::Example);
+        assert_eq!(surface_of("packages/mcp-examples/a.ts"), Surface::Example);
+        assert_eq!(surface_of("packages/server-tests/a.ts"), Surface::Test);
+        assert_eq!(surface_of("integration_tests/test.py"), Surface::Test);
+        // Not a package named for tests: `latests/`, `-tests` alone.
+        assert_eq!(surface_of("src/latests/a.ts"), Surface::Production);
+        assert_eq!(surface_of("src/-tests/a.ts"), Surface::Production);
+        assert_eq!(surface_of("src/contests/a.ts"), Surface::Production);
     }
 
     #[test]

@@ -43,17 +43,27 @@ pub struct WellKnownEnv {
 }
 
 impl WellKnownEnv {
-    fn load() -> Result<WellKnownEnv, String> {
+    /// The built-in list with the user's names added: `NAME`, or `PREFIX_*` for a family.
+    fn load(user: &[String]) -> Result<WellKnownEnv, String> {
         let list: WellKnownEnv = toml::from_str(WELL_KNOWN_ENV)
             .map_err(|e| format!("rules/well-known-env.toml: {e}"))?;
-        Ok(WellKnownEnv {
-            names: list.names.iter().map(|n| n.to_ascii_uppercase()).collect(),
-            prefixes: list
-                .prefixes
-                .iter()
-                .map(|p| p.to_ascii_uppercase())
-                .collect(),
-        })
+        let mut names: HashSet<String> =
+            list.names.iter().map(|n| n.to_ascii_uppercase()).collect();
+        let mut prefixes: Vec<String> = list
+            .prefixes
+            .iter()
+            .map(|p| p.to_ascii_uppercase())
+            .collect();
+        for entry in user {
+            match entry.strip_suffix('*') {
+                Some(prefix) if !prefix.is_empty() => prefixes.push(prefix.to_ascii_uppercase()),
+                Some(_) => {}
+                None => {
+                    names.insert(entry.to_ascii_uppercase());
+                }
+            }
+        }
+        Ok(WellKnownEnv { names, prefixes })
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -150,6 +160,9 @@ pub struct VocabularyExtension {
     pub tool_registrations: Vec<String>,
     /// Calls that write to a log (`audit.record`): a catch that only calls them only logs.
     pub loggers: Vec<String>,
+    /// Environment variables the platform sets (`MYHOST_REGION`, `MYHOST_*`): DOC003 does not
+    /// ask the README to explain them.
+    pub well_known_env: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -222,7 +235,7 @@ impl Knowledge {
             external_calls: ExternalCalls::load(extension)?,
             tool_registrations: NameSet::new(&extension.tool_registrations, &[])?,
             lowering: LoweringVocabulary::load(&extension.loggers)?,
-            well_known_env: WellKnownEnv::load()?,
+            well_known_env: WellKnownEnv::load(&extension.well_known_env)?,
         })
     }
 

@@ -557,6 +557,10 @@ pub struct ToolDeclaration {
     pub params: Vec<ToolParam>,
     /// The function the declaration is written in.
     pub func: FnId,
+    /// A definition object kept in a constant its own file never mentions again
+    /// (`export const createThingSchema = { name, description, inputSchema }`): a tool only if
+    /// another file imports that name.
+    pub unused_binding: Option<String>,
 }
 
 /// One parameter of a declared tool.

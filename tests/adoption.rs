@@ -573,6 +573,56 @@ fn surfaces_are_judged_below_the_folder_named() {
     assert_eq!(surfaces("examples/demo/src/server.ts"), vec!["example"]);
 }
 
+/// DOC003 reads a documentation file an ignore file matches (a tracked `.env.example` under a
+/// `.env*` rule), never a source file it matches, and takes the platform's variables from
+/// `[vocabulary] well-known-env`.
+#[test]
+fn ignored_documentation_still_documents_and_platform_variables_are_taught() {
+    let repo = repository();
+    let server = HEADER.to_string()
+        + "server.tool('a', 'does a', {}, async () => ({ content: [] }));\n\
+           export const a = process.env.ACME_REGION;\n\
+           export const b = process.env.ACME_UNDOCUMENTED;\n\
+           export const c = process.env.MYHOST_SLOT;\n";
+    write(repo.path(), "src/server.ts", &server);
+    write(repo.path(), "README.md", "# acme\n");
+    write(repo.path(), ".gitignore", ".env*\nsrc/ignored.ts\n");
+    write(repo.path(), ".env.example", "ACME_REGION=eu\n");
+    write(
+        repo.path(),
+        "src/ignored.ts",
+        "export const d = process.env.ACME_IGNORED;\n",
+    );
+    let undocumented = |cwd: &Path| -> Vec<String> {
+        let out = faultline(
+            &["scan", ".", "--select", "DOC003", "--format", "json"],
+            cwd,
+        );
+        findings(&json(&out))
+            .iter()
+            .map(|f| {
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .split('`')
+                    .nth(1)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        undocumented(repo.path()),
+        vec!["ACME_UNDOCUMENTED", "MYHOST_SLOT"]
+    );
+    write(
+        repo.path(),
+        "faultline.toml",
+        "[vocabulary]\nwell-known-env = [\"MYHOST_*\"]\n",
+    );
+    assert_eq!(undocumented(repo.path()), vec!["ACME_UNDOCUMENTED"]);
+}
+
 // ---- baseline -----------------------------------------------------------------------------
 
 const BASE: &str = "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\nconst server = new McpServer({ name: 'a', version: '1' });\n\nasync function fetchReport(id: string) {\n  try {\n    return await load(id);\n  } catch (e) {\n    return { content: [{ type: 'text', text: e.message }] };\n  }\n}\n\nserver.tool('report', 'd', {}, async ({ id }) => fetchReport(id));\n";

@@ -164,3 +164,28 @@ pub(crate) fn element_args(list: Node, mut value: impl FnMut(Node) -> ArgValue) 
         })
         .collect()
 }
+
+/// `text` names the parameter `word`: as code (`` `limit` ``, `'limit'`, `"limit"`), or as a
+/// whole word when the name is shaped like an identifier no prose uses (`seed_ids`,
+/// `valuableSources`, `page2`). A plain word (`issue` in "Close an issue.") is not a mention:
+/// prose uses it without documenting the parameter.
+pub(crate) fn names_word(text: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let identifier_shaped = word.contains('_')
+        || word
+            .chars()
+            .skip(1)
+            .any(|c| c.is_uppercase() || c.is_ascii_digit());
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+            return false;
+        }
+        let quoted = matches!((before, after), (Some(b), Some(a)) if b == a && matches!(b, '`' | '\'' | '"'));
+        identifier_shaped || quoted
+    })
+}

@@ -13,7 +13,9 @@ impl Rule for ToolWithoutDescription {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
         let model = &cx.project.units[unit].model;
         let mut seen = HashSet::new();
-        for tool in &model.tool_declarations {
+        let listed =
+            |t: &&ToolDeclaration| super::param_without_description::is_listed(cx, unit, t);
+        for tool in model.tool_declarations.iter().filter(listed) {
             if tool.description != Described::No || !seen.insert(tool.span) {
                 continue;
             }

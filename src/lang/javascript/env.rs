@@ -9,12 +9,12 @@ use crate::lang::{named_children, node_span};
 use crate::model::*;
 
 impl Lowerer<'_> {
-    /// `process.env.X` and `process.env["X"]`.
+    /// `process.env.X` and `process.env["X"]`; `delete process.env.X` is not a read.
     pub(super) fn env_read(&mut self, node: Node) {
         let Some(object) = node.field(Field::Object) else {
             return;
         };
-        if self.text(object) != "process.env" {
+        if self.text(object) != "process.env" || self.is_deleted(node) {
             return;
         }
         match node.kind_name() {
@@ -90,5 +90,15 @@ impl Lowerer<'_> {
             let span = node_span(target);
             self.b.model.env_writes.push(EnvAccess { name, span, func });
         }
+    }
+
+    /// The operand of `delete`: `delete process.env.X` unsets the variable, it reads nothing.
+    fn is_deleted(&self, node: Node) -> bool {
+        node.parent().is_some_and(|parent| {
+            parent.kind_name() == "unary_expression"
+                && parent
+                    .field(Field::Operator)
+                    .is_some_and(|op| self.text(op) == "delete")
+        })
     }
 }

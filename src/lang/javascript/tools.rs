@@ -16,8 +16,9 @@ pub(super) enum ConstValue {
     Schema(Vec<ToolParam>),
     /// One zod field (`z.string().describe("...")`).
     Field(Described),
-    /// A string, such as a description kept in a constant.
-    Text,
+    /// A string, such as a description kept in a constant, with its source text when every
+    /// part of it can be read (no call, substitution or name faultline cannot follow).
+    Text(Option<String>),
     /// Something else, or a name declared more than once.
     Other,
 }
@@ -234,7 +235,9 @@ impl Lowerer<'_> {
         } else if let Some(described) = self.zod_field(value) {
             ConstValue::Field(described)
         } else if is_text(value) {
-            ConstValue::Text
+            let mut text = String::new();
+            let readable = self.description_text(value, &mut text);
+            ConstValue::Text(readable.then_some(text))
         } else {
             ConstValue::Other
         }
@@ -253,19 +256,27 @@ impl Lowerer<'_> {
             return;
         }
         let name_node = unwrap(arguments[0]);
-        let (description, params) = if method == "tool" {
+        let (description, mut params) = if method == "tool" {
             self.tool_call_documentation(&arguments[1..arguments.len() - 1])
         } else {
             let config = unwrap(arguments[1]);
             if config.kind_name() != "object" {
                 return;
             }
-            let params = self
+            let mut params = self
                 .pair_value(config, "inputSchema")
                 .and_then(|s| self.schema_params(s, 0))
                 .unwrap_or_default();
+            self.params_in_description(self.pair_value(config, "description"), &mut params);
             (self.description_field(config), params)
         };
+        if method == "tool" {
+            let middle = &arguments[1..arguments.len() - 1];
+            let first = middle.first().map(|n| unwrap(*n));
+            let is_description = first
+                .is_some_and(|f| f.kind_name() != "object" && self.schema_params(f, 0).is_none());
+            self.params_in_description(first.filter(|_| is_description), &mut params);
+        }
         let name =
             string_content(name_node, self.b.src).unwrap_or_else(|| short(self.text(name_node)));
         let func = self.b.current();
@@ -275,6 +286,7 @@ impl Lowerer<'_> {
             description,
             params,
             func,
+            unused_binding: None,
         });
     }
 
@@ -297,7 +309,7 @@ impl Lowerer<'_> {
         }
         let described = match first.kind_name() {
             "identifier" => match self.doc_consts.get(self.text(first)) {
-                Some(ConstValue::Text) => Described::Yes,
+                Some(ConstValue::Text(_)) => Described::Yes,
                 _ => Described::Unknown,
             },
             _ => Described::Unknown,
@@ -334,19 +346,52 @@ impl Lowerer<'_> {
             }
             _ => return,
         };
-        let params = self
+        let mut params = self
             .pair_value(node, schema_key)
             .and_then(|s| self.schema_params(s, 0))
             .unwrap_or_default();
+        self.params_in_description(self.pair_value(node, "description"), &mut params);
         let description = self.description_field(node);
         let func = self.b.current();
+        let unused_binding = self.unused_binding(node);
         self.b.model.tool_declarations.push(ToolDeclaration {
             name,
             span: node_span(name_node),
             description,
             params,
             func,
+            unused_binding,
         });
+    }
+
+    /// The constant a definition object is kept in (`const X = { name, ... }`), when the file
+    /// never mentions `X` again: unless another file imports it, nothing lists that tool.
+    fn unused_binding(&self, object: Node) -> Option<String> {
+        let declarator = object.parent()?;
+        if declarator.kind_name() != "variable_declarator"
+            || declarator.field(Field::Value).map(|v| v.id()) != Some(object.id())
+        {
+            return None;
+        }
+        let name = declarator.field(Field::Name)?;
+        if name.kind_name() != "identifier" {
+            return None;
+        }
+        let name = self.text(name);
+        let source = std::str::from_utf8(self.b.src).ok()?;
+        let mentions = source
+            .match_indices(name)
+            .filter(|(at, _)| {
+                let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+                !source[..*at].chars().next_back().is_some_and(is_word)
+                    && !source[at + name.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(is_word)
+            })
+            .take(2)
+            .count();
+        (mentions == 1).then(|| name.to_string())
     }
 
     /// The value of `key: value` in an object literal.
@@ -392,6 +437,74 @@ impl Lowerer<'_> {
             return Described::Unknown;
         }
         Described::No
+    }
+
+    /// What a tool's description says of its parameters: servers explain them in the text
+    /// (``from one to ten `seed_ids` ``, "the body can change its name"), so a parameter the
+    /// text names is documented there. When part of the text cannot be read (a call, an
+    /// imported constant, a template substitution), it may name the others too: they are
+    /// unknown, not missing.
+    fn params_in_description(&self, description: Option<Node>, params: &mut [ToolParam]) {
+        let Some(description) = description.map(unwrap) else {
+            return;
+        };
+        if matches!(description.kind_name(), "undefined" | "null") {
+            return;
+        }
+        let mut text = String::new();
+        let readable = self.description_text(description, &mut text);
+        // Escapes as written in the source: ``\`seed_ids\` `` names `seed_ids`.
+        let text = text.replace('\\', "");
+        for param in params.iter_mut() {
+            if param.description != Described::No {
+                continue;
+            }
+            if shared::names_word(&text, &param.name) {
+                param.description = Described::Yes;
+            } else if !readable {
+                param.description = Described::Unknown;
+            }
+        }
+    }
+
+    /// The source text of a description (strings, templates and the `+` of them, constants of
+    /// this file holding strings), appended to `out`; false when a part cannot be read.
+    fn description_text(&self, node: Node, out: &mut String) -> bool {
+        let mut stack = vec![node];
+        let mut readable = true;
+        let mut visited = 0;
+        while let Some(node) = stack.pop() {
+            visited += 1;
+            if visited > 10_000 {
+                return false;
+            }
+            let node = unwrap(node);
+            match node.kind_name() {
+                "string" => out.push_str(self.text(node)),
+                "template_string" => {
+                    out.push_str(self.text(node));
+                    if named_children(node).any(|c| c.kind_name() == "template_substitution") {
+                        readable = false;
+                    }
+                }
+                "binary_expression"
+                    if node.field(Field::Operator).map(|o| o.kind_name()) == Some("+") =>
+                {
+                    stack.extend(
+                        [Field::Right, Field::Left]
+                            .iter()
+                            .filter_map(|f| node.field(*f)),
+                    );
+                }
+                "identifier" => match self.doc_consts.get(self.text(node)) {
+                    Some(ConstValue::Text(Some(text))) => out.push_str(text),
+                    _ => readable = false,
+                },
+                _ => readable = false,
+            }
+            out.push('\n');
+        }
+        readable
     }
 
     /// An empty string describes nothing.

@@ -304,7 +304,27 @@ impl Lowerer<'_> {
             })
             .unwrap_or_default();
         let wrapped = decorators.len() > 1;
-        let params = self.function_params(definition, docstring.unwrap_or(""), wrapped);
+        // Servers document parameters in the `description=` text as well as the docstring
+        // (`Args:` sections); a description built where faultline cannot read it may document
+        // them too, so an undocumented parameter is then unknown rather than missing.
+        let description_value = keyword("description").map(unwrap);
+        let description_text = description_value
+            .filter(|v| matches!(v.kind_name(), "string" | "concatenated_string"))
+            .map(|v| self.text(v).replace("\\n", "\n"));
+        let unreadable = description_value
+            .is_some_and(|v| description_text.is_none() && v.kind_name() != "none");
+        let docs = match &description_text {
+            Some(text) => format!("{}\n{text}", docstring.unwrap_or("")),
+            None => docstring.unwrap_or("").to_string(),
+        };
+        let mut params = self.function_params(definition, &docs, wrapped);
+        if unreadable {
+            for param in &mut params {
+                if param.description == Described::No {
+                    param.description = Described::Unknown;
+                }
+            }
+        }
         let func = self.b.current();
         self.b.model.tool_declarations.push(ToolDeclaration {
             name,
@@ -312,6 +332,7 @@ impl Lowerer<'_> {
             description,
             params,
             func,
+            unused_binding: None,
         });
     }
 
@@ -474,6 +495,7 @@ impl Lowerer<'_> {
             description,
             params,
             func,
+            unused_binding: None,
         });
     }
 
