@@ -35,6 +35,31 @@ pub enum Command {
     Init,
     /// Print the effective settings: the configuration found, merged with the flags.
     Config(ConfigArgs),
+    /// Remove the cache of lowered models (.faultline_cache at the repository root).
+    Clean(CleanArgs),
+}
+
+/// The cache of lowered models.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CacheArgs {
+    /// Do not read or write the cache of lowered models.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+    /// Keep the cache in DIR (default: .faultline_cache at the repository root; off when the
+    /// CI environment variable is set, unless this flag is given).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CleanArgs {
+    /// The project whose cache is removed (default: .).
+    pub path: Option<PathBuf>,
+    /// The cache folder to remove, when it is not the default one.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: ConfigSourceArgs,
 }
 
 /// Where the configuration comes from.
@@ -135,6 +160,8 @@ pub struct ScanArgs {
     pub no_color: bool,
     #[command(flatten)]
     pub adoption: AdoptionArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -75,6 +75,8 @@ pub struct ConfigFile {
     /// Path glob -> rules not reported in matching files.
     #[serde(default)]
     pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// Where the cache of lowered models lives, relative to this file's folder.
+    pub cache_dir: Option<String>,
 }
 
 /// `[vocabulary]`: names that teach faultline the project's own code.
@@ -345,6 +347,8 @@ pub struct Settings {
     pub vocabulary: Vocabulary,
     /// Path glob -> rule ids.
     pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// `cache-dir`, resolved against the configuration's folder.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -409,7 +413,12 @@ impl Settings {
             Some(dir) if !dir.as_os_str().is_empty() => absolute(dir),
             _ => absolute(Path::new(".")),
         };
+        let cache_dir = match &config.cache_dir {
+            Some(dir) => Some(root.join(cache_dir(dir).map_err(|e| format!("{origin}{e}"))?)),
+            None => None,
+        };
         let settings = Settings {
+            cache_dir,
             file: loaded.map(|l| l.path.clone()),
             root,
             rules,
@@ -482,6 +491,30 @@ impl Settings {
             "{source}# paths are relative to {}\n{body}",
             visible_path(&self.root)
         )
+    }
+}
+
+/// The `cache-dir` of a configuration file: a relative path without `..`, so that a
+/// repository's configuration cannot point the cache anywhere outside the project.
+fn cache_dir(dir: &str) -> Result<PathBuf, String> {
+    let path = Path::new(dir);
+    let inside = !dir.is_empty()
+        && path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+        && path
+            .components()
+            .any(|c| matches!(c, std::path::Component::Normal(_)));
+    if inside {
+        Ok(path.to_path_buf())
+    } else {
+        Err(format!(
+            "`cache-dir` must be a relative path inside the project, without `..`: `{}`",
+            short(dir)
+        ))
     }
 }
 
@@ -588,6 +621,9 @@ pub const TEMPLATE: &str = r#"# faultline configuration. Every key is optional; 
 # tool-registrations = ["registerAcmeTool"]           # calls that register an MCP tool
 # loggers = ["audit.record"]                          # calls that write a log, like console.error
 # well-known-env = ["MYHOST_*"]                       # variables your platform sets (DOC003)
+
+# Where the cache of lowered models lives, relative to this file (inside the project).
+# cache-dir = ".faultline_cache"
 
 # Rules not reported in some files.
 [per-file-ignores]

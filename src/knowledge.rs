@@ -334,23 +334,38 @@ impl NameSet {
     }
 }
 
-/// The first group, and its first pattern, that the end of `callee` matches.
+/// The first group, and its first pattern, that the end of `callee` matches. The callee is
+/// normalised once, not once per group: [`normalize`] keeps every dot, so the last segments of
+/// the normalised callee are the normalised last segments.
 fn first_match(groups: &[SegmentGroup], callee: &str) -> Hit {
     let dots: Vec<usize> = callee.match_indices('.').map(|(at, _)| at).collect();
+    let mut normalized: Option<(String, Vec<usize>)> = None;
     for (index, group) in groups.iter().enumerate() {
         if group.segments > dots.len() + 1 {
             continue;
         }
+        let skipped = dots.len() + 1 - group.segments;
         // The last `group.segments` segments: everything after the dot before them.
-        let tail = match dots.len() + 1 - group.segments {
-            0 => callee,
-            skipped => &callee[dots[skipped - 1] + 1..],
+        let key: &str = if group.exact {
+            match skipped {
+                0 => callee,
+                _ => &callee[dots[skipped - 1] + 1..],
+            }
+        } else {
+            let (text, text_dots) = normalized.get_or_insert_with(|| {
+                let text = normalize(callee);
+                let text_dots = text.match_indices('.').map(|(at, _)| at).collect();
+                (text, text_dots)
+            });
+            match skipped {
+                0 => text.as_str(),
+                _ => &text[text_dots[skipped - 1] + 1..],
+            }
         };
-        let key = group.key(tail);
-        if !group.set.is_match(key.as_ref()) {
+        if !group.set.is_match(key) {
             continue;
         }
-        if let Some(&pattern) = group.set.matches(key.as_ref()).first() {
+        if let Some(&pattern) = group.set.matches(key).first() {
             return Some((index, pattern));
         }
     }

@@ -5,6 +5,7 @@
 
 pub mod allocator;
 pub mod baseline;
+pub mod cache;
 pub mod config;
 pub mod discover;
 pub mod escape;
@@ -61,6 +62,42 @@ pub struct ScanOptions {
     pub file_budget: Option<Duration>,
     /// Build the tool inventory (`faultline tools`) into [`Report::tools`].
     pub inventory: bool,
+    /// Where the cache of lowered models lives; `None` runs without one (`--no-cache`).
+    pub cache: Option<cache::Location>,
+    /// Remove cache entries no file of this run used: set when the scan reads the whole tree
+    /// the cache belongs to. Nothing is removed when the run had errors.
+    pub prune_cache: bool,
+}
+
+/// The cache of `options`, or the note saying why there is none.
+fn open_cache(options: &ScanOptions) -> (Option<cache::Cache>, Option<String>) {
+    let Some(location) = &options.cache else {
+        return (None, None);
+    };
+    // Everything besides a file's bytes and language that changes its lowering.
+    let salt = format!("{:?}", options.vocabulary);
+    match cache::Cache::open(location, &salt) {
+        Ok(cache) => (Some(cache), None),
+        Err(note) => (None, Some(note)),
+    }
+}
+
+/// Prunes the cache after a clean run over the whole tree, and notes why it was turned off.
+fn finish_cache(
+    options: &ScanOptions,
+    cache: Option<cache::Cache>,
+    note: Option<String>,
+    report: &mut Report,
+) {
+    report.cache_note = note;
+    if let Some(cache) = cache {
+        if options.prune_cache && report.errors.is_empty() {
+            cache.prune();
+        }
+        if let Some(note) = cache.note() {
+            report.cache_note = Some(note);
+        }
+    }
 }
 
 /// Source text that cannot be read again, and the path it stands for (`--stdin-filename`),
@@ -96,6 +133,8 @@ pub struct Report {
     /// A production file imports an MCP SDK (`sdk-modules` in `rules/lowering.toml`) and yet no
     /// tool was found: the module named, for the summary.
     pub sdk_without_tools: Option<String>,
+    /// Why the cache was not used (or stopped being used), shown as a warning.
+    pub cache_note: Option<String>,
 }
 
 impl Report {
@@ -146,7 +185,9 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<Report, String
         respect_ignore_files: options.respect_ignore_files,
         exclude: options.filters.exclude.clone(),
     };
-    let mut report = pool.install(|| run(options, registry, &knowledge, &walk));
+    let (cache, note) = open_cache(options);
+    let mut report = pool.install(|| run(options, registry, &knowledge, &walk, cache.as_ref()));
+    finish_cache(options, cache, note, &mut report);
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -207,6 +248,7 @@ fn run(
     registry: &Registry,
     knowledge: &Knowledge,
     walk: &WalkOptions,
+    cache: Option<&cache::Cache>,
 ) -> Report {
     let mut discovery = match &options.stdin {
         Some(input) => stdin_discovery(input, walk),
@@ -214,7 +256,7 @@ fn run(
     };
     // Files named inside a repository are linked with the rest of its source.
     let context = repository_context(options, walk, &mut discovery.files);
-    analyse(discovery, context, options, registry, knowledge)
+    analyse(discovery, context, options, registry, knowledge, cache)
 }
 
 /// [`scan`] after the walk: the files of `discovery` are read, analysed and reported. For
@@ -227,7 +269,18 @@ pub fn scan_discovered(
     let started = Instant::now();
     let knowledge = Knowledge::load(&options.vocabulary)?;
     let pool = worker_pool(options.threads)?;
-    let mut report = pool.install(|| analyse(discovery, Vec::new(), options, registry, &knowledge));
+    let (cache, note) = open_cache(options);
+    let mut report = pool.install(|| {
+        analyse(
+            discovery,
+            Vec::new(),
+            options,
+            registry,
+            &knowledge,
+            cache.as_ref(),
+        )
+    });
+    finish_cache(options, cache, note, &mut report);
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -240,6 +293,7 @@ fn analyse(
     options: &ScanOptions,
     registry: &Registry,
     knowledge: &Knowledge,
+    cache: Option<&cache::Cache>,
 ) -> Report {
     let mut report = Report {
         skipped: discovery.skipped,
@@ -249,7 +303,7 @@ fn analyse(
 
     let docs = discovery.docs;
     let budget = options.file_budget.unwrap_or(lang::FILE_BUDGET);
-    let lower_file = |file| lower_file(file, budget, &knowledge.lowering);
+    let lower_file = |file| lower_file(file, budget, &knowledge.lowering, cache);
     let lowered: Vec<Lowered> = discovery.files.into_par_iter().map(lower_file).collect();
     let mut units = Vec::new();
     for item in lowered {
@@ -331,6 +385,7 @@ fn lower_file(
     file: SourceFile,
     budget: Duration,
     vocabulary: &knowledge::LoweringVocabulary,
+    cache: Option<&cache::Cache>,
 ) -> Lowered {
     let display = file.display.clone();
     let skipped = |reason: String| {
@@ -358,6 +413,12 @@ fn lower_file(
         return skipped(reason);
     }
     let language = file.language;
+    let entry = cache.map(|c| c.name(language, &bytes));
+    if let (Some(cache), Some(entry)) = (cache, &entry)
+        && let Some(model) = cache.get(entry)
+    {
+        return Lowered::Unit(Box::new(Unit { file, model }));
+    }
     let lowered = catch_unwind(AssertUnwindSafe(|| {
         lang::lower_with(
             language,
@@ -367,7 +428,12 @@ fn lower_file(
         )
     }));
     match lowered {
-        Ok(Ok(model)) => Lowered::Unit(Box::new(Unit { file, model })),
+        Ok(Ok(model)) => {
+            if let (Some(cache), Some(entry)) = (cache, &entry) {
+                cache.put(entry, &model);
+            }
+            Lowered::Unit(Box::new(Unit { file, model }))
+        }
         Ok(Err(abandoned)) => skipped(abandoned.to_string()),
         Err(panic) => Lowered::Error(ScanError {
             path: display,

@@ -23,8 +23,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{
-    AdoptionArgs, Cli, Command, ConfigArgs, ConfigSourceArgs, FailOn, Format, ListFormat, ScanArgs,
-    ToolsArgs,
+    AdoptionArgs, CacheArgs, CleanArgs, Cli, Command, ConfigArgs, ConfigSourceArgs, FailOn, Format,
+    ListFormat, ScanArgs, ToolsArgs,
 };
 use faultline::config::{self, Overrides, Settings};
 use faultline::escape::{visible, visible_path};
@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         Command::Explain { rule } => explain(&registry, &rule),
         Command::Init => init(),
         Command::Config(args) => show_config(args, &registry),
+        Command::Clean(args) => clean(args, &registry),
     };
     match result {
         Ok(code) => code,
@@ -94,6 +95,9 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
         ..Default::default()
     };
     prepare_adoption(&args.adoption, &settings, &mut options)?;
+    let start = scan_start(&args, &options.paths);
+    (options.cache, options.prune_cache) =
+        cache_location(&args.cache, &settings, &start, &options.paths);
     let report = scan(&options, registry)?;
     if let Some(path) = &args.adoption.write_baseline {
         faultline::baseline::Baseline::of(&report.findings).write(path)?;
@@ -130,6 +134,11 @@ fn run_scan(args: ScanArgs, registry: &Registry) -> Result<ExitCode, String> {
                 .map_err(|e| format!("cannot write the report {shown}: {}", e.kind()))?
         }
         None => write_stdout(&rendered)?,
+    }
+    if let Some(note) = &report.cache_note
+        && !args.quiet
+    {
+        eprintln!("warning: {}", visible(note));
     }
     for error in &report.errors {
         eprintln!(
@@ -248,12 +257,7 @@ fn scan_settings(
     paths: &[std::path::PathBuf],
     registry: &Registry,
 ) -> Result<Settings, String> {
-    let start = match (paths, &args.adoption.stdin_filename) {
-        ([only], Some(name)) if only.as_os_str() == "-" => {
-            config::scan_root(std::slice::from_ref(name))
-        }
-        _ => config::scan_root(paths),
-    };
+    let start = scan_start(args, paths);
     let loaded = config::load(&config_source(&args.adoption.source), &start)?;
     let overrides = Overrides {
         select: (!args.select.is_empty()).then(|| args.select.clone()),
@@ -262,6 +266,82 @@ fn scan_settings(
         fail_on: args.fail_on.map(fail_on),
     };
     Settings::resolve(loaded.as_ref(), &overrides, registry)
+}
+
+/// The directory configuration discovery starts from (for `scan -`, that of
+/// `--stdin-filename`).
+fn scan_start(args: &ScanArgs, paths: &[std::path::PathBuf]) -> std::path::PathBuf {
+    match (paths, &args.adoption.stdin_filename) {
+        ([only], Some(name)) if only.as_os_str() == "-" => {
+            config::scan_root(std::slice::from_ref(name))
+        }
+        _ => config::scan_root(paths),
+    }
+}
+
+/// The tree a scan starting at `start` belongs to: its repository, else `start` itself. The
+/// cache lives at its root.
+fn tree_root(start: &std::path::Path) -> std::path::PathBuf {
+    config::repository_root(start).unwrap_or_else(|| config::absolute(start))
+}
+
+/// Whether the CI environment variable says this is a CI run.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Where the cache lives for this scan, and whether the scan reads the whole tree it belongs
+/// to (then entries no file used are pruned). `--cache-dir` wins; `--no-cache`, or a CI run
+/// without `--cache-dir` (runners start clean unless a cache is restored), has none; then the
+/// configuration's `cache-dir`, else `.faultline_cache` at the tree root.
+fn cache_location(
+    args: &CacheArgs,
+    settings: &Settings,
+    start: &std::path::Path,
+    paths: &[std::path::PathBuf],
+) -> (Option<faultline::cache::Location>, bool) {
+    use faultline::cache::Location;
+    let root = tree_root(start);
+    let location = match (&args.cache_dir, &settings.cache_dir) {
+        _ if args.no_cache => None,
+        (Some(dir), _) => Some(Location {
+            dir: config::absolute(dir),
+            trusted: true,
+        }),
+        _ if in_ci() => None,
+        (None, Some(dir)) => Some(Location {
+            dir: dir.clone(),
+            trusted: false,
+        }),
+        (None, None) => Some(Location {
+            dir: root.join(faultline::cache::DEFAULT_DIR),
+            trusted: false,
+        }),
+    };
+    let whole_tree = paths
+        .iter()
+        .any(|p| p.as_os_str() != "-" && config::absolute(p) == root);
+    (location, whole_tree)
+}
+
+/// `faultline clean`: removes the cache folder a scan of PATH would use, when it carries
+/// faultline's CACHEDIR.TAG.
+fn clean(args: CleanArgs, registry: &Registry) -> Result<ExitCode, String> {
+    let path = args.path.clone().unwrap_or_else(|| ".".into());
+    let start = config::scan_root(std::slice::from_ref(&path));
+    let loaded = config::load(&config_source(&args.source), &start)?;
+    let settings = Settings::resolve(loaded.as_ref(), &Overrides::default(), registry)?;
+    let dir = match (&args.cache_dir, &settings.cache_dir) {
+        (Some(dir), _) => config::absolute(dir),
+        (None, Some(dir)) => dir.clone(),
+        (None, None) => tree_root(&start).join(faultline::cache::DEFAULT_DIR),
+    };
+    let shown = visible_path(&dir);
+    match faultline::cache::clean(&dir)? {
+        faultline::cache::Cleaned::Removed => eprintln!("removed {shown}"),
+        faultline::cache::Cleaned::Missing => eprintln!("no cache at {shown}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn fail_on(level: FailOn) -> config::FailOn {

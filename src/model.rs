@@ -4,11 +4,11 @@
 //! grammar nodes. Positions are byte ranges into the file; lines and columns are computed only
 //! when a finding is reported.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A place in a source file as people count it: 1-based line, 1-based column in characters
 /// (lines end at `\n`, `\r\n` or a lone `\r`; a UTF-8 byte order mark takes no column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 pub struct Position {
     pub line: usize,
     /// 1-based, in characters.
@@ -16,7 +16,9 @@ pub struct Position {
 }
 
 /// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -35,7 +37,7 @@ impl Span {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     TypeScript,
@@ -76,7 +78,7 @@ pub type TryId = usize;
 
 pub const MODULE: FnId = 0;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Model {
     pub functions: Vec<Function>,
     pub calls: Vec<Call>,
@@ -157,7 +159,7 @@ impl Model {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Function {
     /// The name the function is declared with or bound to (`const f = () => ...`).
     pub name: Option<String>,
@@ -189,13 +191,13 @@ impl Function {
 }
 
 /// A parameter that reaches the return value, and how: as is, or as error text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParamFlow {
     pub index: usize,
     pub how: Flow,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Flow {
     /// The value itself is returned (`return { text: s }`).
     Raw,
@@ -203,7 +205,7 @@ pub enum Flow {
     Text(LeakKind),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Call {
     /// The callee as written, as a dotted path: `axios.get`, `this.client.search`, `jwt.verify`.
     /// For `new C(...)` it is `C`.
@@ -234,7 +236,7 @@ impl Call {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Arg {
     /// Python keyword argument name (`timeout=`).
     pub keyword: Option<String>,
@@ -242,7 +244,7 @@ pub struct Arg {
     pub value: ArgValue,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ArgValue {
     Function(FnId),
     Name(String),
@@ -259,7 +261,7 @@ pub enum ArgValue {
     Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TryKind {
     /// `try { } catch { }` / `try: except:`
     Statement,
@@ -267,7 +269,7 @@ pub enum TryKind {
     PromiseCatch,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Try {
     pub func: FnId,
     pub kind: TryKind,
@@ -277,7 +279,7 @@ pub struct Try {
 }
 
 /// One `catch` / `except` clause, or a promise's `.catch` callback.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Handler {
     /// The clause head (`catch (e)`, `except X as e:`) or the callback.
     pub span: Span,
@@ -297,13 +299,13 @@ pub struct Handler {
     pub rethrows: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HandlerExit {
     pub span: Span,
     pub kind: ExitKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExitKind {
     Return(Value),
     Throw,
@@ -317,7 +319,7 @@ pub enum ExitKind {
 }
 
 /// What a returned or assigned value means, as far as an access decision goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Value {
     True,
     False,
@@ -338,14 +340,14 @@ pub enum Value {
     Boolean,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExitStatement {
     Return,
     Throw,
 }
 
 /// A `return` (including an arrow function's expression body) or a `throw` / `raise`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Exit {
     pub statement: ExitStatement,
     pub span: Span,
@@ -356,7 +358,7 @@ pub struct Exit {
     pub value: Value,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LeakKind {
     Message,
@@ -364,7 +366,7 @@ pub enum LeakKind {
 }
 
 /// Error text inside a returned or thrown value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Leak {
     /// The expression where the error text enters the value (`err.message`, `str(e)`).
     pub span: Span,
@@ -378,7 +380,7 @@ pub struct Leak {
     pub via: Option<ViaCall>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ViaCall {
     pub callee: String,
     pub arg: usize,
@@ -386,7 +388,7 @@ pub struct ViaCall {
     pub raw_object: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ToolKind {
     /// `server.tool(...)`, `server.registerTool(...)`, `@mcp.tool()`.
     Single,
@@ -439,7 +441,7 @@ impl ToolForm {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ToolRegistration {
     pub kind: ToolKind,
     pub form: ToolForm,
@@ -450,14 +452,14 @@ pub struct ToolRegistration {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum HandlerRef {
     Function(FnId),
     /// A function referred to by name (`server.tool("x", schema, handleX)`, `wrap(handleX)`).
     Name(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Import {
     /// The local name the import binds.
     pub local: String,
@@ -467,7 +469,7 @@ pub struct Import {
     pub imported: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Export {
     /// `export function f`, `export { f as g }`, `module.exports = { f }`.
     Name { exported: String, local: String },
@@ -482,7 +484,7 @@ pub enum Export {
 }
 
 /// A comment and the code it speaks about, for inline suppressions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comment {
     pub span: Span,
     /// Where the comment starts, for the suppression stage's messages (which run before any
@@ -497,7 +499,7 @@ pub struct Comment {
     pub covers: Option<Span>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Instance {
     /// `client`, `this.client`, `self.client`.
     pub name: String,
@@ -506,7 +508,7 @@ pub struct Instance {
 
 /// A `with` / `async with` block: the context manager's call, when it is one, and the body it
 /// governs. The name it binds (`as client`) is the call's [`Call::assigned_to`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WithBlock {
     pub func: FnId,
     /// Index in [`Model::calls`] of the context manager's call (`httpx.AsyncClient(...)`).
@@ -515,7 +517,7 @@ pub struct WithBlock {
 }
 
 /// `target = value` where the target is a dotted path (`self._state`, `axios.defaults.timeout`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assignment {
     pub func: FnId,
     pub target: String,
@@ -526,7 +528,7 @@ pub struct Assignment {
 }
 
 /// A parameter annotated with a class.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ParamType {
     pub func: FnId,
     pub name: String,
@@ -535,7 +537,7 @@ pub struct ParamType {
 }
 
 /// Whether something carries a description, as far as the front end can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Described {
     Yes,
     No,
@@ -546,7 +548,7 @@ pub enum Described {
 /// A tool as the client's `tools/list` shows it: declared by `server.tool(...)` /
 /// `server.registerTool(...)`, a decorated function (`@mcp.tool()`), or a tool definition in a
 /// list (`{ name, description, inputSchema }`, `Tool(name=..., inputSchema=...)`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ToolDeclaration {
     /// The tool's name, or the expression that names it (`ToolName.Search`).
     pub name: String,
@@ -564,7 +566,7 @@ pub struct ToolDeclaration {
 }
 
 /// One parameter of a declared tool.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ToolParam {
     pub name: String,
     /// The parameter's key or name.
@@ -574,7 +576,7 @@ pub struct ToolParam {
 
 /// An environment variable read or set by a literal name: `process.env.X`, `os.getenv("X")`,
 /// `os.environ["X"] = ...`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnvAccess {
     pub name: String,
     /// The variable's name as written.
@@ -583,7 +585,7 @@ pub struct EnvAccess {
 }
 
 /// An expression tested for truthiness.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Condition {
     pub func: FnId,
     /// The tested expression without parentheses and `await`; for a call, the call's span.
@@ -597,7 +599,7 @@ pub struct Condition {
 }
 
 /// The construct that tests a value for truthiness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TestedBy {
     /// `if`, `elif`, `while`, a loop condition.
     If,
@@ -613,7 +615,7 @@ pub enum TestedBy {
 
 /// A local name that holds a call's result (`const ok = await verify(t)`) and how many times
 /// the function reads it afterwards, conditions included.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResultReads {
     pub func: FnId,
     pub name: String,
@@ -622,7 +624,7 @@ pub struct ResultReads {
 
 /// A class that writes constants to fields (`this.state = "open"`), with the facts a rule
 /// needs to tell whether it is a circuit breaker and how it behaves.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BreakerClass {
     pub name: String,
     pub span: Span,
@@ -637,7 +639,7 @@ pub struct BreakerClass {
 }
 
 /// `<object>.<field> = <constant>` inside a method of the class.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StateWrite {
     pub func: FnId,
     /// The field's name, without the object: `state` for `this.state` or `circuit.state`.
@@ -650,7 +652,7 @@ pub struct StateWrite {
 
 /// A branch on a field's value: `if (this.state === "open")`, `if self.state != "closed":`,
 /// `case "open":`, `if (this.isOpen())` (as field `isOpen`, value `true`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StateTest {
     pub func: FnId,
     pub field: String,
@@ -668,7 +670,7 @@ pub struct StateTest {
     pub alternative_exits: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Joined {
     Single,
     And,
@@ -677,7 +679,7 @@ pub enum Joined {
 
 /// A literal value given to a call, as a positional argument or as a key of an object literal
 /// argument / a keyword argument.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArgLiteral {
     /// Index in [`Model::calls`].
     pub call: usize,
@@ -690,7 +692,7 @@ pub struct ArgLiteral {
 }
 
 /// `@name(...)` above a function definition.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DecoratorCall {
     pub func: FnId,
     /// Index in [`Model::calls`].

@@ -49,6 +49,9 @@ pub struct Project {
     pub units: Vec<Unit>,
     indexes: Vec<UnitIndex>,
     by_path: HashMap<PathBuf, usize>,
+    /// Every folder and file name in `by_path`, and file names without `.py` / `.pyi`: an
+    /// absolute Python import whose first name is not among them names no file of the project.
+    path_names: HashSet<std::ffi::OsString>,
     /// Per unit: the unit each module specifier it imports or re-exports from names.
     modules: Vec<HashMap<String, Option<usize>>>,
     /// For each function, the auth call it makes itself, if any (`jwt.verify`).
@@ -93,11 +96,20 @@ impl Project {
                 tools::add_taught_registrations(&mut u.model, &knowledge.tool_registrations)
             });
         }
-        let by_path = units
+        let by_path: HashMap<PathBuf, usize> = units
             .iter()
             .enumerate()
             .map(|(i, u)| (normalize_path(&u.file.path), i))
             .collect();
+        let mut path_names = HashSet::new();
+        for path in by_path.keys() {
+            for part in path.iter() {
+                path_names.insert(part.to_os_string());
+            }
+            if let Some(stem) = path.file_stem() {
+                path_names.insert(stem.to_os_string());
+            }
+        }
         let indexes = units.par_iter().map(|u| index(&u.model)).collect();
         let mut project = Project {
             auth: Vec::new(),
@@ -110,6 +122,7 @@ impl Project {
             units,
             indexes,
             by_path,
+            path_names,
             modules: Vec::new(),
         };
         project.modules = (0..project.units.len())

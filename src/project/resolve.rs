@@ -422,7 +422,19 @@ impl Project {
             }
             return candidates_in(&base);
         }
-        // An absolute import: the package root is one of the importing file's ancestors.
+        // An absolute import: the package root is one of the importing file's ancestors. Each
+        // candidate's path holds the import's first name as a folder or file name, so an
+        // import whose first name no file path holds (`os`, `json`) is not looked for.
+        let mut parts = relative.components();
+        let plain = relative
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if let Some(std::path::Component::Normal(first)) = parts.next()
+            && plain
+            && !self.path_names.contains(first)
+        {
+            return None;
+        }
         let mut base = Some(dir);
         while let Some(b) = base {
             if let Some(u) = candidates_in(b) {
