@@ -111,7 +111,7 @@ fn the_fixtures_give_the_same_findings_with_and_without_the_cache() {
 fn a_real_corpus_gives_the_same_findings_with_and_without_the_cache() {
     let corpus = std::env::var_os("CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/main/corpus"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"));
     let mut packages = Vec::new();
     for registry in ["npm", "pypi"] {
         let Ok(listing) = fs::read_dir(corpus.join(registry)) else {
