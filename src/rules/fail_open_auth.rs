@@ -22,14 +22,76 @@ impl Rule for FailOpenAuth {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
         let model = &cx.project.units[unit].model;
         let python = cx.project.units[unit].file.language == Language::Python;
+        // Built on the first try that decides access, so that each try looks only at its own
+        // function's exits and conditions (a file of many functions stays linear).
+        let mut by_function: Option<ByFunction> = None;
         for t in &model.tries {
             let Some(auth) = auth_context(cx, unit, t) else {
                 continue;
             };
+            let index = by_function.get_or_insert_with(|| ByFunction::new(model));
             for handler in t.handlers.iter().filter(|h| !beside_the_gate(h)) {
-                check_handler(model, t, handler, &auth, python, unit, out);
+                let site = Site {
+                    cx,
+                    unit,
+                    index,
+                    t,
+                    handler,
+                };
+                check_handler(&site, &auth, python, out);
             }
         }
+    }
+}
+
+/// A file's exits and conditions grouped by the function they are written in.
+struct ByFunction<'m> {
+    exits: Vec<Vec<&'m Exit>>,
+    conditions: Vec<Vec<&'m Condition>>,
+}
+
+impl<'m> ByFunction<'m> {
+    fn new(model: &'m Model) -> ByFunction<'m> {
+        let count = model.functions.len();
+        let mut index = ByFunction {
+            exits: vec![Vec::new(); count],
+            conditions: vec![Vec::new(); count],
+        };
+        for exit in &model.exits {
+            if let Some(list) = index.exits.get_mut(exit.func) {
+                list.push(exit);
+            }
+        }
+        for condition in &model.conditions {
+            if let Some(list) = index.conditions.get_mut(condition.func) {
+                list.push(condition);
+            }
+        }
+        index
+    }
+
+    fn exits(&self, func: FnId) -> &[&'m Exit] {
+        self.exits.get(func).map_or(&[], Vec::as_slice)
+    }
+
+    fn conditions(&self, func: FnId) -> &[&'m Condition] {
+        self.conditions.get(func).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// One catch around a gate, with what it is looked up in.
+struct Site<'a, 'm> {
+    cx: &'a Context<'m>,
+    unit: usize,
+    index: &'a ByFunction<'m>,
+    t: &'m Try,
+    handler: &'m Handler,
+}
+
+impl Site<'_, '_> {
+    /// The calls of the try's function written inside `region`.
+    fn calls_in(&self, region: Span) -> Vec<&Call> {
+        self.cx.project.calls_within(self.unit, self.t.func, region)
     }
 }
 
@@ -81,15 +143,8 @@ fn run_elsewhere(c: &Call) -> Option<&str> {
     })
 }
 
-fn check_handler(
-    model: &Model,
-    t: &Try,
-    handler: &Handler,
-    auth: &AuthContext,
-    python: bool,
-    unit: usize,
-    out: &mut Vec<Finding>,
-) {
+fn check_handler(site: &Site, auth: &AuthContext, python: bool, out: &mut Vec<Finding>) {
+    let (t, handler, unit) = (site.t, site.handler, site.unit);
     let clause = match (t.kind, python) {
         (TryKind::PromiseCatch, _) => "`.catch` handler",
         (_, true) => "`except`",
@@ -127,10 +182,7 @@ fn check_handler(
     };
     // The handler has already answered the request (`res.writeHead(403)`, `res.end()`): a
     // `return true` after it says "handled", not "allowed".
-    let responded = model
-        .calls
-        .iter()
-        .any(|c| c.func == t.func && handler.body.contains(c.span) && writes_response(c));
+    let responded = site.calls_in(handler.body).into_iter().any(writes_response);
     for exit in &handler.exits {
         match &exit.kind {
             ExitKind::Return(Value::True) if !responded => {
@@ -202,10 +254,11 @@ fn check_handler(
         .unwrap_or(t.body.end);
     // Falls through to the function's own grant: `except: pass` then
     // `return {"allowed": True}`.
-    let next_return = model
-        .exits
+    let next_return = site
+        .index
+        .exits(t.func)
         .iter()
-        .filter(|e| e.func == t.func && e.statement == ExitStatement::Return && e.span.start >= end)
+        .filter(|e| e.statement == ExitStatement::Return && e.span.start >= end)
         .min_by_key(|e| e.span.start);
     if let Some(grant) = next_return.filter(|e| matches!(e.value, Value::True | Value::Allow)) {
         let _ = grant;
@@ -219,34 +272,30 @@ fn check_handler(
     // Goes on with no identity: the gate's answer was to be held in a name, the handler only
     // logs, and nothing after the try tests that name before using it.
     // When the try returns on success, falling out of it is the failure path, not the pass.
-    let returns_inside = model.exits.iter().any(|e| {
-        e.func == t.func && e.statement == ExitStatement::Return && t.body.contains(e.span)
-    });
+    let returns_inside = site
+        .index
+        .exits(t.func)
+        .iter()
+        .any(|e| e.statement == ExitStatement::Return && t.body.contains(e.span));
     // A bare `pass` is how `x = None; try: x = verify(t) except: pass; if x is None: deny`
     // is written; a handler that logs and moves on has decided to go on.
-    let logs = model
-        .calls
-        .iter()
-        .any(|c| c.func == t.func && handler.body.contains(c.span));
+    let logs = !site.calls_in(handler.body).is_empty();
     if handler.only_logs && logs && !returns_inside {
         if let Some((call, _)) = &auth.call {
             if let Some(name) = call.assigned_to.as_deref() {
-                let tested_later = model.conditions.iter().any(|c| {
-                    c.func == t.func
-                        && c.span.start >= end
+                let tested_later = site.index.conditions(t.func).iter().any(|c| {
+                    c.span.start >= end
                         && c.name.as_deref().is_some_and(|n| {
                             n == name || n.strip_prefix(name).is_some_and(|r| r.starts_with('.'))
                         })
                 });
                 // Consumed inside the try (`decoded.get("email")`): the name is not what the
                 // code after the try goes on with.
-                let used_inside = model.calls.iter().any(|c| {
-                    c.func == t.func
-                        && t.body.contains(c.span)
-                        && (c.receiver() == Some(name)
-                            || c.args
-                                .iter()
-                                .any(|a| matches!(&a.value, ArgValue::Name(n) if n == name)))
+                let used_inside = site.calls_in(t.body).into_iter().any(|c| {
+                    c.receiver() == Some(name)
+                        || c.args
+                            .iter()
+                            .any(|a| matches!(&a.value, ArgValue::Name(n) if n == name))
                 });
                 if !tested_later && !used_inside {
                     flag(
