@@ -538,6 +538,36 @@ pub struct Library {
 }
 
 impl Library {
+    /// External calls taught in `[vocabulary]`: matched by the end of the callee, with the
+    /// given default timeout and timeout options, and nothing else known about them.
+    fn taught(
+        name: String,
+        calls: &[String],
+        default_timeout: DefaultTimeout,
+        timeout_options: Vec<String>,
+    ) -> Result<Library, String> {
+        Ok(Library {
+            name,
+            kind: LibraryKind::Custom,
+            calls: NameSet::new(calls, &[])?,
+            clients: NameSet::new(&[], &[])?,
+            methods: NameSet::new(&[], &[])?,
+            derive: NameSet::new(&[], &[])?,
+            default_timeout,
+            default_note: None,
+            timeout_options,
+            options_from: None,
+            options_at: Default::default(),
+            timeout_arg: None,
+            timeout_methods: Vec::new(),
+            sent_by: Vec::new(),
+            in_process_transports: Vec::new(),
+            opaque_methods: Vec::new(),
+            defaults_set_by: NameSet::new(&[], &[])?,
+            tail_match: true,
+        })
+    }
+
     /// Whether a canonical callee is one of the library's direct calls.
     pub fn is_call(&self, canonical: &str) -> bool {
         if self.tail_match {
@@ -668,26 +698,12 @@ impl ExternalCalls {
             });
         }
         if !extension.external_calls.is_empty() {
-            libraries.push(Library {
-                name: "configured".into(),
-                kind: LibraryKind::Custom,
-                calls: NameSet::new(&extension.external_calls, &[])?,
-                clients: NameSet::new(&[], &[])?,
-                methods: NameSet::new(&[], &[])?,
-                derive: NameSet::new(&[], &[])?,
-                default_timeout: DefaultTimeout::Unchecked,
-                default_note: None,
-                timeout_options: Vec::new(),
-                options_from: None,
-                options_at: Default::default(),
-                timeout_arg: None,
-                timeout_methods: Vec::new(),
-                sent_by: Vec::new(),
-                in_process_transports: Vec::new(),
-                opaque_methods: Vec::new(),
-                defaults_set_by: NameSet::new(&[], &[])?,
-                tail_match: true,
-            });
+            libraries.push(Library::taught(
+                "configured".into(),
+                &extension.external_calls,
+                DefaultTimeout::Unchecked,
+                Vec::new(),
+            )?);
         }
         for (name, default) in &extension.external_call_defaults {
             let default_timeout = match default.trim() {
@@ -702,28 +718,15 @@ impl ExternalCalls {
                     }
                 },
             };
-            libraries.push(Library {
-                name: format!("configured `{name}`"),
-                kind: LibraryKind::Custom,
-                calls: NameSet::new(std::slice::from_ref(name), &[])?,
-                clients: NameSet::new(&[], &[])?,
-                methods: NameSet::new(&[], &[])?,
-                derive: NameSet::new(&[], &[])?,
+            let timeout_options = ["timeout", "signal", "timeoutMs", "timeout_ms", "deadline"]
+                .map(String::from)
+                .to_vec();
+            libraries.push(Library::taught(
+                format!("configured `{name}`"),
+                std::slice::from_ref(name),
                 default_timeout,
-                default_note: None,
-                timeout_options: ["timeout", "signal", "timeoutMs", "timeout_ms", "deadline"]
-                    .map(String::from)
-                    .to_vec(),
-                options_from: None,
-                options_at: Default::default(),
-                timeout_arg: None,
-                timeout_methods: Vec::new(),
-                sent_by: Vec::new(),
-                in_process_transports: Vec::new(),
-                opaque_methods: Vec::new(),
-                defaults_set_by: NameSet::new(&[], &[])?,
-                tail_match: true,
-            });
+                timeout_options,
+            )?);
         }
         let mut wrappers = file.timeout_wrappers;
         wrappers.extend(extension.timeouts.iter().cloned());
