@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 mod lowering;
 
-pub use lowering::LoweringVocabulary;
+pub use lowering::{LoweringVocabulary, ToolForms};
 
 const AUTH_CALLS: &str = include_str!("../rules/auth-calls.toml");
 const BREAKERS: &str = include_str!("../rules/breakers.toml");

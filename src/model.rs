@@ -127,6 +127,33 @@ pub struct Model {
     pub class_bases: Vec<ClassBases>,
     /// What functions return, as far as a class or a name says it.
     pub returned: Vec<Returned>,
+    /// Decorators of function definitions, where they are written (`@mcp.tool()`).
+    pub decorators: Vec<Decorator>,
+    /// Names bound to a string (`const NAME = "search"`, `TOOLS.search` for `const TOOLS =
+    /// { search: "search" }`), in the order they are bound.
+    pub string_constants: Vec<StringConstant>,
+}
+
+/// A decorator above a function definition: `@mcp.tool(name="x")`, `@server.call_tool()`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Decorator {
+    pub func: FnId,
+    /// The decorator without `@` and arguments, as in [`Function::decorators`]: `mcp.tool`.
+    pub path: String,
+    /// The whole decorator, `@` included.
+    pub span: Span,
+    /// Index in [`Model::calls`] of the decorator's call, when it is written as one.
+    pub call: Option<usize>,
+}
+
+/// A name bound to a string: `const NAME = "search"`, or `TOOLS.search` for
+/// `const TOOLS = { search: "search" }`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StringConstant {
+    pub name: String,
+    pub value: String,
+    /// Where the binding is written: a name means the string only after it.
+    pub at: u32,
 }
 
 /// A class and the bases it extends, as written: `class Api extends Base`, `class C(Base)`.

@@ -18,6 +18,8 @@ pub struct LoweringVocabulary {
     error_text: ErrorText,
     decisions: Decisions,
     servers: Servers,
+    /// How the SDKs register tools (`[tools]`).
+    pub tools: ToolForms,
     /// The user's loggers (`[vocabulary] loggers`), matched like the other vocabulary keys.
     user_loggers: NameSet,
 }
@@ -29,6 +31,34 @@ struct LoweringFile {
     error_text: ErrorText,
     decisions: Decisions,
     servers: Servers,
+    tools: ToolForms,
+}
+
+/// The SDKs' tool registration forms (`[tools]` in `rules/lowering.toml`): methods, decorators
+/// and keywords, by their last segment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ToolForms {
+    pub call_methods: Vec<String>,
+    pub dispatch_methods: Vec<String>,
+    pub dispatch_schemas: Vec<String>,
+    pub decorators: Vec<String>,
+    pub dispatch_decorators: Vec<String>,
+    pub add_methods: Vec<String>,
+    pub tool_factories: Vec<String>,
+    pub dispatch_keywords: Vec<String>,
+    pub object_methods: Vec<String>,
+    pub object_handlers: Vec<String>,
+    pub mount_methods: Vec<String>,
+    pub mount_prefix_keywords: Vec<String>,
+    pub mount_server_keywords: Vec<String>,
+}
+
+impl ToolForms {
+    /// Whether `name` is one of `list`.
+    pub fn has(list: &[String], name: &str) -> bool {
+        named(list, name)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +121,7 @@ impl LoweringVocabulary {
             error_text: file.error_text,
             decisions: file.decisions,
             servers: file.servers,
+            tools: file.tools,
             user_loggers: NameSet::new(user_loggers, &[])?,
         })
     }

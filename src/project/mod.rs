@@ -89,13 +89,8 @@ impl Project {
     pub fn link(mut units: Vec<Unit>, knowledge: &Knowledge) -> Project {
         units
             .par_iter_mut()
-            .for_each(|u| tools::add_sdk_forms(&mut u.model, u.file.language, &knowledge.lowering));
-        tools::apply_mounts(&mut units);
-        if !knowledge.tool_registrations.is_empty() {
-            units.par_iter_mut().for_each(|u| {
-                tools::add_taught_registrations(&mut u.model, &knowledge.tool_registrations)
-            });
-        }
+            .for_each(|u| tools::recognise(&mut u.model, u.file.language, knowledge));
+        tools::apply_mounts(&mut units, &knowledge.lowering.tools);
         let by_path: HashMap<PathBuf, usize> = units
             .iter()
             .enumerate()

@@ -38,8 +38,9 @@ impl Lowerer<'_> {
     /// `const name = "search"` and `const TOOLS = { search: "search" }`.
     fn remember_strings(&mut self, name: &str, value: Node) {
         let value = unwrap(value);
+        let mut bound = Vec::new();
         if let Some(text) = string_content(value, self.b.src) {
-            self.strings.insert(name.to_string(), text);
+            bound.push((name.to_string(), text));
         } else if value.kind_name() == "object" {
             for pair in named_children(value).filter(|p| p.kind_name() == "pair") {
                 let (Some(key), Some(v)) = (pair.field(Field::Key), pair.field(Field::Value))
@@ -49,10 +50,16 @@ impl Lowerer<'_> {
                 if let Some(text) = string_content(unwrap(v), self.b.src) {
                     let key = string_content(key, self.b.src)
                         .unwrap_or_else(|| self.text(key).to_string());
-                    self.strings.insert(format!("{name}.{key}"), text);
+                    bound.push((format!("{name}.{key}"), text));
                 }
             }
         }
+        let at = value.start_byte() as u32;
+        self.b.model.string_constants.extend(
+            bound
+                .into_iter()
+                .map(|(name, value)| StringConstant { name, value, at }),
+        );
     }
 
     /// `name = value` / `const name = value`.

@@ -83,7 +83,6 @@ impl Lowerer<'_> {
             self.b.handler_exit(node_span(node), ExitKind::CallsNext);
         }
         let span = node_span(node);
-        self.tool_registration(&callee, node, &arguments, &args);
         self.tool_declaration(&callee, &arguments);
         let literals = self.arg_literals(&arguments);
         let index = self.b.add_call(Call {

@@ -40,7 +40,6 @@ pub(crate) fn lower(root: Node, src: &[u8], vocabulary: &LoweringVocabulary) -> 
     let mut lowerer = Lowerer {
         b: Builder::new(src, node_span(root), vocabulary),
         depth_limited: false,
-        strings: Default::default(),
         doc_consts: HashMap::new(),
     };
     lowerer.visit(root, 0);
@@ -53,9 +52,6 @@ pub(crate) fn lower(root: Node, src: &[u8], vocabulary: &LoweringVocabulary) -> 
 struct Lowerer<'s> {
     b: Builder<'s>,
     depth_limited: bool,
-    /// String constants seen so far (`const name = "search"`, `TOOLS.search` for
-    /// `const TOOLS = { search: "search" }`), to name tools registered with them.
-    strings: HashMap<String, String>,
     /// What the `const`s declared so far hold, for tool schemas written apart from the tool.
     doc_consts: HashMap<String, ConstValue>,
 }

@@ -61,9 +61,6 @@ impl Lowerer<'_> {
                 });
             }
         }
-        // `mcp.tool()(handler)` and `mcp.add_tool(handler, ...)` register a tool too.
-        self.tool_call(&callee, node, &args);
-        self.server_constructor(&callee, node, &args);
         self.env_call(&callee, node);
         self.tool_definition_call(&callee, node);
         let literals = self.arg_literals(node);

@@ -13,14 +13,16 @@ impl Lowerer<'_> {
             .filter(|c| c.kind_name() == "decorator")
             .collect();
         let mut decorator_calls = Vec::new();
+        let mut written = Vec::new();
         for decorator in &decorators {
             let first = self.b.model.calls.len();
             self.visit(*decorator, depth + 1);
             let expression = decorator.named_child(0).map(node_span);
-            decorator_calls.extend(
-                (first..self.b.model.calls.len())
-                    .filter(|&i| Some(self.b.model.calls[i].span) == expression),
-            );
+            let calls = (first..self.b.model.calls.len())
+                .filter(|&i| Some(self.b.model.calls[i].span) == expression);
+            let before = decorator_calls.len();
+            decorator_calls.extend(calls);
+            written.push((*decorator, decorator_calls.get(before).copied()));
         }
         let Some(definition) = node.field(Field::Definition) else {
             return;
@@ -35,11 +37,29 @@ impl Lowerer<'_> {
                 .decorator_calls
                 .push(DecoratorCall { func: id, call });
         }
+        for (decorator, call) in written {
+            if let Some(path) = self.decorator_path(decorator) {
+                self.b.model.decorators.push(Decorator {
+                    func: id,
+                    path,
+                    span: node_span(decorator),
+                    call,
+                });
+            }
+        }
         let docstring = self.docstring(definition);
         self.decorated_tool_declaration(&decorators, definition, docstring.as_deref());
-        for decorator in decorators {
-            self.tool_decorator(decorator, id, docstring.clone());
-        }
+    }
+
+    /// A decorator as written, without `@` and arguments: `mcp.tool` for `@mcp.tool(name="x")`.
+    fn decorator_path(&self, decorator: Node) -> Option<String> {
+        let expression = decorator.named_child(0)?;
+        let target = if expression.kind_name() == "call" {
+            expression.field(Field::Function).unwrap_or(expression)
+        } else {
+            expression
+        };
+        Some(path_of(target, self.b.src))
     }
 
     pub(super) fn function(&mut self, node: Node, decorators: &[Node], depth: usize) -> FnId {
@@ -56,15 +76,7 @@ impl Lowerer<'_> {
         };
         let decorators = decorators
             .iter()
-            .filter_map(|d| d.named_child(0))
-            .map(|e| {
-                let e = if e.kind_name() == "call" {
-                    e.field(Field::Function).unwrap_or(e)
-                } else {
-                    e
-                };
-                path_of(e, self.b.src)
-            })
+            .filter_map(|d| self.decorator_path(*d))
             .collect();
         let span = node_span(node);
         let name_span = name_node.map(node_span).unwrap_or(span);
