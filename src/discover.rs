@@ -416,16 +416,22 @@ pub fn content_problem(bytes: &[u8]) -> Option<String> {
     if std::str::from_utf8(bytes).is_err() {
         return Some("not valid UTF-8".into());
     }
-    let longest = bytes
-        .split(|b| *b == b'\n')
-        .map(<[u8]>::len)
-        .max()
-        .unwrap_or(0);
-    if longest > MAX_LINE {
+    let mut longest = 0;
+    let mut lines = 0;
+    for line in bytes.split(|b| *b == b'\n') {
+        longest = longest.max(line.len());
+        lines += 1;
+    }
+    // One long line alone (an import of three hundred names, an image kept as base64) is not
+    // minification: a minifier leaves few lines, long on average.
+    if longest > MAX_LINE && bytes.len() / lines.max(1) > MINIFIED_MEAN_LINE {
         return Some(format!("minified (a line of {longest} bytes)"));
     }
     None
 }
+
+/// Mean line length above which a file with a line longer than [`MAX_LINE`] is minified.
+pub const MINIFIED_MEAN_LINE: usize = 200;
 
 /// Documentation an installer reads: a README, any Markdown, reStructuredText or AsciiDoc page,
 /// text under `docs/`, an example env file (`.env.example`, `.env.sample`, `example.env`, ...),
@@ -624,5 +630,8 @@ mod tests {
                 .starts_with("minified")
         );
         assert_eq!(content_problem(b"const a = 1;\n"), None);
+        let mut one_long_import = format!("import {{ {} }} from \"./a\";\n", "x, ".repeat(3000));
+        one_long_import.push_str(&"const a = 1;\n".repeat(2000));
+        assert_eq!(content_problem(one_long_import.as_bytes()), None);
     }
 }
