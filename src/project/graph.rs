@@ -44,11 +44,12 @@ pub(super) struct CallGraph {
 impl CallGraph {
     /// Builds the graph; needs names resolved and the external facts (covers, breakers).
     pub(super) fn build(project: &Project) -> CallGraph {
+        let subclasses = subclasses(project);
         let edges = (0..project.units.len())
             .into_par_iter()
             .map(|u| {
                 (0..project.units[u].model.functions.len())
-                    .map(|f| edges_of(project, FnRef { unit: u, func: f }))
+                    .map(|f| edges_of(project, &subclasses, FnRef { unit: u, func: f }))
                     .collect()
             })
             .collect();
@@ -196,7 +197,7 @@ fn caught_around(model: &Model, call: &Call) -> bool {
 
 /// The functions `f` may run, each with whether `f` catches what it throws and what covers
 /// the step.
-fn edges_of(project: &Project, f: FnRef) -> Vec<Edge> {
+fn edges_of(project: &Project, subclasses: &Subclasses, f: FnRef) -> Vec<Edge> {
     let unit = f.unit;
     let index = &project.indexes[unit];
     let model = &project.units[unit].model;
@@ -221,6 +222,29 @@ fn edges_of(project: &Project, f: FnRef) -> Vec<Edge> {
                 cover,
                 wrapped: false,
             });
+            let function = project.function(target);
+            if let (Some(owner), Some(name)) = (&function.owner, &function.name) {
+                for target in overrides(project, subclasses, (target.unit, owner), name) {
+                    out.push(Edge {
+                        target,
+                        caught,
+                        cover,
+                        wrapped: false,
+                    });
+                }
+            }
+        } else if let Some(("this" | "self", name)) = call.callee.split_once('.') {
+            // A method the class leaves to its subclasses (`abstract perform()`).
+            if let Some(owner) = super::resolve::enclosing_owner(model, call.func) {
+                for target in overrides(project, subclasses, (unit, &owner), name) {
+                    out.push(Edge {
+                        target,
+                        caught,
+                        cover,
+                        wrapped: false,
+                    });
+                }
+            }
         }
         for arg in &call.args {
             if let ArgValue::Name(name) = &arg.value {
@@ -246,6 +270,75 @@ fn edges_of(project: &Project, f: FnRef) -> Vec<Edge> {
                     wrapped: true,
                 });
             }
+        }
+    }
+    out
+}
+
+/// Per project class, the project classes that extend it directly.
+type Subclasses = HashMap<ClassRef, Vec<ClassRef>>;
+
+/// A project class: the unit that defines it and its name.
+type ClassRef = (usize, String);
+
+fn subclasses(project: &Project) -> Subclasses {
+    let found: Vec<Vec<(ClassRef, ClassRef)>> = (0..project.units.len())
+        .into_par_iter()
+        .map(|unit| {
+            project.indexes[unit]
+                .bases
+                .iter()
+                .flat_map(|(class, bases)| {
+                    bases.iter().filter_map(move |base| {
+                        let parent = project.class_named(unit, base)?;
+                        (parent != (unit, class.clone())).then(|| (parent, (unit, class.clone())))
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut out: Subclasses = HashMap::new();
+    for (parent, child) in found.into_iter().flatten() {
+        out.entry(parent).or_default().push(child);
+    }
+    out
+}
+
+/// At most this many overriding methods are followed from one call.
+const MAX_OVERRIDES: usize = 64;
+
+/// A call that resolves to a method of a project class may run the same method of any class
+/// that extends it (`handler.run(args)` where `handler` is a `Handler` from a table of
+/// subclasses, `self.process()` in a base class): the overrides below the method's class.
+fn overrides(
+    project: &Project,
+    subclasses: &Subclasses,
+    (unit, owner): (usize, &str),
+    name: &str,
+) -> Vec<FnRef> {
+    if subclasses.is_empty() || name.contains('.') {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut seen: HashSet<(usize, String)> = HashSet::new();
+    let mut queue: VecDeque<(usize, String)> = VecDeque::new();
+    queue.push_back((unit, owner.to_string()));
+    while let Some(class) = queue.pop_front() {
+        if out.len() >= MAX_OVERRIDES || seen.len() > 4 * MAX_OVERRIDES {
+            break;
+        }
+        for child in subclasses.get(&class).into_iter().flatten() {
+            if !seen.insert(child.clone()) {
+                continue;
+            }
+            let key = (child.1.clone(), name.to_string());
+            if let Some(&func) = project.indexes[child.0].methods.get(&key) {
+                out.push(FnRef {
+                    unit: child.0,
+                    func,
+                });
+            }
+            queue.push_back(child.clone());
         }
     }
     out

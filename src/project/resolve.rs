@@ -83,8 +83,7 @@ impl Project {
         // A tracked instance: `client.search`, `this.client.search`, `self.api.get`.
         let instance = self.indexes[unit].instances.get(receiver);
         if let Some(instance) = instance.map(|&i| &model.instances[i]) {
-            let class = instance.class.rsplit('.').next().unwrap_or(&instance.class);
-            if let Some(Target::Class(u, c)) = self.resolve_name(unit, class, 0) {
+            if let Some((u, c)) = self.class_named(unit, &instance.class) {
                 return self.method(u, &c, method);
             }
         }
@@ -122,10 +121,8 @@ impl Project {
                     let found = ["this", "self"].iter().find_map(|me| {
                         let i = *self.indexes[u].instances.get(&format!("{me}.{field}"))?;
                         let class = &model.instances[i].class;
-                        match self.resolve_name(u, class.rsplit('.').next().unwrap_or(class), 0) {
-                            Some(Target::Class(u2, c2)) if (u2, &c2) != (u, &c) => {
-                                self.method(u2, &c2, method)
-                            }
+                        match self.class_named(u, class) {
+                            Some((u2, c2)) if (u2, &c2) != (u, &c) => self.method(u2, &c2, method),
                             _ => None,
                         }
                     });
@@ -159,11 +156,8 @@ impl Project {
         }
         let model = &self.units[unit].model;
         if let Some(&i) = self.indexes[unit].instances.get(receiver) {
-            let class = &model.instances[i].class;
-            if let Some(Target::Class(u, c)) =
-                self.resolve_name(unit, class.rsplit('.').next().unwrap_or(class), 0)
-            {
-                return Some((u, c));
+            if let Some(found) = self.class_named(unit, &model.instances[i].class) {
+                return Some(found);
             }
         }
         let made = self.indexes[unit]
@@ -174,6 +168,23 @@ impl Project {
             .filter(|c| encloses(model, c.func, from))
             .max_by_key(|c| (c.func == from, c.func != MODULE))?;
         self.class_of_call(unit, from, &made.callee, hops)
+    }
+
+    /// The project class a class name as written in `unit` names: `Client`, or `api.Client`
+    /// through the module `api` names (`from . import api`, `import * as api`).
+    pub(super) fn class_named(&self, unit: usize, written: &str) -> Option<(usize, String)> {
+        let last = written.rsplit('.').next().unwrap_or(written);
+        if let Some(Target::Class(u, c)) = self.resolve_name(unit, last, 0) {
+            return Some((u, c));
+        }
+        let (head, last) = written.rsplit_once('.')?;
+        match self.resolve_name(unit, head, 0)? {
+            Target::Module(u) => match self.export(u, last, 0)? {
+                Target::Class(u, c) => Some((u, c)),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// A method of a project class, or of the classes it extends (`this.request` defined in
@@ -188,9 +199,8 @@ impl Project {
                 return Some(FnRef { unit, func });
             }
             let base = self.indexes[unit].bases.get(&owner)?.first()?;
-            let last = base.rsplit('.').next().unwrap_or(base);
-            match self.resolve_name(unit, last, 0)? {
-                Target::Class(u, c) if (u, &c) != (unit, &owner) => (unit, owner) = (u, c),
+            match self.class_named(unit, base)? {
+                (u, c) if (u, &c) != (unit, &owner) => (unit, owner) = (u, c),
                 _ => return None,
             }
         }
@@ -230,14 +240,7 @@ impl Project {
     /// a returned instance says.
     fn returned_class(&self, f: FnRef, hops: usize) -> Option<(usize, String)> {
         let model = &self.units[f.unit].model;
-        let class_named = |class: &str| match self.resolve_name(
-            f.unit,
-            class.rsplit('.').next().unwrap_or(class),
-            0,
-        ) {
-            Some(Target::Class(u, c)) => Some((u, c)),
-            _ => None,
-        };
+        let class_named = |class: &str| self.class_named(f.unit, class);
         for returned in model.returned.iter().filter(|r| r.func == f.func) {
             if let Some(found) = returned.class.as_deref().and_then(class_named) {
                 return Some(found);
