@@ -20,6 +20,12 @@ struct AuthContext<'m> {
 
 impl Rule for FailOpenAuth {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
+        // A test drives the gate to see it fail; it serves no request, so its catch grants
+        // nothing (`__tests__/`, `*.test.ts`, `test_*.py`; examples are still judged: they
+        // are copied into servers).
+        if under_test(cx, unit) {
+            return;
+        }
         let model = &cx.project.units[unit].model;
         let python = cx.project.units[unit].file.language == Language::Python;
         // Built on the first try that decides access, so that each try looks only at its own
@@ -42,6 +48,11 @@ impl Rule for FailOpenAuth {
             }
         }
     }
+}
+
+/// The file is test code (`discover::Surface::Test`): it exercises gates, it is not one.
+pub(super) fn under_test(cx: &Context, unit: usize) -> bool {
+    cx.project.units[unit].file.surface == crate::discover::Surface::Test
 }
 
 /// A file's exits and conditions grouped by the function they are written in.
@@ -88,10 +99,28 @@ struct Site<'a, 'm> {
     handler: &'m Handler,
 }
 
-impl Site<'_, '_> {
+impl<'m> Site<'_, 'm> {
     /// The calls of the try's function written inside `region`.
-    fn calls_in(&self, region: Span) -> Vec<&Call> {
+    fn calls_in(&self, region: Span) -> Vec<&'m Call> {
         self.cx.project.calls_within(self.unit, self.t.func, region)
+    }
+
+    /// The name the gate's answer is held in inside the try: `auth = await gate(req)`, or
+    /// through a call that wraps the answer (`auth = await _asyncNullishCoalesce(await
+    /// gate(req), ...)`, the compiled `gate(req) ?? undefined`; `user = normalize(await
+    /// gate(req))`).
+    fn held_in(&self, call: &'m Call) -> Option<&'m str> {
+        if let Some(name) = call.assigned_to.as_deref() {
+            return Some(name);
+        }
+        self.calls_in(self.t.body).into_iter().find_map(|outer| {
+            let wraps = outer.span.contains(call.span)
+                && outer
+                    .args
+                    .iter()
+                    .any(|a| matches!(&a.value, ArgValue::Call(c) if *c == call.callee));
+            wraps.then_some(outer.assigned_to.as_deref()).flatten()
+        })
     }
 }
 
@@ -282,7 +311,7 @@ fn check_handler(site: &Site, auth: &AuthContext, python: bool, out: &mut Vec<Fi
     let logs = !site.calls_in(handler.body).is_empty();
     if handler.only_logs && logs && !returns_inside {
         if let Some((call, _)) = &auth.call {
-            if let Some(name) = call.assigned_to.as_deref() {
+            if let Some(name) = site.held_in(call) {
                 let tested_later = site.index.conditions(t.func).iter().any(|c| {
                     c.span.start >= end
                         && c.name.as_deref().is_some_and(|n| {
