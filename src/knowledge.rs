@@ -23,6 +23,10 @@ const WELL_KNOWN_ENV: &str = include_str!("../rules/well-known-env.toml");
 #[derive(Debug)]
 pub struct Knowledge {
     pub auth_calls: NameSet,
+    /// Settings that choose between failing open and failing closed (`fail_mode`,
+    /// `failClosed`), normalized (lower case, no `_`): a catch that branches on one is a
+    /// gate's catch by the code's own words (`rules/auth-calls.toml`).
+    pub fail_mode_settings: Vec<String>,
     pub breakers: Breakers,
     pub external_calls: ExternalCalls,
     /// Calls and decorators of the project's own that register a tool (configuration only).
@@ -191,6 +195,8 @@ struct PatternFile {
     patterns: Vec<String>,
     #[serde(default)]
     exclude: Vec<String>,
+    #[serde(default, rename = "fail-mode-settings")]
+    fail_mode_settings: Vec<String>,
 }
 
 impl Knowledge {
@@ -215,6 +221,11 @@ impl Knowledge {
             .collect::<Result<_, _>>()?;
         Ok(Knowledge {
             auth_calls: NameSet::new(&patterns, &auth.exclude)?,
+            fail_mode_settings: auth
+                .fail_mode_settings
+                .iter()
+                .map(|s| normalize(s))
+                .collect(),
             breakers: Breakers {
                 constructors: NameSet::new(&breakers.constructors, &[])?,
                 guard_calls: NameSet::new(&guard_calls, &[])?,

@@ -20,15 +20,26 @@ struct AuthContext<'m> {
 
 impl Rule for FailOpenAuth {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
+        // A test drives the gate to see it fail; it serves no request, so its catch grants
+        // nothing (`__tests__/`, `*.test.ts`, `test_*.py`; examples are still judged: they
+        // are copied into servers).
+        if under_test(cx, unit) {
+            return;
+        }
         let model = &cx.project.units[unit].model;
         let python = cx.project.units[unit].file.language == Language::Python;
         // Built on the first try that decides access, so that each try looks only at its own
         // function's exits and conditions (a file of many functions stays linear).
         let mut by_function: Option<ByFunction> = None;
+        let mut tests_by_function: Option<Vec<Vec<&StateTest>>> = None;
         for t in &model.tries {
-            let Some(auth) = auth_context(cx, unit, t) else {
+            let auth = auth_context(cx, unit, t);
+            // Only a function that tests a setting can hold a fail-mode switch.
+            let tests = tests_by_function.get_or_insert_with(|| state_tests_by_function(model));
+            let switches = tests.get(t.func).is_some_and(|l| !l.is_empty());
+            if auth.is_none() && !switches {
                 continue;
-            };
+            }
             let index = by_function.get_or_insert_with(|| ByFunction::new(model));
             for handler in t.handlers.iter().filter(|h| !beside_the_gate(h)) {
                 let site = Site {
@@ -38,10 +49,116 @@ impl Rule for FailOpenAuth {
                     t,
                     handler,
                 };
-                check_handler(&site, &auth, python, out);
+                if switches {
+                    let tests = tests.get(t.func).map_or(&[][..], Vec::as_slice);
+                    if fails_open_unless_closed(&site, tests, python, out) {
+                        continue;
+                    }
+                }
+                if let Some(auth) = &auth {
+                    check_handler(&site, auth, python, out);
+                }
             }
         }
     }
+}
+
+/// The file is test code (`discover::Surface::Test`): it exercises gates, it is not one.
+pub(super) fn under_test(cx: &Context, unit: usize) -> bool {
+    cx.project.units[unit].file.surface == crate::discover::Surface::Test
+}
+
+/// Branches on a field's value (`if limit.fail_mode is FailMode.CLOSED:`), by the function
+/// they are written in, from functions and breaker-like classes alike.
+fn state_tests_by_function(model: &Model) -> Vec<Vec<&StateTest>> {
+    let mut by = vec![Vec::new(); model.functions.len()];
+    let classes = model.breaker_classes.iter().flat_map(|c| c.tests.iter());
+    for test in model.state_tests.iter().chain(classes) {
+        if let Some(list) = by.get_mut(test.func) {
+            list.push(test);
+        }
+    }
+    by
+}
+
+/// A catch that denies only in the closed mode of a fail-mode setting (`if limit.fail_mode is
+/// FailMode.CLOSED: raise ...`, `if (this.failMode === "closed") throw err`) and otherwise
+/// leaves with nothing, `true` or an allow: every other mode (the default, when the setting is
+/// not given) lets the request through on an error. The setting names the try as a gate's,
+/// whatever the try calls (`getattr(self._backend, op)(*args)`).
+fn fails_open_unless_closed(
+    site: &Site,
+    tests: &[&StateTest],
+    python: bool,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let (handler, cx) = (site.handler, site.cx);
+    let setting = |field: &str| {
+        let last = field.rsplit('.').next().unwrap_or(field);
+        cx.knowledge
+            .fail_mode_settings
+            .contains(&crate::knowledge::normalize(last))
+    };
+    let closed_value = |t: &StateTest| {
+        let value = t.value.to_ascii_lowercase();
+        let field = crate::knowledge::normalize(&t.field);
+        if field.ends_with("failclosed") {
+            return (value == "true") == t.equal;
+        }
+        if field.ends_with("failopen") {
+            return (value == "false") == t.equal;
+        }
+        t.equal && value.contains("closed")
+    };
+    let Some(switch) = tests.iter().find(|t| {
+        handler.body.contains(t.body) && setting(&t.field) && closed_value(t) && t.body_exits
+    }) else {
+        return false;
+    };
+    let denies_when_closed = handler
+        .exits
+        .iter()
+        .any(|e| switch.body.contains(e.span) && e.kind == ExitKind::Throw);
+    if !denies_when_closed {
+        return false;
+    }
+    // How the handler leaves in every other mode: its last exit outside the closed branch, or
+    // falling out of the catch.
+    let last = handler
+        .exits
+        .iter()
+        .filter(|e| !switch.body.contains(e.span))
+        .max_by_key(|e| e.span.start);
+    let grant = match last.map(|e| &e.kind) {
+        Some(ExitKind::Return(Value::Null)) => Some("returns nothing"),
+        Some(ExitKind::Return(Value::True)) => Some("returns `true`"),
+        Some(ExitKind::Return(Value::Allow)) => Some("returns an allow decision"),
+        Some(ExitKind::CallsNext) => Some("calls `next()` with no error"),
+        None if handler.falls_through => Some("falls through"),
+        _ => None,
+    };
+    let Some(grant) = grant else {
+        return false;
+    };
+    let clause = if python { "`except`" } else { "`catch`" };
+    let field = switch.field.rsplit('.').next().unwrap_or(&switch.field);
+    out.push(Finding {
+        unit: site.unit,
+        span: handler.span,
+        label: "fails open unless configured closed".into(),
+        message: format!(
+            "{clause} denies only when `{field}` is `{}`; in every other mode it {grant} \
+             instead of denying: an error grants access",
+            switch.value
+        ),
+        labels: vec![Label {
+            span: switch.body,
+            text: "the only branch that denies".into(),
+        }],
+        function: Some(site.t.func),
+        ..Finding::default()
+    });
+    true
 }
 
 /// A file's exits and conditions grouped by the function they are written in.
@@ -88,10 +205,28 @@ struct Site<'a, 'm> {
     handler: &'m Handler,
 }
 
-impl Site<'_, '_> {
+impl<'m> Site<'_, 'm> {
     /// The calls of the try's function written inside `region`.
-    fn calls_in(&self, region: Span) -> Vec<&Call> {
+    fn calls_in(&self, region: Span) -> Vec<&'m Call> {
         self.cx.project.calls_within(self.unit, self.t.func, region)
+    }
+
+    /// The name the gate's answer is held in inside the try: `auth = await gate(req)`, or
+    /// through a call that wraps the answer (`auth = await _asyncNullishCoalesce(await
+    /// gate(req), ...)`, the compiled `gate(req) ?? undefined`; `user = normalize(await
+    /// gate(req))`).
+    fn held_in(&self, call: &'m Call) -> Option<&'m str> {
+        if let Some(name) = call.assigned_to.as_deref() {
+            return Some(name);
+        }
+        self.calls_in(self.t.body).into_iter().find_map(|outer| {
+            let wraps = outer.span.contains(call.span)
+                && outer
+                    .args
+                    .iter()
+                    .any(|a| matches!(&a.value, ArgValue::Call(c) if *c == call.callee));
+            wraps.then_some(outer.assigned_to.as_deref()).flatten()
+        })
     }
 }
 
@@ -282,7 +417,7 @@ fn check_handler(site: &Site, auth: &AuthContext, python: bool, out: &mut Vec<Fi
     let logs = !site.calls_in(handler.body).is_empty();
     if handler.only_logs && logs && !returns_inside {
         if let Some((call, _)) = &auth.call {
-            if let Some(name) = call.assigned_to.as_deref() {
+            if let Some(name) = site.held_in(call) {
                 let tested_later = site.index.conditions(t.func).iter().any(|c| {
                     c.span.start >= end
                         && c.name.as_deref().is_some_and(|n| {

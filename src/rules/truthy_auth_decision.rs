@@ -10,6 +10,10 @@ pub struct TruthyAuthDecision;
 
 impl Rule for TruthyAuthDecision {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
+        // Test code asserts on an auth result; it makes no access decision of its own.
+        if super::fail_open_auth::under_test(cx, unit) {
+            return;
+        }
         let model = &cx.project.units[unit].model;
         let python = cx.project.units[unit].file.language == Language::Python;
         for call in &model.calls {
@@ -44,6 +48,34 @@ impl Rule for TruthyAuthDecision {
                     function: Some(call.func),
                     ..Finding::default()
                 });
+                continue;
+            }
+            // `requireAuthenticated(await authenticate(req))`, where the helper tests its
+            // parameter: `if (!auth) throw ...`.
+            if let Some((target, condition, param)) = tested_by_helper(cx, unit, call) {
+                let already = out
+                    .iter()
+                    .any(|f| f.unit == target.unit && f.span == condition.span);
+                if !already {
+                    let helper = cx.project.function(target).display_name();
+                    let helper_python =
+                        cx.project.units[target.unit].file.language == Language::Python;
+                    out.push(Finding {
+                        unit: target.unit,
+                        span: condition.span,
+                        label: format!("`{param}` tested for truthiness"),
+                        message: format!(
+                            "{} in `{helper}` tests `{param}`, the raw result of `{}`{matched} \
+                             passed to it, for truthiness: an object, an error string or a \
+                             `{{ allowed: false }}` answer would count as allowed",
+                            construct(condition.how, helper_python),
+                            call.callee
+                        ),
+                        labels: Vec::new(),
+                        function: Some(target.func),
+                        ..Finding::default()
+                    });
+                }
                 continue;
             }
             // `const ok = await verify(t); if (!ok) ...`, with `ok` used for nothing else.
@@ -86,6 +118,48 @@ impl Rule for TruthyAuthDecision {
             });
         }
     }
+}
+
+/// The auth call's raw result is an argument of a call to a project function that tests the
+/// matching parameter for truthiness (`if (!auth)`, `if not decision:`): the helper, its
+/// condition and the parameter's name.
+fn tested_by_helper<'m>(
+    cx: &Context<'m>,
+    unit: usize,
+    call: &Call,
+) -> Option<(crate::project::FnRef, &'m Condition, &'m str)> {
+    if call.assigned_to.is_some() || !call.result_used {
+        return None;
+    }
+    let model = &cx.project.units[unit].model;
+    let region = model.function(call.func).span;
+    let outer = cx
+        .project
+        .calls_within(unit, call.func, region)
+        .into_iter()
+        .find(|o| {
+            o.span != call.span
+                && o.span.contains(call.span)
+                && o.args
+                    .iter()
+                    .any(|a| matches!(&a.value, ArgValue::Call(c) if *c == call.callee))
+        })?;
+    let position = outer.args.iter().position(|a| {
+        a.keyword.is_none() && matches!(&a.value, ArgValue::Call(c) if *c == call.callee)
+    })?;
+    let target = cx.project.resolve_call(unit, outer)?;
+    let helper = cx.project.function(target);
+    let params: Vec<&String> = helper
+        .params
+        .iter()
+        .filter(|p| !matches!(p.as_str(), "self" | "cls"))
+        .collect();
+    let param = params.get(position)?.as_str();
+    let conditions = &cx.project.units[target.unit].model.conditions;
+    let condition = conditions
+        .iter()
+        .find(|c| c.func == target.func && c.name.as_deref() == Some(param))?;
+    Some((target, condition, param))
 }
 
 fn construct(how: TestedBy, python: bool) -> &'static str {

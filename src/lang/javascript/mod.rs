@@ -252,7 +252,14 @@ impl<'s> Lowerer<'s> {
                 self.function(node, None, depth);
             }
             "class_declaration" | "class" | "abstract_class_declaration" => {
-                let name_node = node.field(Field::Name);
+                // `var FastMCP = class extends Base { ... }` (how bundlers emit classes): the
+                // class takes the name of the variable it is assigned to.
+                let name_node = node.field(Field::Name).or_else(|| {
+                    node.parent()
+                        .filter(|p| p.kind_name() == "variable_declarator")
+                        .and_then(|p| p.field(Field::Name))
+                        .filter(|n| n.kind_name() == "identifier")
+                });
                 let name = name_node.map(|n| self.text(n).to_string());
                 if let Some(name) = &name {
                     let bases = self.class_bases(node);
