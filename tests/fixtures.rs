@@ -468,8 +468,6 @@ fixture_tests! {
     sec001_ok_wrapped_identity_then_refused_js => "SEC001/ok_wrapped_identity_then_refused.js",
     sec001_ok_wrapped_identity_then_refused_ts => "SEC001/ok_wrapped_identity_then_refused.ts",
     sec001_ok_wrapped_identity_then_refused_py => "SEC001/ok_wrapped_identity_then_refused.py",
-    sec001_ok_test_file_ts => "SEC001/__tests__/gate.test.ts",
-    sec001_ok_test_file_py => "SEC001/tests/test_gate.py",
     sec001_flag_fail_mode_switch_py => "SEC001/flag_fail_mode_switch.py",
     sec001_flag_fail_mode_switch_ts => "SEC001/flag_fail_mode_switch.ts",
     sec001_flag_fail_mode_switch_js => "SEC001/flag_fail_mode_switch.js",
@@ -547,5 +545,4 @@ fixture_tests! {
     sec005_flag_result_passed_to_helper_py => "SEC005/flag_result_passed_to_helper.py",
     sec005_ok_result_passed_to_helper_ts => "SEC005/ok_result_passed_to_helper.ts",
     sec005_ok_result_passed_to_helper_py => "SEC005/ok_result_passed_to_helper.py",
-    sec005_ok_test_file_py => "SEC005/tests/test_decisions.py",
 }

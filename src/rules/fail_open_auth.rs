@@ -20,12 +20,6 @@ struct AuthContext<'m> {
 
 impl Rule for FailOpenAuth {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
-        // A test drives the gate to see it fail; it serves no request, so its catch grants
-        // nothing (`__tests__/`, `*.test.ts`, `test_*.py`; examples are still judged: they
-        // are copied into servers).
-        if under_test(cx, unit) {
-            return;
-        }
         let model = &cx.project.units[unit].model;
         let python = cx.project.units[unit].file.language == Language::Python;
         // Built on the first try that decides access, so that each try looks only at its own
@@ -61,11 +55,6 @@ impl Rule for FailOpenAuth {
             }
         }
     }
-}
-
-/// The file is test code (`discover::Surface::Test`): it exercises gates, it is not one.
-pub(super) fn under_test(cx: &Context, unit: usize) -> bool {
-    cx.project.units[unit].file.surface == crate::discover::Surface::Test
 }
 
 /// Branches on a field's value (`if limit.fail_mode is FailMode.CLOSED:`), by the function
