@@ -725,3 +725,14 @@ pub struct DecoratorCall {
     /// Index in [`Model::calls`].
     pub call: usize,
 }
+
+/// Text as a message shows it: on one line, and cut to 60 characters.
+pub fn short(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 60 {
+        let cut: String = one_line.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        one_line
+    }
+}

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::knowledge::LoweringVocabulary;
+pub(crate) use crate::model::short;
 use crate::model::*;
 
 /// Where an error value came from.
@@ -58,16 +59,6 @@ impl Hit {
             }
         }
         self
-    }
-}
-
-pub(crate) fn short(text: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 60 {
-        let cut: String = one_line.chars().take(57).collect();
-        format!("{cut}...")
-    } else {
-        one_line
     }
 }
 

@@ -10,8 +10,6 @@ mod javascript;
 mod python;
 mod shared;
 
-pub(crate) use builder::short;
-
 use std::cell::{Cell, RefCell};
 use std::ops::ControlFlow;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};

@@ -6,7 +6,9 @@
 //! the target throws and which breakers and deadlines cover the step. Reach (which tool reaches
 //! a function), escapes (whose exceptions reach the SDK), unguarded (reached with no breaker on
 //! the path) and undeadlined (no deadline on the path) are the same breadth-first walk from the
-//! tool handlers, each following the edges its question allows.
+//! tool handlers, each following the edges its question allows; so is the set one tool reaches
+//! (`faultline tools`). Which functions make an external call is the one closure taken the
+//! other way, from the calls out back to their callers.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -88,8 +90,8 @@ impl CallGraph {
         graph
     }
 
-    /// The one walk: breadth first from `roots` (those `start` accepts), along the edges
-    /// `follow` accepts; each function gets the reach of the first root that gets to it.
+    /// Reach from `roots` (those `start` accepts), along the edges `follow` accepts: each
+    /// function gets the reach of the first root that gets to it.
     fn walk(
         &self,
         project: &Project,
@@ -102,24 +104,33 @@ impl CallGraph {
             .iter()
             .map(|u| vec![None; u.model.functions.len()])
             .collect();
-        let mut queue: VecDeque<(FnRef, &Reach)> = roots
+        let starts = roots
             .iter()
             .filter(|r| start(r.target))
-            .map(|r| (r.target, &r.reach))
-            .collect();
-        while let Some((f, reach)) = queue.pop_front() {
-            if out[f.unit][f.func].is_some() {
+            .map(|r| (r.target, &r.reach));
+        self.breadth_first(starts, follow, &mut out);
+        out
+    }
+
+    /// The one walk: breadth first from `starts`, along the edges `follow` accepts; `visits`
+    /// keeps which functions were met, and from which start first.
+    fn breadth_first<S: Copy>(
+        &self,
+        starts: impl IntoIterator<Item = (FnRef, S)>,
+        follow: impl Fn(&Edge) -> bool,
+        visits: &mut impl Visits<S>,
+    ) {
+        let mut queue: VecDeque<(FnRef, S)> = starts.into_iter().collect();
+        while let Some((f, from)) = queue.pop_front() {
+            if visits.met(f) || !visits.meet(f, from) {
                 continue;
             }
-            out[f.unit][f.func] = Some(reach.clone());
-            for edge in &self.edges[f.unit][f.func] {
-                let t = edge.target;
-                if out[t.unit][t.func].is_none() && follow(edge) {
-                    queue.push_back((t, reach));
+            for edge in self.edges[f.unit].get(f.func).into_iter().flatten() {
+                if !visits.met(edge.target) && follow(edge) {
+                    queue.push_back((edge.target, from));
                 }
             }
         }
-        out
     }
 
     /// Which functions make an external call, themselves or through what they run: the edges
@@ -348,21 +359,55 @@ impl CallGraph {
     /// Every function `roots` may run, through any edge (breakers' wrapped functions too), in
     /// the order a breadth-first walk meets them; at most `limit`.
     pub(super) fn reachable(&self, roots: &[FnRef], limit: usize) -> Vec<FnRef> {
-        let mut seen: HashSet<FnRef> = HashSet::new();
-        let mut out = Vec::new();
-        let mut queue: VecDeque<FnRef> = roots.iter().copied().collect();
-        while let Some(f) = queue.pop_front() {
-            if out.len() >= limit || !seen.insert(f) {
-                continue;
-            }
-            out.push(f);
-            for edge in self.edges[f.unit].get(f.func).into_iter().flatten() {
-                if !seen.contains(&edge.target) {
-                    queue.push_back(edge.target);
-                }
-            }
+        let mut visits = Reached {
+            seen: HashSet::new(),
+            order: Vec::new(),
+            limit,
+        };
+        self.breadth_first(roots.iter().map(|&f| (f, ())), |_| true, &mut visits);
+        visits.order
+    }
+}
+
+/// What a walk keeps of the functions it meets.
+trait Visits<S> {
+    /// Whether `f` was met already.
+    fn met(&self, f: FnRef) -> bool;
+    /// Keeps `f`, met first from `from`; false when the walk keeps no more.
+    fn meet(&mut self, f: FnRef, from: S) -> bool;
+}
+
+/// Per unit and function, the reach of the first root that got there.
+impl<'r> Visits<&'r Reach> for Vec<Vec<Option<Reach>>> {
+    fn met(&self, f: FnRef) -> bool {
+        self[f.unit][f.func].is_some()
+    }
+
+    fn meet(&mut self, f: FnRef, from: &'r Reach) -> bool {
+        self[f.unit][f.func] = Some(from.clone());
+        true
+    }
+}
+
+/// The functions met, in order, up to a limit.
+struct Reached {
+    seen: HashSet<FnRef>,
+    order: Vec<FnRef>,
+    limit: usize,
+}
+
+impl Visits<()> for Reached {
+    fn met(&self, f: FnRef) -> bool {
+        self.seen.contains(&f)
+    }
+
+    fn meet(&mut self, f: FnRef, _: ()) -> bool {
+        if self.order.len() >= self.limit {
+            return false;
         }
-        out
+        self.seen.insert(f);
+        self.order.push(f);
+        true
     }
 }
 

@@ -80,3 +80,60 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
     roots.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     roots.into_iter().map(|(_, _, root)| root).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::recognise;
+    use crate::knowledge::Knowledge;
+    use crate::model::{HandlerRef, Language, Model, ToolForm};
+
+    fn tools(language: Language, source: &str) -> Model {
+        let mut model = crate::lang::lower_source(language, source.as_bytes()).unwrap();
+        recognise(&mut model, language, &Knowledge::builtin());
+        model
+    }
+
+    #[test]
+    fn a_tool_is_named_by_a_string_constant_bound_before_its_registration() {
+        let source = "server.tool(NAME, \"d\", {}, async () => 1);\n\
+                      const NAME = \"late\";\n\
+                      server.tool(NAME, \"d\", {}, async () => 2);\n";
+        let model = tools(Language::TypeScript, source);
+        let names: Vec<&str> = model.tools.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["NAME", "late"]);
+    }
+
+    #[test]
+    fn a_wrapped_handler_brings_the_wrapper_its_names_and_its_functions() {
+        let source = "server.registerTool(\"t\", {}, wrap(handleT, async () => 1));\n";
+        let model = tools(Language::TypeScript, source);
+        let names: Vec<String> = model.tools[0]
+            .handlers
+            .iter()
+            .map(|h| match h {
+                HandlerRef::Name(n) => n.clone(),
+                HandlerRef::Function(id) => format!("#{id}"),
+            })
+            .collect();
+        assert_eq!(names, ["wrap", "handleT", "#1"]);
+    }
+
+    #[test]
+    fn python_decorators_and_calls_register_from_the_model() {
+        let source = "mcp = FastMCP('x')\n\n@mcp.tool(name=\"renamed\")\ndef f(a):\n    return a\n\n\
+                      @server.call_tool()\nasync def dispatch(name, args):\n    return []\n\n\
+                      mcp.add_tool(g, name=\"g2\")\n";
+        let model = tools(Language::Python, source);
+        let found: Vec<(&str, ToolForm)> = model
+            .tools
+            .iter()
+            .map(|t| (t.name.as_str(), t.form))
+            .collect();
+        assert!(found.contains(&("renamed", ToolForm::Decorator)));
+        assert!(found.contains(&("call_tool", ToolForm::Dispatcher)));
+        assert!(found.contains(&("g2", ToolForm::AddTool)));
+        // The decorator's span starts at its `@`.
+        let decorated = model.tools.iter().find(|t| t.name == "renamed").unwrap();
+        assert_eq!(&source[decorated.span.start as usize..][..1], "@");
+    }
+}

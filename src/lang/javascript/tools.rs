@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::{GRAMMAR, Lowerer, path_of, string_content, text_of, unwrap};
+use crate::knowledge::ToolForms;
 use crate::lang::builder::short;
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::shared;
@@ -139,7 +140,9 @@ impl Lowerer<'_> {
         let Some((receiver, method)) = callee.rsplit_once('.') else {
             return;
         };
-        if !matches!(method, "tool" | "registerTool")
+        // The methods are data (`[tools] call-methods`); `tool` takes its documentation as
+        // arguments, the others in a config object.
+        if !ToolForms::has(&self.b.vocabulary.tools.call_methods, method)
             || arguments.len() < 2
             || !self.is_server(receiver)
         {

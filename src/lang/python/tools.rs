@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::{GRAMMAR, Lowerer, path_of, string_content, unwrap};
+use crate::knowledge::ToolForms;
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::shared;
 use crate::lang::{named_children, node_span};
@@ -152,7 +153,8 @@ impl Lowerer<'_> {
             };
             let path = path_of(target, self.b.src);
             let (receiver, method) = path.rsplit_once('.')?;
-            (method == "tool" && self.is_server(receiver)).then_some((*d, call))
+            let tool = ToolForms::has(&self.b.vocabulary.tools.decorators, method);
+            (tool && self.is_server(receiver)).then_some((*d, call))
         });
         let Some((decorator, call)) = tool else {
             return;

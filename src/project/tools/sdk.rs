@@ -7,9 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::knowledge::LoweringVocabulary;
 use crate::knowledge::ToolForms;
-use crate::lang::short;
 use crate::model::{
-    ArgValue, Call, FnId, HandlerRef, Language, Model, ToolForm, ToolKind, ToolRegistration,
+    ArgValue, Call, FnId, HandlerRef, Language, Model, ToolForm, ToolKind, ToolRegistration, short,
 };
 
 /// What one file's registrations are read with: its language, the vocabulary, the names that
