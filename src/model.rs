@@ -132,6 +132,9 @@ pub struct Model {
     /// Names bound to a string (`const NAME = "search"`, `TOOLS.search` for `const TOOLS =
     /// { search: "search" }`), in the order they are bound.
     pub string_constants: Vec<StringConstant>,
+    /// Object and dict literals kept in a name or returned, with their entries.
+    #[serde(default)]
+    pub tables: Vec<Table>,
 }
 
 /// A decorator above a function definition: `@mcp.tool(name="x")`, `@server.call_tool()`.
@@ -157,6 +160,20 @@ pub struct StringConstant {
 }
 
 /// A class and the bases it extends, as written: `class Api extends Base`, `class C(Base)`.
+/// An object or dict literal kept in a name or returned (`const HANDLERS = { a, ...b() }`,
+/// `return { get: async () => ... }`, `ACTIONS = {"a": do_a}`): calls through it
+/// (`HANDLERS[name](req)`, `api.get()` on what a factory returned) reach its entries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Table {
+    /// The function it is written in.
+    pub func: FnId,
+    /// The name it is kept in; `None` when it is returned.
+    pub name: Option<String>,
+    /// Each entry's key (`None` for a spread) and value: a function, a name, or a call whose
+    /// result is spread (`...makeHandlers(api)`).
+    pub entries: Vec<(Option<String>, ArgValue)>,
+}
+
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ClassBases {
     pub name: String,

@@ -257,6 +257,17 @@ fn edges_of(project: &Project, subclasses: &Subclasses, f: FnRef) -> Vec<Edge> {
                 }
             }
         }
+        // A call through a table of handlers: `HANDLERS[name](req)`, `ACTIONS[action](**kw)`.
+        if let Some(table) = call.callee.strip_suffix("[]") {
+            for target in project.table_callees(unit, call.func, table) {
+                out.push(Edge {
+                    target,
+                    caught,
+                    cover,
+                    wrapped: false,
+                });
+            }
+        }
         for arg in &call.args {
             if let ArgValue::Name(name) = &arg.value {
                 if let Some(target) = project.resolve_callee(unit, call.func, name) {

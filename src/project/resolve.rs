@@ -32,6 +32,10 @@ pub(super) struct UnitIndex {
     pub(super) bases: HashMap<String, Vec<String>>,
     /// Calls by the name their result is stored in.
     pub(super) assigned: HashMap<String, Vec<usize>>,
+    /// Object and dict literals by the name they are kept in.
+    pub(super) tables: HashMap<String, Vec<usize>>,
+    /// Object and dict literals by the function that returns them.
+    pub(super) returned_tables: HashMap<FnId, Vec<usize>>,
 }
 
 /// What a name resolves to.
@@ -43,6 +47,9 @@ pub(super) enum Target {
 }
 
 pub(super) const MAX_HOPS: usize = 8;
+
+/// At most this many functions are followed from one call through a table.
+pub(super) const MAX_TABLE_FUNCTIONS: usize = 256;
 
 impl Project {
     /// The function a call runs, when it is defined in the scanned tree.
@@ -132,6 +139,17 @@ impl Project {
                 }
             }
         }
+        // An object of functions: `api.get()` where `api` holds `{ get: async () => ... }`
+        // or what a project function returned as one.
+        if !receiver.contains('(') {
+            let mut found = Vec::new();
+            for (u, t) in self.tables_of(unit, from, receiver, hops + 1) {
+                self.table_functions(u, t, Some(method), hops + 1, &mut found);
+            }
+            if let Some(&f) = found.first() {
+                return Some(f);
+            }
+        }
         match self.resolve_name(unit, receiver, 0)? {
             Target::Module(u) => match self.export(u, method, 0)? {
                 Target::Function(f) => Some(f),
@@ -139,6 +157,112 @@ impl Project {
             },
             Target::Class(u, c) => self.method(u, &c, method),
             Target::Function(_) => None,
+        }
+    }
+
+    /// The functions a call through a table runs (`HANDLERS[name](req)`,
+    /// `ACTIONS[action](**kw)`): every function kept in it, in its spreads and in the tables
+    /// the calls it spreads return. At most [`MAX_TABLE_FUNCTIONS`].
+    pub fn table_callees(&self, unit: usize, from: FnId, receiver: &str) -> Vec<FnRef> {
+        let mut out = Vec::new();
+        for (u, t) in self.tables_of(unit, from, receiver, 0) {
+            self.table_functions(u, t, None, 0, &mut out);
+        }
+        out
+    }
+
+    /// The tables a name holds as seen from function `from`: a literal kept in it (in a scope
+    /// around `from`), one imported under it, or one a project function returned into it.
+    fn tables_of(&self, unit: usize, from: FnId, name: &str, hops: usize) -> Vec<(usize, usize)> {
+        if hops > MAX_HOPS {
+            return Vec::new();
+        }
+        let model = &self.units[unit].model;
+        let index = &self.indexes[unit];
+        let mut out: Vec<(usize, usize)> = index
+            .tables
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|&&t| encloses(model, model.tables[t].func, from))
+            .map(|&t| (unit, t))
+            .collect();
+        if !out.is_empty() || name.contains('.') {
+            return out;
+        }
+        let made = index
+            .assigned
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &model.calls[i])
+            .filter(|c| encloses(model, c.func, from))
+            .max_by_key(|c| (c.func == from, c.func != MODULE));
+        if let Some(call) = made {
+            if let Some(f) = self.resolve_callee_at(unit, call.func, &call.callee, hops + 1) {
+                out.extend(self.returned_tables(f));
+            }
+            return out;
+        }
+        if let Some(&i) = index.imports.get(name) {
+            let import = &model.imports[i];
+            let imported = import.imported.as_deref().unwrap_or(name);
+            if let Some(u) = self.module(unit, &import.source) {
+                if u != unit {
+                    out.extend(self.tables_of(u, MODULE, imported, hops + 1));
+                }
+            }
+        }
+        out
+    }
+
+    fn returned_tables(&self, f: FnRef) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.indexes[f.unit]
+            .returned_tables
+            .get(&f.func)
+            .into_iter()
+            .flatten()
+            .map(move |&t| (f.unit, t))
+    }
+
+    /// The functions table `t` of `unit` keeps under `key` (every key for `None`), its spreads
+    /// followed.
+    fn table_functions(
+        &self,
+        unit: usize,
+        t: usize,
+        key: Option<&str>,
+        hops: usize,
+        out: &mut Vec<FnRef>,
+    ) {
+        if hops > MAX_HOPS || out.len() >= MAX_TABLE_FUNCTIONS {
+            return;
+        }
+        let table = &self.units[unit].model.tables[t];
+        for (k, value) in &table.entries {
+            let wanted = k.is_some() && (key.is_none() || k.as_deref() == key);
+            match value {
+                ArgValue::Function(id) if wanted => out.push(FnRef { unit, func: *id }),
+                ArgValue::Name(n) if wanted => {
+                    out.extend(self.resolve_callee_at(unit, table.func, n, hops + 1))
+                }
+                ArgValue::Name(n) if k.is_none() => {
+                    for (u, t2) in self.tables_of(unit, table.func, n, hops + 1) {
+                        self.table_functions(u, t2, key, hops + 1, out);
+                    }
+                }
+                ArgValue::Call(c) if k.is_none() => {
+                    if let Some(f) = self.resolve_callee_at(unit, table.func, c, hops + 1) {
+                        for (u, t2) in self.returned_tables(f).collect::<Vec<_>>() {
+                            self.table_functions(u, t2, key, hops + 1, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if out.len() >= MAX_TABLE_FUNCTIONS {
+                return;
+            }
         }
     }
 
@@ -488,6 +612,12 @@ pub(super) fn index(model: &Model) -> UnitIndex {
     }
     for (i, instance) in model.instances.iter().enumerate() {
         index.instances.entry(instance.name.clone()).or_insert(i);
+    }
+    for (i, table) in model.tables.iter().enumerate() {
+        match &table.name {
+            Some(name) => index.tables.entry(name.clone()).or_default().push(i),
+            None => index.returned_tables.entry(table.func).or_default().push(i),
+        }
     }
     for class in &model.class_bases {
         index.owners.insert(class.name.clone());

@@ -136,6 +136,7 @@ impl Lowerer<'_> {
                 self.b.push_owner(Some(name.to_string()));
                 self.visit(inner, depth + 1);
                 self.b.pop_owner();
+                self.table(Some(name.to_string()), inner);
             }
             _ => self.visit(value, depth + 1),
         }
@@ -282,6 +283,65 @@ impl Lowerer<'_> {
             self.call(inner, depth + 1, false, None);
         } else {
             self.visit(expression, depth + 1);
+        }
+    }
+
+    /// Records an object literal kept in `name` (or returned, for `None`) with its entries,
+    /// once its functions are lowered.
+    pub(super) fn table(&mut self, name: Option<String>, object: Node) {
+        let function_at = |model: &Model, node: Node| {
+            let span = node_span(node);
+            model.functions.iter().rposition(|f| f.span == span)
+        };
+        let mut entries = Vec::new();
+        for entry in named_children(object) {
+            let (key, value) = match entry.kind_name() {
+                "pair" => {
+                    let (Some(k), Some(v)) = (entry.field(Field::Key), entry.field(Field::Value))
+                    else {
+                        continue;
+                    };
+                    let key = string_content(k, self.b.src).unwrap_or_else(|| self.text(k).into());
+                    (Some(key), unwrap(v))
+                }
+                "shorthand_property_identifier" => (Some(self.text(entry).to_string()), entry),
+                "method_definition" => match entry.field(Field::Name) {
+                    Some(n) => (Some(self.text(n).to_string()), entry),
+                    None => continue,
+                },
+                "spread_element" => match entry.named_child(0) {
+                    Some(v) => (None, unwrap(v)),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let value = match value.kind_name() {
+                "shorthand_property_identifier" => ArgValue::Name(self.text(value).to_string()),
+                kind if is_function(kind) || kind == "method_definition" => {
+                    match function_at(&self.b.model, value) {
+                        Some(id) => ArgValue::Function(id),
+                        None => continue,
+                    }
+                }
+                "identifier" | "member_expression" => ArgValue::Name(path_of(value, self.b.src)),
+                "call_expression" | "new_expression" => match value
+                    .field(Field::Function)
+                    .or_else(|| value.field(Field::Constructor))
+                {
+                    Some(c) => ArgValue::Call(path_of(c, self.b.src)),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            entries.push((key, value));
+        }
+        if !entries.is_empty() {
+            let func = self.b.current();
+            self.b.model.tables.push(Table {
+                func,
+                name,
+                entries,
+            });
         }
     }
 }

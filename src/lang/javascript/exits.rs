@@ -141,6 +141,10 @@ impl Lowerer<'_> {
                 "call_expression" | "new_expression" => {
                     self.call(unwrap(value), depth + 1, true, None)
                 }
+                "object" => {
+                    self.visit(value, depth + 1);
+                    self.table(None, unwrap(value));
+                }
                 _ => self.visit(value, depth + 1),
             }
         }

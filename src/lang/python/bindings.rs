@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use super::{Lowerer, path_of, unwrap};
+use super::{Lowerer, path_of, string_content, unwrap};
 use crate::lang::fields::{Field, FieldExt};
 use crate::lang::{named_children, node_span};
 use crate::model::*;
@@ -65,6 +65,52 @@ impl Lowerer<'_> {
             self.b.model.functions[id].name = Some(target);
         } else {
             self.visit(right, depth + 1);
+            if inner.kind_name() == "dictionary" {
+                self.table(Some(target), inner);
+            }
+        }
+    }
+
+    /// Records a dict literal kept in `name` (or returned, for `None`) with its entries, once
+    /// its lambdas are lowered.
+    pub(super) fn table(&mut self, name: Option<String>, dict: Node) {
+        let mut entries = Vec::new();
+        for entry in named_children(dict) {
+            let (key, value) = match entry.kind_name() {
+                "pair" => match (entry.field(Field::Key), entry.field(Field::Value)) {
+                    (Some(k), Some(v)) => (string_content(k, self.b.src), unwrap(v)),
+                    _ => continue,
+                },
+                "dictionary_splat" => match entry.named_child(0) {
+                    Some(v) => (None, unwrap(v)),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let value = match value.kind_name() {
+                "identifier" | "attribute" => ArgValue::Name(path_of(value, self.b.src)),
+                "lambda" => {
+                    let span = node_span(value);
+                    match self.b.model.functions.iter().rposition(|f| f.span == span) {
+                        Some(id) => ArgValue::Function(id),
+                        None => continue,
+                    }
+                }
+                "call" => match value.field(Field::Function) {
+                    Some(f) => ArgValue::Call(path_of(f, self.b.src)),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            entries.push((key, value));
+        }
+        if !entries.is_empty() {
+            let func = self.b.current();
+            self.b.model.tables.push(Table {
+                func,
+                name,
+                entries,
+            });
         }
     }
 

@@ -155,6 +155,9 @@ impl Lowerer<'_> {
             .exit(ExitStatement::Return, node_span(statement), hits, decision);
         if let Some(value) = value {
             self.visit(value, depth + 1);
+            if unwrap(value).kind_name() == "dictionary" {
+                self.table(None, unwrap(value));
+            }
         }
     }
 

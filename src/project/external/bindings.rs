@@ -146,6 +146,95 @@ impl ExternalFacts {
                 );
             }
         }
+        // Clients handed to project functions (`registerTools(server, client)`,
+        // `makeHandlers(new MetricsApi(cfg))`): the parameter holds the client of the call
+        // site. Handed on through a few calls.
+        for _ in 0..3 {
+            let found: Vec<(FnRef, String, Held)> = (0..project.units.len())
+                .into_par_iter()
+                .flat_map_iter(|unit| self.handed_clients(project, knowledge, unit))
+                .collect();
+            let mut added = false;
+            for (f, name, held) in found {
+                if self
+                    .named(f.unit, &name)
+                    .any(|b| b.typed && b.func == f.func)
+                {
+                    continue;
+                }
+                added = true;
+                self.push_binding(
+                    f.unit,
+                    Binding {
+                        name,
+                        func: f.func,
+                        at: 0,
+                        held,
+                        typed: true,
+                    },
+                );
+            }
+            if !added {
+                break;
+            }
+        }
+    }
+
+    /// Per call of `unit` to a project function, the parameters its arguments fill with a
+    /// client: a client's name or a client built in the argument.
+    fn handed_clients(
+        &self,
+        project: &Project,
+        knowledge: &Knowledge,
+        unit: usize,
+    ) -> Vec<(FnRef, String, Held)> {
+        let model = &project.units[unit].model;
+        let libraries = &knowledge.external_calls.libraries;
+        let mut out = Vec::new();
+        for call in &model.calls {
+            if call.args.is_empty() {
+                continue;
+            }
+            let Some(f) = project.resolve_call(unit, call) else {
+                continue;
+            };
+            let params = &project.function(f).params;
+            for (i, arg) in call.args.iter().enumerate() {
+                let param = match &arg.keyword {
+                    Some(k) => params.iter().find(|p| *p == k),
+                    None => params.get(i),
+                };
+                let Some(param) = param else { continue };
+                let held = match &arg.value {
+                    ArgValue::Name(name) => self
+                        .lookup(project, unit, call.func, name, call.span.start, 0)
+                        .map(|b| b.held.clone()),
+                    ArgValue::Call(callee) => model
+                        .calls
+                        .iter()
+                        .enumerate()
+                        .find(|(_, c)| c.callee == *callee && arg.span.contains(c.span))
+                        .and_then(|(inner, c)| {
+                            let library =
+                                project.canonical[unit][inner].as_deref().and_then(|n| {
+                                    knowledge.external_calls.library_of_client_factory(n)
+                                })?;
+                            if in_process(model, c, &libraries[library]) {
+                                return Some(Held::InProcess);
+                            }
+                            Some(Held::Client {
+                                library,
+                                timeout: client_timeout(c, &libraries[library], project, unit, ""),
+                            })
+                        }),
+                    _ => None,
+                };
+                if let Some(held @ (Held::Client { .. } | Held::InProcess)) = held {
+                    out.push((f, param.clone(), held));
+                }
+            }
+        }
+        out
     }
 
     /// The client a project function returns (`def make_client(): return
