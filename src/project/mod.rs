@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 pub mod breakers;
 mod external;
+mod gates;
 mod graph;
 pub mod inventory;
 mod resolve;
@@ -66,6 +67,9 @@ pub struct Project {
     graph: graph::CallGraph,
     /// Every circuit breaker and what it guards (`project/breakers.rs`).
     breakers: breakers::BreakerFacts,
+    /// Functions whose "nothing" a caller that denies by raising reads as the pass
+    /// (`project/gates.rs`), with that caller's name.
+    nothing_allows: HashMap<FnRef, String>,
     /// Environment variables the code of each surface sets (`process.env.PORT = ...`).
     env_set: HashMap<crate::discover::Surface, HashSet<String>>,
     /// What the scanned tree's READMEs, docs and example env files mention.
@@ -112,6 +116,7 @@ impl Project {
             external: Default::default(),
             graph: Default::default(),
             env_set: HashMap::new(),
+            nothing_allows: HashMap::new(),
             breakers: Default::default(),
             documentation: Documentation::default(),
             units,
@@ -140,7 +145,14 @@ impl Project {
         }
         project.graph = graph::CallGraph::build(&project);
         project.breakers = breakers::BreakerFacts::build(&Linked::new(&project, knowledge));
+        project.nothing_allows = gates::nothing_allows(&project, knowledge);
         project
+    }
+
+    /// The caller (an access check that denies by raising) that reads this function's
+    /// `None` / `undefined` as the pass, if any.
+    pub fn nothing_allows(&self, f: FnRef) -> Option<&str> {
+        self.nothing_allows.get(&f).map(String::as_str)
     }
 
     /// The auth call a function makes directly, if any.
