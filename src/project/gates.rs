@@ -78,3 +78,85 @@ fn denies_by_raising(f: &Function, exits: &[&Exit], knowledge: &Knowledge) -> bo
             .filter(|e| e.statement == ExitStatement::Return)
             .all(|e| e.value == Value::Null)
 }
+
+/// A call whose raw result a project function receives as a parameter:
+/// `requireAuthenticated(await authenticate(req))` gives `authenticate`'s answer to `auth`.
+#[derive(Debug, Clone)]
+pub struct RawArgument {
+    /// Where the inner call is written: the unit and its index in [`Model::calls`].
+    pub unit: usize,
+    pub call: usize,
+    /// The parameter of the receiving function that holds the result.
+    pub param: String,
+}
+
+/// Per function, the auth calls whose raw result it receives as a parameter (only calls the
+/// auth vocabulary names: the question is what a gate's answer becomes).
+pub(super) fn raw_arguments(
+    project: &Project,
+    knowledge: &Knowledge,
+) -> HashMap<FnRef, Vec<RawArgument>> {
+    let found: Vec<(FnRef, RawArgument)> = (0..project.units.len())
+        .into_par_iter()
+        .flat_map_iter(|unit| raw_arguments_in(project, knowledge, unit))
+        .collect();
+    let mut by: HashMap<FnRef, Vec<RawArgument>> = HashMap::new();
+    for (f, arg) in found {
+        by.entry(f).or_default().push(arg);
+    }
+    by
+}
+
+fn raw_arguments_in(
+    project: &Project,
+    knowledge: &Knowledge,
+    unit: usize,
+) -> Vec<(FnRef, RawArgument)> {
+    let model = &project.units[unit].model;
+    let mut found = Vec::new();
+    for (index, call) in model.calls.iter().enumerate() {
+        if call.assigned_to.is_some()
+            || !call.result_used
+            || knowledge.auth_calls.matches(&call.callee).is_none()
+        {
+            continue;
+        }
+        let region = model.function(call.func).span;
+        let holds = |a: &Arg| matches!(&a.value, ArgValue::Call(c) if *c == call.callee);
+        let outer = project
+            .calls_within(unit, call.func, region)
+            .into_iter()
+            .find(|o| {
+                o.span != call.span && o.span.contains(call.span) && o.args.iter().any(holds)
+            });
+        let Some(outer) = outer else {
+            continue;
+        };
+        let Some(position) = outer
+            .args
+            .iter()
+            .position(|a| a.keyword.is_none() && holds(a))
+        else {
+            continue;
+        };
+        let Some(target) = project.resolve_call(unit, outer) else {
+            continue;
+        };
+        let params = project
+            .function(target)
+            .params
+            .iter()
+            .filter(|p| !matches!(p.as_str(), "self" | "cls"));
+        if let Some(param) = params.clone().nth(position) {
+            found.push((
+                target,
+                RawArgument {
+                    unit,
+                    call: index,
+                    param: param.clone(),
+                },
+            ));
+        }
+    }
+    found
+}

@@ -16,6 +16,7 @@ mod tools;
 
 pub use breakers::{HomeGrownBreaker, breaker_state, home_grown_breakers, is_breaker_class};
 pub use external::{Cover, ExternalCall, Timeout};
+pub use gates::RawArgument;
 pub use inventory::{InventoryTool, ReachedCall};
 
 use crate::discover::SourceFile;
@@ -70,6 +71,9 @@ pub struct Project {
     /// Functions whose "nothing" a caller that denies by raising reads as the pass
     /// (`project/gates.rs`), with that caller's name.
     nothing_allows: HashMap<FnRef, String>,
+    /// Per function, the auth calls whose raw result it receives as a parameter
+    /// (`project/gates.rs`).
+    raw_arguments: HashMap<FnRef, Vec<gates::RawArgument>>,
     /// Environment variables the code of each surface sets (`process.env.PORT = ...`).
     env_set: HashMap<crate::discover::Surface, HashSet<String>>,
     /// What the scanned tree's READMEs, docs and example env files mention.
@@ -117,6 +121,7 @@ impl Project {
             graph: Default::default(),
             env_set: HashMap::new(),
             nothing_allows: HashMap::new(),
+            raw_arguments: HashMap::new(),
             breakers: Default::default(),
             documentation: Documentation::default(),
             units,
@@ -146,7 +151,13 @@ impl Project {
         project.graph = graph::CallGraph::build(&project);
         project.breakers = breakers::BreakerFacts::build(&Linked::new(&project, knowledge));
         project.nothing_allows = gates::nothing_allows(&project, knowledge);
+        project.raw_arguments = gates::raw_arguments(&project, knowledge);
         project
+    }
+
+    /// The auth calls whose raw result this function receives as a parameter.
+    pub fn raw_arguments(&self, f: FnRef) -> &[gates::RawArgument] {
+        self.raw_arguments.get(&f).map_or(&[], Vec::as_slice)
     }
 
     /// The caller (an access check that denies by raising) that reads this function's
