@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 pub mod breakers;
 mod external;
+mod gates;
 mod graph;
 pub mod inventory;
 mod resolve;
@@ -15,6 +16,7 @@ mod tools;
 
 pub use breakers::{HomeGrownBreaker, breaker_state, home_grown_breakers, is_breaker_class};
 pub use external::{Cover, ExternalCall, Timeout};
+pub use gates::RawArgument;
 pub use inventory::{InventoryTool, ReachedCall};
 
 use crate::discover::SourceFile;
@@ -66,6 +68,12 @@ pub struct Project {
     graph: graph::CallGraph,
     /// Every circuit breaker and what it guards (`project/breakers.rs`).
     breakers: breakers::BreakerFacts,
+    /// Functions whose "nothing" a caller that denies by raising reads as the pass
+    /// (`project/gates.rs`), with that caller's name.
+    nothing_allows: HashMap<FnRef, String>,
+    /// Per function, the auth calls whose raw result it receives as a parameter
+    /// (`project/gates.rs`).
+    raw_arguments: HashMap<FnRef, Vec<gates::RawArgument>>,
     /// Environment variables the code of each surface sets (`process.env.PORT = ...`).
     env_set: HashMap<crate::discover::Surface, HashSet<String>>,
     /// What the scanned tree's READMEs, docs and example env files mention.
@@ -112,6 +120,8 @@ impl Project {
             external: Default::default(),
             graph: Default::default(),
             env_set: HashMap::new(),
+            nothing_allows: HashMap::new(),
+            raw_arguments: HashMap::new(),
             breakers: Default::default(),
             documentation: Documentation::default(),
             units,
@@ -140,7 +150,20 @@ impl Project {
         }
         project.graph = graph::CallGraph::build(&project);
         project.breakers = breakers::BreakerFacts::build(&Linked::new(&project, knowledge));
+        project.nothing_allows = gates::nothing_allows(&project, knowledge);
+        project.raw_arguments = gates::raw_arguments(&project, knowledge);
         project
+    }
+
+    /// The auth calls whose raw result this function receives as a parameter.
+    pub fn raw_arguments(&self, f: FnRef) -> &[gates::RawArgument] {
+        self.raw_arguments.get(&f).map_or(&[], Vec::as_slice)
+    }
+
+    /// The caller (an access check that denies by raising) that reads this function's
+    /// `None` / `undefined` as the pass, if any.
+    pub fn nothing_allows(&self, f: FnRef) -> Option<&str> {
+        self.nothing_allows.get(&f).map(String::as_str)
     }
 
     /// The auth call a function makes directly, if any.

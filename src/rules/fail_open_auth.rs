@@ -31,11 +31,17 @@ impl Rule for FailOpenAuth {
             // Only a function that tests a setting can hold a fail-mode switch.
             let tests = tests_by_function.get_or_insert_with(|| state_tests_by_function(model));
             let switches = tests.get(t.func).is_some_and(|l| !l.is_empty());
-            if auth.is_none() && !switches {
+            let reader = cx.project.nothing_allows(FnRef { unit, func: t.func });
+            if auth.is_none() && !switches && reader.is_none() {
                 continue;
             }
             let index = by_function.get_or_insert_with(|| ByFunction::new(model));
             for handler in t.handlers.iter().filter(|h| !beside_the_gate(h)) {
+                if let Some(reader) = reader {
+                    if returns_the_pass(cx, unit, t, handler, reader, python, out) {
+                        continue;
+                    }
+                }
                 let site = Site {
                     cx,
                     unit,
@@ -145,6 +151,46 @@ fn fails_open_unless_closed(
             text: "the only branch that denies".into(),
         }],
         function: Some(site.t.func),
+        ..Finding::default()
+    });
+    true
+}
+
+/// A catch that returns nothing from a function whose "nothing" a caller that denies by
+/// raising reads as the pass (`authz = _configured_authz(); if authz is None: return` in
+/// `authorize_tool`): the failure leaves the way "no check configured" leaves.
+fn returns_the_pass(
+    cx: &Context,
+    unit: usize,
+    t: &Try,
+    handler: &Handler,
+    reader: &str,
+    python: bool,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let Some(exit) = handler
+        .exits
+        .iter()
+        .find(|e| e.kind == ExitKind::Return(Value::Null))
+    else {
+        return false;
+    };
+    let clause = if python { "`except`" } else { "`catch`" };
+    let function = cx.project.units[unit].model.function(t.func);
+    out.push(Finding {
+        unit,
+        span: exit.span,
+        label: "returns the pass on error".into(),
+        message: format!(
+            "{clause} in `{}` returns nothing, which `{reader}` reads as \"no check\" and lets \
+             through: an error grants access",
+            function.display_name()
+        ),
+        labels: vec![Label {
+            span: function.name_span,
+            text: format!("its nothing is the pass for `{reader}`"),
+        }],
+        function: Some(t.func),
         ..Finding::default()
     });
     true

@@ -5,6 +5,7 @@
 use super::{Context, Rule};
 use crate::finding::{Finding, Label};
 use crate::model::*;
+use crate::project::FnRef;
 
 pub struct TruthyAuthDecision;
 
@@ -12,6 +13,7 @@ impl Rule for TruthyAuthDecision {
     fn check(&self, cx: &Context, unit: usize, out: &mut Vec<Finding>) {
         let model = &cx.project.units[unit].model;
         let python = cx.project.units[unit].file.language == Language::Python;
+        tested_parameters(cx, unit, python, out);
         for call in &model.calls {
             let Some(pattern) = cx.knowledge.auth_calls.matches(&call.callee) else {
                 continue;
@@ -44,34 +46,6 @@ impl Rule for TruthyAuthDecision {
                     function: Some(call.func),
                     ..Finding::default()
                 });
-                continue;
-            }
-            // `requireAuthenticated(await authenticate(req))`, where the helper tests its
-            // parameter: `if (!auth) throw ...`.
-            if let Some((target, condition, param)) = tested_by_helper(cx, unit, call) {
-                let already = out
-                    .iter()
-                    .any(|f| f.unit == target.unit && f.span == condition.span);
-                if !already {
-                    let helper = cx.project.function(target).display_name();
-                    let helper_python =
-                        cx.project.units[target.unit].file.language == Language::Python;
-                    out.push(Finding {
-                        unit: target.unit,
-                        span: condition.span,
-                        label: format!("`{param}` tested for truthiness"),
-                        message: format!(
-                            "{} in `{helper}` tests `{param}`, the raw result of `{}`{matched} \
-                             passed to it, for truthiness: an object, an error string or a \
-                             `{{ allowed: false }}` answer would count as allowed",
-                            construct(condition.how, helper_python),
-                            call.callee
-                        ),
-                        labels: Vec::new(),
-                        function: Some(target.func),
-                        ..Finding::default()
-                    });
-                }
                 continue;
             }
             // `const ok = await verify(t); if (!ok) ...`, with `ok` used for nothing else.
@@ -116,46 +90,57 @@ impl Rule for TruthyAuthDecision {
     }
 }
 
-/// The auth call's raw result is an argument of a call to a project function that tests the
-/// matching parameter for truthiness (`if (!auth)`, `if not decision:`): the helper, its
-/// condition and the parameter's name.
-fn tested_by_helper<'m>(
-    cx: &Context<'m>,
-    unit: usize,
-    call: &Call,
-) -> Option<(crate::project::FnRef, &'m Condition, &'m str)> {
-    if call.assigned_to.is_some() || !call.result_used {
-        return None;
-    }
+/// A function of this file tests a parameter for truthiness (`if (!auth) throw ...`) that is
+/// given the raw result of an auth call (`requireAuthenticated(await authenticate(req))`, as
+/// the link stage records it): one finding per condition, however many calls give it.
+fn tested_parameters(cx: &Context, unit: usize, python: bool, out: &mut Vec<Finding>) {
     let model = &cx.project.units[unit].model;
-    let region = model.function(call.func).span;
-    let outer = cx
-        .project
-        .calls_within(unit, call.func, region)
-        .into_iter()
-        .find(|o| {
-            o.span != call.span
-                && o.span.contains(call.span)
-                && o.args
-                    .iter()
-                    .any(|a| matches!(&a.value, ArgValue::Call(c) if *c == call.callee))
-        })?;
-    let position = outer.args.iter().position(|a| {
-        a.keyword.is_none() && matches!(&a.value, ArgValue::Call(c) if *c == call.callee)
-    })?;
-    let target = cx.project.resolve_call(unit, outer)?;
-    let helper = cx.project.function(target);
-    let params: Vec<&String> = helper
-        .params
-        .iter()
-        .filter(|p| !matches!(p.as_str(), "self" | "cls"))
-        .collect();
-    let param = params.get(position)?.as_str();
-    let conditions = &cx.project.units[target.unit].model.conditions;
-    let condition = conditions
-        .iter()
-        .find(|c| c.func == target.func && c.name.as_deref() == Some(param))?;
-    Some((target, condition, param))
+    let mut seen: Vec<Span> = Vec::new();
+    for func in 0..model.functions.len() {
+        let received = cx.project.raw_arguments(FnRef { unit, func });
+        for arg in received {
+            let call = &cx.project.units[arg.unit].model.calls[arg.call];
+            let Some(pattern) = cx.knowledge.auth_calls.matches(&call.callee) else {
+                continue;
+            };
+            if boolean_by_convention(&call.callee) || returns_booleans(cx, arg.unit, call) {
+                continue;
+            }
+            let Some(condition) = model
+                .conditions
+                .iter()
+                .find(|c| c.func == func && c.name.as_deref() == Some(arg.param.as_str()))
+            else {
+                continue;
+            };
+            if seen.contains(&condition.span) {
+                continue;
+            }
+            seen.push(condition.span);
+            let matched = if pattern.eq_ignore_ascii_case(&call.callee) {
+                String::new()
+            } else {
+                format!(" (matched auth pattern `{pattern}`)")
+            };
+            let helper = model.function(func).display_name();
+            out.push(Finding {
+                unit,
+                span: condition.span,
+                label: format!("`{}` tested for truthiness", arg.param),
+                message: format!(
+                    "{} in `{helper}` tests `{}`, the raw result of `{}`{matched} passed to it, \
+                     for truthiness: an object, an error string or a `{{ allowed: false }}` \
+                     answer would count as allowed",
+                    construct(condition.how, python),
+                    arg.param,
+                    call.callee
+                ),
+                labels: Vec::new(),
+                function: Some(func),
+                ..Finding::default()
+            });
+        }
+    }
 }
 
 fn construct(how: TestedBy, python: bool) -> &'static str {
@@ -265,7 +250,7 @@ fn returns_booleans(cx: &Context, unit: usize, call: &Call) -> bool {
             {
                 continue;
             }
-            if !boolean_function(cx, crate::project::FnRef { unit: u, func }) {
+            if !boolean_function(cx, FnRef { unit: u, func }) {
                 return false;
             }
             found = true;
@@ -274,7 +259,7 @@ fn returns_booleans(cx: &Context, unit: usize, call: &Call) -> bool {
     found
 }
 
-fn boolean_function(cx: &Context, target: crate::project::FnRef) -> bool {
+fn boolean_function(cx: &Context, target: FnRef) -> bool {
     let function = cx.project.function(target);
     if function.returns.as_deref().is_some_and(declared_boolean) {
         return true;
