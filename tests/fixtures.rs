@@ -402,6 +402,7 @@ fixture_tests! {
     rel002_flag_python_clients_py => "REL002/flag_python_clients.py",
     rel002_flag_sdks_py => "REL002/flag_sdks.py",
     rel002_flag_registrar_wrappers_js => "REL002/flag_registrar_wrappers.js",
+    rel002_flag_tool_classes_py => "REL002/flag_tool_classes.py",
     rel002_registrar_ts_billing_ts => "REL002/registrar_ts/billing.ts",
     rel002_registrar_ts_context_ts => "REL002/registrar_ts/context.ts",
     rel002_registrar_ts_index_ts => "REL002/registrar_ts/index.ts",

@@ -128,6 +128,7 @@ impl Project {
             .map(|unit| project.resolve_specifiers(unit))
             .collect();
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
+        tools::apply_classes(&mut project);
         project.auth = project
             .units
             .par_iter()

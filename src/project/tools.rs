@@ -11,6 +11,7 @@
 //! servers, and [`handlers`] resolves every registration's handler to a function of the
 //! project: the roots of the call graph's walks.
 
+mod classes;
 mod mounts;
 mod registrars;
 mod sdk;
@@ -21,6 +22,7 @@ use super::{FnRef, Project, Reach};
 use crate::knowledge::Knowledge;
 use crate::model::{HandlerRef, Language, MODULE, Model, Span};
 
+pub use classes::apply_classes;
 pub use mounts::apply_mounts;
 pub use registrars::{Wrappers, apply_registrars};
 
