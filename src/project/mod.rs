@@ -78,6 +78,8 @@ pub struct Project {
     env_set: HashMap<crate::discover::Surface, HashSet<String>>,
     /// What the scanned tree's READMEs, docs and example env files mention.
     pub documentation: Documentation,
+    /// The wrappers project registrars put around the handlers of the tools they register.
+    wrappers: tools::Wrappers,
 }
 
 /// The linked project with the vocabularies: what rules and the link stage's questions read.
@@ -129,11 +131,14 @@ impl Project {
             by_path,
             path_names,
             modules: Vec::new(),
+            wrappers: Default::default(),
         };
         project.modules = (0..project.units.len())
             .into_par_iter()
             .map(|unit| project.resolve_specifiers(unit))
             .collect();
+        project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
+        tools::apply_classes(&mut project);
         project.auth = project
             .units
             .par_iter()

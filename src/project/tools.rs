@@ -11,15 +11,20 @@
 //! servers, and [`handlers`] resolves every registration's handler to a function of the
 //! project: the roots of the call graph's walks.
 
+mod classes;
 mod mounts;
+mod registrars;
 mod sdk;
 mod taught;
+mod wrappers;
 
 use super::{FnRef, Project, Reach};
 use crate::knowledge::Knowledge;
 use crate::model::{HandlerRef, Language, MODULE, Model, Span};
 
+pub use classes::apply_classes;
 pub use mounts::apply_mounts;
+pub use registrars::{Wrappers, apply_registrars};
 
 /// Adds to a file's model every tool it registers: the SDKs' forms, then the taught
 /// registrars' (a call both register is the SDK's).
@@ -56,6 +61,20 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
                     tool: tool.name.clone(),
                     kind: tool.kind,
                 };
+                // The functions a registrar wraps the handler in (`registrars`).
+                for &wrapper in project
+                    .wrappers
+                    .get(&(unit, tool.span))
+                    .into_iter()
+                    .flatten()
+                {
+                    let root = Root {
+                        target: wrapper,
+                        reach: reach.clone(),
+                        wrapper: true,
+                    };
+                    roots.push((&u.file.display, tool.span, root));
+                }
                 for decorator in &project.function(target).decorators {
                     if let Some(wrapper) = project.resolve_callee(target.unit, MODULE, decorator) {
                         if wrapper != target {

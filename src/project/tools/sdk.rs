@@ -214,10 +214,18 @@ fn last_handlers(reader: &mut Reader, index: usize, call: &Call) -> Vec<HandlerR
     };
     match &last.value {
         ArgValue::Function(id) => vec![HandlerRef::Function(*id)],
-        ArgValue::Name(name) => vec![HandlerRef::Name(name.clone())],
+        ArgValue::Name(name) => vec![super::wrappers::named_handler(
+            reader.model,
+            call.func,
+            name,
+        )],
         ArgValue::Call(wrapper) => {
             let model = reader.model;
             let mut refs = vec![HandlerRef::Name(wrapper.clone())];
+            // A bound method: `this.search.bind(this)` runs `this.search`.
+            if let Some(method) = super::wrappers::bound(wrapper, None) {
+                refs.push(super::wrappers::named_handler(model, call.func, method));
+            }
             // The calls inside the argument were lowered just before this one; the widest of
             // them is the wrapper's.
             let inner = model.calls[..index]
@@ -228,8 +236,10 @@ fn last_handlers(reader: &mut Reader, index: usize, call: &Call) -> Vec<HandlerR
             if let Some(inner) = inner.filter(|c| c.callee == *wrapper) {
                 for a in &inner.args {
                     if let ArgValue::Name(name) = &a.value {
-                        if !name.contains('.') {
-                            refs.push(HandlerRef::Name(name.clone()));
+                        // `partial(self.search, ...)`: a method of this object.
+                        let own = name.starts_with("self.") || name.starts_with("this.");
+                        if !name.contains('.') || own {
+                            refs.push(super::wrappers::named_handler(model, call.func, name));
                         }
                     }
                 }
