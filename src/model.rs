@@ -135,6 +135,42 @@ pub struct Model {
     /// Object and dict literals kept in a name or returned, with their entries.
     #[serde(default)]
     pub tables: Vec<Table>,
+    /// Object literals shaped like tool definitions (`{ name: "x", description, inputSchema,
+    /// handler }`), read by the link stage when a registration names its tool by a field of a
+    /// value (`server.tool(tool.name, ...)`).
+    #[serde(default)]
+    pub definitions: Vec<Definition>,
+}
+
+/// The keys whose value runs a tool in a definition object (`execute: async (args) => ...`).
+pub const DEFINITION_HANDLER_KEYS: &[&str] = &[
+    "handler", "handle", "execute", "run", "call", "callback", "cb", "fn", "func", "invoke",
+    "tool", "action", "impl",
+];
+
+/// An object literal with string fields and a description, a schema or a function:
+/// a tool definition when a registration reads its tool's name from such an object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Definition {
+    /// The function it is written in.
+    pub func: FnId,
+    /// The object literal.
+    pub span: Span,
+    /// The constant it is kept in (`const searchTool = { ... }`).
+    pub binding: Option<String>,
+    /// Its entries, each with its key as `keyword`: strings (a nested object's as
+    /// `outer.inner`), functions written there, names; any other value is `Other`.
+    pub entries: Vec<Arg>,
+}
+
+impl Definition {
+    /// The value of an entry.
+    pub fn get(&self, key: &str) -> Option<&ArgValue> {
+        self.entries
+            .iter()
+            .find(|e| e.keyword.as_deref() == Some(key))
+            .map(|e| &e.value)
+    }
 }
 
 /// A decorator above a function definition: `@mcp.tool(name="x")`, `@server.call_tool()`.
@@ -501,6 +537,12 @@ pub enum HandlerRef {
     Function(FnId),
     /// A function referred to by name (`server.tool("x", schema, handleX)`, `wrap(handleX)`).
     Name(String),
+    /// A function of another file (unit) of the project: the handler of a tool definition
+    /// found in a table there. Set by the link stage only.
+    Elsewhere {
+        unit: usize,
+        func: FnId,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -128,6 +128,10 @@ impl Project {
         match handler {
             HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
             HandlerRef::Name(name) => self.resolve_callee(unit, MODULE, name),
+            HandlerRef::Elsewhere { unit, func } => Some(FnRef {
+                unit: *unit,
+                func: *func,
+            }),
         }
     }
 

@@ -139,6 +139,7 @@ impl Project {
             .collect();
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
         tools::apply_classes(&mut project);
+        tools::apply_definitions(&mut project);
         project.auth = project
             .units
             .par_iter()

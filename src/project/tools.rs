@@ -12,6 +12,7 @@
 //! project: the roots of the call graph's walks.
 
 mod classes;
+mod definitions;
 mod mounts;
 mod registrars;
 mod sdk;
@@ -23,6 +24,7 @@ use crate::knowledge::Knowledge;
 use crate::model::{HandlerRef, Language, MODULE, Model, Span};
 
 pub use classes::apply_classes;
+pub use definitions::apply_definitions;
 pub use mounts::apply_mounts;
 pub use registrars::{Wrappers, apply_registrars};
 
@@ -55,6 +57,10 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
                 let target = match handler {
                     HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
                     HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
+                    HandlerRef::Elsewhere { unit, func } => Some(FnRef {
+                        unit: *unit,
+                        func: *func,
+                    }),
                 };
                 let Some(target) = target else { continue };
                 let reach = Reach {
@@ -131,6 +137,7 @@ mod tests {
             .iter()
             .map(|h| match h {
                 HandlerRef::Name(n) => n.clone(),
+                HandlerRef::Elsewhere { func, .. } => format!("@{func}"),
                 HandlerRef::Function(id) => format!("#{id}"),
             })
             .collect();

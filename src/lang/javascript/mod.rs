@@ -4,6 +4,7 @@ mod bindings;
 mod calls;
 mod classes;
 mod conditions;
+mod definitions;
 mod env;
 mod exits;
 mod functions;
@@ -352,7 +353,8 @@ impl<'s> Lowerer<'s> {
             "object" => {
                 self.tool_object(node);
                 self.env_object(node);
-                self.children(node, depth)
+                self.children(node, depth);
+                self.definition(node);
             }
             "member_expression" | "subscript_expression" => {
                 self.env_read(node);

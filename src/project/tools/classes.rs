@@ -22,6 +22,10 @@ pub fn apply_classes(project: &mut Project) {
                 let target = match handler {
                     HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
                     HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
+                    HandlerRef::Elsewhere { unit, func } => Some(FnRef {
+                        unit: *unit,
+                        func: *func,
+                    }),
                 };
                 let Some(target) = target else { continue };
                 let model = &project.units[target.unit].model;

@@ -20,6 +20,9 @@ struct Reader<'a> {
     forms: &'a ToolForms,
     /// Names bound to an instance of a server class in this file.
     instances: HashSet<&'a str>,
+    /// Classes of this file that extend a server class (`class Toolkit extends McpServer`):
+    /// `this` in their methods is a server.
+    server_classes: HashSet<&'a str>,
     /// String constants by name: where each binding is written and its value, in order.
     constants: HashMap<&'a str, Vec<(u32, &'a str)>>,
     /// Functions by where they start (built on first use), for the functions inside a wrapper.
@@ -34,6 +37,16 @@ impl<'a> Reader<'a> {
             .filter(|i| vocabulary.is_server_class(language, &i.class))
             .map(|i| i.name.as_str())
             .collect();
+        let server_classes = model
+            .class_bases
+            .iter()
+            .filter(|c| {
+                c.bases
+                    .iter()
+                    .any(|b| vocabulary.is_server_class(language, b))
+            })
+            .map(|c| c.name.as_str())
+            .collect();
         let mut constants: HashMap<&str, Vec<(u32, &str)>> = HashMap::new();
         for c in &model.string_constants {
             constants.entry(&c.name).or_default().push((c.at, &c.value));
@@ -44,6 +57,7 @@ impl<'a> Reader<'a> {
             vocabulary,
             forms: &vocabulary.tools,
             instances,
+            server_classes,
             constants,
             by_start: Vec::new(),
         }
@@ -53,6 +67,25 @@ impl<'a> Reader<'a> {
     /// or a name that says so (`server`, `this.mcpServer`, `app` in Python).
     fn server(&self, receiver: &str) -> bool {
         self.instances.contains(receiver) || self.vocabulary.names_a_server(self.language, receiver)
+    }
+
+    /// `this` in a method (or a function inside one) of a class that extends a server class.
+    fn this_server(&self, receiver: &str, func: FnId) -> bool {
+        if receiver != "this" || self.server_classes.is_empty() {
+            return false;
+        }
+        let functions = &self.model.functions;
+        let mut at = Some(func);
+        for _ in 0..64 {
+            let Some(f) = at.filter(|&f| f != 0).map(|f| &functions[f]) else {
+                return false;
+            };
+            if let Some(owner) = &f.owner {
+                return self.server_classes.contains(owner.as_str());
+            }
+            at = f.parent;
+        }
+        false
     }
 
     fn javascript(&self) -> bool {
@@ -99,7 +132,8 @@ fn call_form(reader: &mut Reader, index: usize, call: &Call) -> Option<ToolRegis
     let has = |list: &[String]| method.is_some_and(|m| ToolForms::has(list, m));
     if reader.javascript() {
         let receiver = receiver?;
-        if has(&forms.call_methods) && call.args.len() >= 2 && reader.server(receiver) {
+        let server = reader.server(receiver) || reader.this_server(receiver, call.func);
+        if has(&forms.call_methods) && call.args.len() >= 2 && server {
             let description = match (&call.args.get(1)?.value, call.args.len() >= 3) {
                 (ArgValue::Str(s), true) => Some(s.clone()),
                 _ => None,
@@ -137,7 +171,7 @@ fn call_form(reader: &mut Reader, index: usize, call: &Call) -> Option<ToolRegis
         };
         let name = keyword_string(call, "name").unwrap_or_else(|| match &handler {
             HandlerRef::Name(n) => n.clone(),
-            HandlerRef::Function(_) => String::new(),
+            HandlerRef::Function(_) | HandlerRef::Elsewhere { .. } => String::new(),
         });
         return Some(ToolRegistration {
             kind: ToolKind::Single,
