@@ -498,6 +498,9 @@ pub enum ToolForm {
     Declared,
     /// A `case "x":` / `if name == "x"` branch of a dispatcher.
     DispatchCase,
+    /// A function a dispatcher runs from a table by the tool's name
+    /// (`TOOL_HANDLERS[request.params.name](request)`), named by its key.
+    DispatchTable,
     /// `{ name, description, inputSchema | parameters, handler | execute | ... }` objects,
     /// `defineTool({...})`, `tool({...})`.
     DefinitionObject,
@@ -515,6 +518,7 @@ impl ToolForm {
             ToolForm::Dispatcher => "dispatcher",
             ToolForm::Declared => "declared",
             ToolForm::DispatchCase => "dispatch-case",
+            ToolForm::DispatchTable => "dispatch-table",
             ToolForm::DefinitionObject => "definition-object",
             ToolForm::Registrar => "registrar",
         }

@@ -137,3 +137,27 @@ fn a_server_subclass_registers_with_this_and_a_schema_object_names_its_tool() {
         "{inventory}"
     );
 }
+
+#[test]
+fn a_dispatcher_running_handlers_from_a_table_by_name_serves_one_tool_per_key() {
+    let (inventory, _) = tools("dispatch_table");
+    assert_eq!(
+        names(&inventory),
+        ["ack_alert", "list_alerts", "ping"],
+        "{inventory}"
+    );
+    let listed = inventory["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .find(|t| t["name"] == "list_alerts")
+        .expect("list_alerts");
+    assert_eq!(listed["form"], "dispatch-table");
+    assert_eq!(listed["external_calls"][0]["callee"], "fetch", "{listed}");
+}
+
+#[test]
+fn a_table_of_formatters_in_a_dispatcher_of_declared_tools_serves_no_tool() {
+    let (inventory, _) = tools("dispatch_table_declared");
+    assert_eq!(names(&inventory), ["read_note"], "{inventory}");
+}

@@ -140,6 +140,7 @@ impl Project {
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
         tools::apply_classes(&mut project);
         tools::apply_definitions(&mut project);
+        tools::apply_tables(&mut project);
         project.auth = project
             .units
             .par_iter()

@@ -16,6 +16,7 @@ mod definitions;
 mod mounts;
 mod registrars;
 mod sdk;
+mod tables;
 mod taught;
 mod wrappers;
 
@@ -27,6 +28,7 @@ pub use classes::apply_classes;
 pub use definitions::apply_definitions;
 pub use mounts::apply_mounts;
 pub use registrars::{Wrappers, apply_registrars};
+pub use tables::apply_tables;
 
 /// Adds to a file's model every tool it registers: the SDKs' forms, then the taught
 /// registrars' (a call both register is the SDK's).

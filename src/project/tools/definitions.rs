@@ -241,7 +241,7 @@ fn keyed_handler(d: &Definition) -> Option<&ArgValue> {
 }
 
 /// A name the protocol allows a tool (letters, digits, `_`, `-`, `.`, `/`; 1 to 128).
-fn is_tool_name(name: &str) -> bool {
+pub(super) fn is_tool_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 128
         && name
