@@ -80,6 +80,9 @@ pub struct Project {
     pub documentation: Documentation,
     /// The wrappers project registrars put around the handlers of the tools they register.
     wrappers: tools::Wrappers,
+    /// Calls that may construct a class (`new JobsAPI(...)`, Python `JobsAPI(...)`), by the
+    /// class's name as written last: `(unit, call)`.
+    constructions: HashMap<String, Vec<(usize, usize)>>,
 }
 
 /// The linked project with the vocabularies: what rules and the link stage's questions read.
@@ -132,6 +135,7 @@ impl Project {
             path_names,
             modules: Vec::new(),
             wrappers: Default::default(),
+            constructions: HashMap::new(),
         };
         project.modules = (0..project.units.len())
             .into_par_iter()
@@ -139,6 +143,7 @@ impl Project {
             .collect();
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
         tools::apply_classes(&mut project);
+        project.constructions = resolve::constructions(&project.units);
         project.auth = project
             .units
             .par_iter()
