@@ -93,3 +93,19 @@ fn python_decorator_as_call_and_tool_from_function_are_tools() {
         "{inventory}"
     );
 }
+
+#[test]
+fn python_tools_named_by_constants_and_registered_by_a_server_subclass() {
+    let (inventory, _) = tools("python_named");
+    assert_eq!(
+        names(&inventory),
+        [
+            "desk_assign_ticket",
+            "desk_close_ticket",
+            "desk_open_ticket",
+            "desk_search",
+            "history"
+        ],
+        "{inventory}"
+    );
+}
