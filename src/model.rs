@@ -233,6 +233,17 @@ impl Model {
         &self.functions[id]
     }
 
+    /// The string a constant's name holds where `at` reads it: its last binding before `at`,
+    /// else its first (a module constant bound below the function that reads it). An enum
+    /// member read through its value (`GitTools.STATUS.value`) is the member.
+    pub fn string_constant(&self, path: &str, at: u32) -> Option<&str> {
+        let path = path.strip_suffix(".value").unwrap_or(path);
+        let mut bound = self.string_constants.iter().filter(|c| c.name == path);
+        let first = bound.next()?;
+        let before = std::iter::once(first).chain(bound).rfind(|c| c.at <= at);
+        Some(before.unwrap_or(first).value.as_str())
+    }
+
     /// The calls whose enclosing function is `id` (not nested functions).
     pub fn calls_in(&self, id: FnId) -> impl Iterator<Item = &Call> {
         self.calls.iter().filter(move |c| c.func == id)

@@ -340,6 +340,7 @@ doc_example_tests! {
 
 fixture_tests! {
     doc001_flag_fastmcp_py => "DOC001/flag_fastmcp.py",
+    doc001_flag_fastmcp_named_py => "DOC001/flag_fastmcp_named.py",
     doc001_flag_fastmcp_addtool_ts => "DOC001/flag_fastmcp_addtool.ts",
     doc001_flag_list_tools_js => "DOC001/flag_list_tools.js",
     doc001_flag_lowlevel_list_tools_py => "DOC001/flag_lowlevel_list_tools.py",

@@ -161,3 +161,19 @@ fn a_table_of_formatters_in_a_dispatcher_of_declared_tools_serves_no_tool() {
     let (inventory, _) = tools("dispatch_table_declared");
     assert_eq!(names(&inventory), ["read_note"], "{inventory}");
 }
+
+#[test]
+fn python_tools_named_by_constants_and_registered_by_a_server_subclass() {
+    let (inventory, _) = tools("python_named");
+    assert_eq!(
+        names(&inventory),
+        [
+            "desk_assign_ticket",
+            "desk_close_ticket",
+            "desk_open_ticket",
+            "desk_search",
+            "history"
+        ],
+        "{inventory}"
+    );
+}
