@@ -404,6 +404,15 @@ fn lower_file(
         Err(read::ReadError::Io(e)) => return Lowered::Error(unreadable(display, e)),
         Err(refused) => return skipped(refused.to_string()),
     };
+    // An entry exists only for bytes that passed the checks below and lowered (entries are
+    // named and sealed with a secret key), so a hit skips them: they would pass again.
+    let language = file.language;
+    let entry = cache.map(|c| c.name(language, &bytes));
+    if let (Some(cache), Some(entry)) = (cache, &entry)
+        && let Some(model) = cache.get(entry)
+    {
+        return Lowered::Unit(Box::new(Unit { file, model }));
+    }
     if let Some(reason) = discover::content_problem(&bytes) {
         return skipped(reason);
     }
@@ -411,13 +420,6 @@ fn lower_file(
     // Python scanner, brackets far past what the front ends follow): passed over unparsed.
     if let Some(reason) = prescan::problem(file.language, &bytes) {
         return skipped(reason);
-    }
-    let language = file.language;
-    let entry = cache.map(|c| c.name(language, &bytes));
-    if let (Some(cache), Some(entry)) = (cache, &entry)
-        && let Some(model) = cache.get(entry)
-    {
-        return Lowered::Unit(Box::new(Unit { file, model }));
     }
     let lowered = catch_unwind(AssertUnwindSafe(|| {
         lang::lower_with(

@@ -11,6 +11,7 @@ mod external;
 mod gates;
 mod graph;
 pub mod inventory;
+mod python_modules;
 mod resolve;
 mod tools;
 
@@ -24,6 +25,11 @@ use crate::knowledge::Knowledge;
 use crate::model::*;
 pub use resolve::normalize_path;
 use resolve::{Target, UnitIndex, enclosing_owner, index};
+
+/// Maps and sets keyed by names from the scanned code, looked up millions of times in a
+/// large repository: a fast hasher with a per-process random seed.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 
 /// One scanned file and its model.
 #[derive(Debug)]
@@ -51,11 +57,12 @@ pub struct Project {
     pub units: Vec<Unit>,
     indexes: Vec<UnitIndex>,
     by_path: HashMap<PathBuf, usize>,
-    /// Every folder and file name in `by_path`, and file names without `.py` / `.pyi`: an
-    /// absolute Python import whose first name is not among them names no file of the project.
-    path_names: HashSet<std::ffi::OsString>,
+    /// The Python files by the module names they answer to (`project/python_modules.rs`).
+    python_modules: python_modules::PythonModules,
     /// Per unit: the unit each module specifier it imports or re-exports from names.
     modules: Vec<HashMap<String, Option<usize>>>,
+    /// Per unit: what each name it imports resolves to (`project/resolve.rs`).
+    imported: Vec<FastMap<String, Option<resolve::Target>>>,
     /// For each function, the auth call it makes itself, if any (`jwt.verify`).
     auth: Vec<Vec<Option<String>>>,
     /// Per unit, per call: the callee with its import resolved; `None` for our own functions,
@@ -106,15 +113,9 @@ impl Project {
             .enumerate()
             .map(|(i, u)| (normalize_path(&u.file.path), i))
             .collect();
-        let mut path_names = HashSet::new();
-        for path in by_path.keys() {
-            for part in path.iter() {
-                path_names.insert(part.to_os_string());
-            }
-            if let Some(stem) = path.file_stem() {
-                path_names.insert(stem.to_os_string());
-            }
-        }
+        let python_modules = python_modules::PythonModules::build(
+            by_path.iter().map(|(path, &unit)| (path.as_path(), unit)),
+        );
         let indexes = units.par_iter().map(|u| index(&u.model)).collect();
         let mut project = Project {
             auth: Vec::new(),
@@ -129,13 +130,18 @@ impl Project {
             units,
             indexes,
             by_path,
-            path_names,
+            python_modules,
             modules: Vec::new(),
+            imported: Vec::new(),
             wrappers: Default::default(),
         };
         project.modules = (0..project.units.len())
             .into_par_iter()
             .map(|unit| project.resolve_specifiers(unit))
+            .collect();
+        project.imported = (0..project.units.len())
+            .into_par_iter()
+            .map(|unit| project.resolve_imports(unit))
             .collect();
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
         tools::apply_classes(&mut project);

@@ -7,18 +7,18 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
-use super::{FnRef, Project};
+use super::{FastMap, FastSet, FnRef, Project};
 use crate::discover::SourceFile;
 use crate::model::*;
 
 #[derive(Debug, Default)]
 pub(super) struct UnitIndex {
     /// Functions by name that are not methods.
-    pub(super) functions: HashMap<String, Vec<FnId>>,
+    pub(super) functions: FastMap<String, Vec<FnId>>,
     /// Methods by (owner, name).
-    pub(super) methods: HashMap<(String, String), FnId>,
-    pub(super) owners: std::collections::HashSet<String>,
-    pub(super) imports: HashMap<String, usize>,
+    pub(super) methods: FastMap<(String, String), FnId>,
+    pub(super) owners: FastSet<String>,
+    pub(super) imports: FastMap<String, usize>,
     pub(super) children: Vec<Vec<FnId>>,
     pub(super) calls_by_fn: Vec<Vec<usize>>,
     /// `calls_by_fn` ordered by where each call starts, for lookups by region.
@@ -27,15 +27,15 @@ pub(super) struct UnitIndex {
     /// inside the `try`).
     pub(super) in_parent_try: Vec<bool>,
     /// Tracked instances by name: the first one, as `find` would give.
-    pub(super) instances: HashMap<String, usize>,
+    pub(super) instances: FastMap<String, usize>,
     /// Classes' bases as written (`Api` -> `["Base"]`).
-    pub(super) bases: HashMap<String, Vec<String>>,
+    pub(super) bases: FastMap<String, Vec<String>>,
     /// Calls by the name their result is stored in.
-    pub(super) assigned: HashMap<String, Vec<usize>>,
+    pub(super) assigned: FastMap<String, Vec<usize>>,
     /// Object and dict literals by the name they are kept in.
-    pub(super) tables: HashMap<String, Vec<usize>>,
+    pub(super) tables: FastMap<String, Vec<usize>>,
     /// Object and dict literals by the function that returns them.
-    pub(super) returned_tables: HashMap<FnId, Vec<usize>>,
+    pub(super) returned_tables: FastMap<FnId, Vec<usize>>,
 }
 
 /// What a name resolves to.
@@ -403,7 +403,29 @@ impl Project {
         if index.owners.contains(name) {
             return Some(Target::Class(unit, name.to_string()));
         }
-        let import = &self.units[unit].model.imports[*index.imports.get(name)?];
+        // The same imports are looked up from every call of a file: answered once per file
+        // (at the top, where the depth limit leaves the whole chain to follow).
+        if hops == 0
+            && let Some(found) = self.imported.get(unit).and_then(|known| known.get(name))
+        {
+            return found.clone();
+        }
+        self.resolve_import(unit, *index.imports.get(name)?, hops)
+    }
+
+    /// What every name `unit` imports resolves to, as [`Project::resolve_name`] answers at the
+    /// top of the file.
+    pub(super) fn resolve_imports(&self, unit: usize) -> FastMap<String, Option<Target>> {
+        self.indexes[unit]
+            .imports
+            .iter()
+            .map(|(name, &import)| (name.clone(), self.resolve_import(unit, import, 0)))
+            .collect()
+    }
+
+    /// What import `import` of `unit` names: a module, or what that module exports.
+    fn resolve_import(&self, unit: usize, import: usize, hops: usize) -> Option<Target> {
+        let import = &self.units[unit].model.imports[import];
         let from = &self.units[unit].file;
         match &import.imported {
             None => self.module(unit, &import.source).map(Target::Module),
@@ -549,18 +571,13 @@ impl Project {
             }
             return candidates_in(&base);
         }
-        // An absolute import: the package root is one of the importing file's ancestors. Each
-        // candidate's path holds the import's first name as a folder or file name, so an
-        // import whose first name no file path holds (`os`, `json`) is not looked for.
-        let mut parts = relative.components();
+        // An absolute import: the package root is one of the importing file's ancestors,
+        // the nearest one holding the module (`project/python_modules.rs`).
         let plain = relative
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_)));
-        if let Some(std::path::Component::Normal(first)) = parts.next()
-            && plain
-            && !self.path_names.contains(first)
-        {
-            return None;
+        if plain {
+            return self.python_modules.find(&normalize_path(dir), &relative);
         }
         let mut base = Some(dir);
         while let Some(b) = base {
