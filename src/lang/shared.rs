@@ -298,7 +298,7 @@ fn presence_at(
                 return;
             };
             // `x is None` is enough; `x is not None` is a need.
-            out.push(((grammar.path_of)(name, b.src), !equal != negate));
+            out.push(((grammar.path_of)(name, b.src), equal == negate));
         }
         "call" => {
             // `getattr(x, "f", False)`: `x.f` that reads nothing as false.

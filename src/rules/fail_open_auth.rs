@@ -279,9 +279,10 @@ fn clears_the_check(
                 && c.is_call
                 && c.span.start >= end
                 && c.span.end <= test.body.start
-                && model.calls.iter().any(|call| {
-                    call.span == c.span && call.receiver().is_some_and(|r| names_target(r))
-                })
+                && model
+                    .calls
+                    .iter()
+                    .any(|call| call.span == c.span && call.receiver().is_some_and(&names_target))
         });
         if !skips || answers || refuses_too {
             continue;
