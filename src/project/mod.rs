@@ -87,6 +87,9 @@ pub struct Project {
     pub documentation: Documentation,
     /// The wrappers project registrars put around the handlers of the tools they register.
     wrappers: tools::Wrappers,
+    /// Calls that may construct a class (`new JobsAPI(...)`, Python `JobsAPI(...)`), by the
+    /// class's name as written last: `(unit, call)`.
+    constructions: HashMap<String, Vec<(usize, usize)>>,
 }
 
 /// The linked project with the vocabularies: what rules and the link stage's questions read.
@@ -134,6 +137,7 @@ impl Project {
             modules: Vec::new(),
             imported: Vec::new(),
             wrappers: Default::default(),
+            constructions: HashMap::new(),
         };
         project.modules = (0..project.units.len())
             .into_par_iter()
@@ -145,6 +149,7 @@ impl Project {
             .collect();
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
         tools::apply_classes(&mut project);
+        project.constructions = resolve::constructions(&project.units);
         project.auth = project
             .units
             .par_iter()

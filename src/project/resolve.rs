@@ -94,6 +94,20 @@ impl Project {
                 return self.method(u, &c, method);
             }
         }
+        // A field set from what the constructor is given (`this.client = httpClient`): the
+        // classes its construction sites hand it.
+        if let Some(field) = receiver
+            .strip_prefix("this.")
+            .or_else(|| receiver.strip_prefix("self."))
+        {
+            if !field.contains(['.', '(', '[']) {
+                for (u, c) in self.field_classes(unit, from, receiver, hops + 1) {
+                    if let Some(found) = self.method(u, &c, method) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
         // What a call returns: `get_client().search`, `apiFromContext(ctx).listIssues`, or a
         // name that holds it (`service = new_api(); service.list()`).
         if let Some(made) = receiver.strip_suffix("()") {
@@ -284,6 +298,12 @@ impl Project {
                 return Some(found);
             }
         }
+        if receiver.starts_with("this.") || receiver.starts_with("self.") {
+            let set = self.field_classes(unit, from, receiver, hops + 1);
+            if let Some(found) = set.into_iter().next() {
+                return Some(found);
+            }
+        }
         let made = self.indexes[unit]
             .assigned
             .get(receiver)?
@@ -292,6 +312,88 @@ impl Project {
             .filter(|c| encloses(model, c.func, from))
             .max_by_key(|c| (c.func == from, c.func != MODULE))?;
         self.class_of_call(unit, from, &made.callee, hops)
+    }
+
+    /// The project classes field `receiver` (`this.client`, `self._client`) of the class
+    /// around `from` holds when a method of that class sets it from a name: what the name
+    /// holds there, or, for a parameter of the constructor (`constructor(httpClient) {
+    /// this.client = httpClient }`), what each construction site hands that parameter
+    /// (`new JobsAPI(new HttpClient(...))`, `JobsAPI(client=http)`).
+    fn field_classes(
+        &self,
+        unit: usize,
+        from: FnId,
+        receiver: &str,
+        hops: usize,
+    ) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        if hops > 3 {
+            return out;
+        }
+        let model = &self.units[unit].model;
+        let Some(owner) = enclosing_owner(model, from) else {
+            return out;
+        };
+        for a in &model.assignments {
+            let Some(value) = a.value.as_deref().filter(|_| a.target == receiver) else {
+                continue;
+            };
+            if value.starts_with(['"', '\'', '`']) || value.parse::<f64>().is_ok() {
+                continue;
+            }
+            if enclosing_owner(model, a.func).as_deref() != Some(owner.as_str()) {
+                continue;
+            }
+            let setter = &model.functions[a.func];
+            let constructor = matches!(setter.name.as_deref(), Some("constructor" | "__init__"));
+            match setter.params.iter().position(|p| p == value) {
+                Some(i) if constructor => {
+                    let skip = usize::from(setter.params.first().is_some_and(|p| p == "self"));
+                    for (u, call) in self.construction_sites(unit, &owner) {
+                        let site = &self.units[u].model.calls[call];
+                        let arg = site
+                            .args
+                            .iter()
+                            .find(|arg| arg.keyword.as_deref() == Some(value))
+                            .or_else(|| {
+                                let i = i.checked_sub(skip)?;
+                                site.args.get(i).filter(|arg| arg.keyword.is_none())
+                            });
+                        let found = match arg.map(|arg| &arg.value) {
+                            Some(ArgValue::Name(n)) => {
+                                self.class_of_receiver(u, site.func, n, hops + 1)
+                            }
+                            Some(ArgValue::Call(callee)) => {
+                                self.class_of_call(u, site.func, callee, hops + 1)
+                            }
+                            _ => None,
+                        };
+                        out.extend(found.filter(|f| !out.contains(f)));
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    let found = self.class_of_receiver(unit, a.func, value, hops + 1);
+                    out.extend(found.filter(|f| !out.contains(f)));
+                }
+            }
+        }
+        out
+    }
+
+    /// The calls that construct project class `owner` of `unit`.
+    fn construction_sites(&self, unit: usize, owner: &str) -> Vec<(usize, usize)> {
+        self.constructions
+            .get(owner)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&(u, call)| {
+                let callee = &self.units[u].model.calls[call].callee;
+                self.class_named(u, callee)
+                    .is_some_and(|(cu, c)| cu == unit && c == owner)
+            })
+            .collect()
     }
 
     /// The project class a class name as written in `unit` names: `Client`, or `api.Client`
@@ -596,6 +698,22 @@ impl Project {
     }
 }
 
+/// Calls that may construct a class, by the name they call as written last: `new X(...)`, and
+/// in Python a call of a capitalised name (`JobsAPI(...)`, `api.JobsAPI(...)`).
+pub(super) fn constructions(units: &[super::Unit]) -> HashMap<String, Vec<(usize, usize)>> {
+    let mut out: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (u, unit) in units.iter().enumerate() {
+        let python = unit.file.language == Language::Python;
+        for (i, call) in unit.model.calls.iter().enumerate() {
+            let last = call.method();
+            if call.is_new || (python && last.starts_with(|c: char| c.is_ascii_uppercase())) {
+                out.entry(last.to_string()).or_default().push((u, i));
+            }
+        }
+    }
+    out
+}
+
 pub(super) fn index(model: &Model) -> UnitIndex {
     let mut index = UnitIndex {
         children: vec![Vec::new(); model.functions.len()],
@@ -797,7 +915,13 @@ pub(super) fn canonical_name(
             Some(imported) if imported != "default" => format!("{source}.{imported}"),
             _ => source.to_string(),
         };
-        for s in &segments[n..] {
+        let mut rest = &segments[n..];
+        // A module object's `default` is what a default import gives: `axios_1.default.get`
+        // for `const axios_1 = __importDefault(require("axios"))` is `axios.get`.
+        if !python && import.imported.is_none() && rest.first() == Some(&"default") {
+            rest = &rest[1..];
+        }
+        for s in rest {
             base.push('.');
             base.push_str(s);
         }

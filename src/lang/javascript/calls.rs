@@ -25,14 +25,34 @@ impl Lowerer<'_> {
         let callee_node = node
             .field(Field::Function)
             .or_else(|| node.field(Field::Constructor));
-        let Some(callee_node) = callee_node else {
+        let Some(mut callee_node) = callee_node else {
             return self.children(node, depth);
         };
+        // `await (0, f)(x)`, as compilers await an imported function, parses as a call of
+        // the call `await(0, f)` (`await` may name a function): the callee is the comma
+        // expression's last operand, and the call is awaited.
+        let mut misparsed_await = false;
+        if callee_node.kind_name() == "call_expression"
+            && callee_node
+                .field(Field::Function)
+                .is_some_and(|f| f.kind_name() == "identifier" && self.text(f) == "await")
+        {
+            let last = callee_node.field(Field::Arguments).and_then(|a| {
+                named_children(a)
+                    .filter(|n| n.kind_name() != "comment")
+                    .last()
+            });
+            if let Some(last) = last {
+                callee_node = last;
+                misparsed_await = true;
+            }
+        }
         let callee = path_of(callee_node, self.b.src);
-        let awaited = crate::lang::may_follow_await(self.b.src, node.start_byte())
-            && node
-                .parent()
-                .is_some_and(|p| p.kind_name() == "await_expression");
+        let awaited = misparsed_await
+            || (crate::lang::may_follow_await(self.b.src, node.start_byte())
+                && node
+                    .parent()
+                    .is_some_and(|p| p.kind_name() == "await_expression"));
         let arguments: Vec<Node> = node
             .field(Field::Arguments)
             .map(|a| {

@@ -129,6 +129,17 @@ fn path_within(node: Node, src: &[u8], budget: &mut usize) -> String {
                 Some(inner) => current = inner,
                 None => break,
             },
+            // `(0, client_1.fetchIssue)(id)`, as compilers call imported functions: the
+            // comma expression's value is its last operand.
+            "sequence_expression" => {
+                match crate::lang::named_children(current)
+                    .filter(|c| c.kind_name() != "comment")
+                    .last()
+                {
+                    Some(last) => current = last,
+                    None => break,
+                }
+            }
             "subscript_expression" => {
                 segments.push("[]".into());
                 match current.field(Field::Object) {
@@ -332,6 +343,25 @@ impl<'s> Lowerer<'s> {
                 self.children(node, depth);
             }
             "variable_declarator" => self.declarator(node, depth),
+            // `{ token, http = defaultHttpClient({ token }) }`: a default value built by a call
+            // binds the name as a declaration does.
+            "assignment_pattern" | "object_assignment_pattern" => {
+                match (node.field(Field::Left), node.field(Field::Right)) {
+                    (Some(left), Some(right))
+                        if matches!(
+                            left.kind_name(),
+                            "identifier" | "shorthand_property_identifier_pattern"
+                        ) && matches!(
+                            unwrap(right).kind_name(),
+                            "call_expression" | "new_expression"
+                        ) =>
+                    {
+                        let name = self.text(left).to_string();
+                        self.bind(&name, right, depth);
+                    }
+                    _ => self.children(node, depth),
+                }
+            }
             "assignment_expression" | "augmented_assignment_expression" => {
                 self.assignment(node, depth)
             }

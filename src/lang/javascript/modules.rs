@@ -7,16 +7,34 @@ use crate::lang::fields::{Field, FieldExt};
 use crate::lang::named_children;
 use crate::model::*;
 
+/// The helpers TypeScript, esbuild, Babel and SWC wrap around `require` in the CommonJS they
+/// emit: each gives the module (or an object whose `default` is it).
+const INTEROP_HELPERS: &[&str] = &[
+    "__importDefault",
+    "__importStar",
+    "__toESM",
+    "_interopRequireDefault",
+    "_interopRequireWildcard",
+    "_interop_require_default",
+    "_interop_require_wildcard",
+];
+
 impl Lowerer<'_> {
+    /// `require("x")`, also wrapped in the interop helper a compiler emits around it
+    /// (`__importDefault(require("x"))`, `__toESM(require("x"))`).
     pub(super) fn require_source(&self, call: Node) -> Option<String> {
         if call.kind_name() != "call_expression" {
             return None;
         }
         let function = call.field(Field::Function)?;
-        if self.text(function) != "require" {
+        let arg = call.field(Field::Arguments)?.named_child(0)?;
+        let name = self.text(function);
+        if INTEROP_HELPERS.contains(&name) {
+            return self.require_source(unwrap(arg));
+        }
+        if name != "require" {
             return None;
         }
-        let arg = call.field(Field::Arguments)?.named_child(0)?;
         string_content(arg, self.b.src)
     }
 
