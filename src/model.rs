@@ -140,6 +140,10 @@ pub struct Model {
     /// value (`server.tool(tool.name, ...)`).
     #[serde(default)]
     pub definitions: Vec<Definition>,
+    /// Branches chosen by whether a name holds something: `if x is None: return`,
+    /// `if (!apiKey) return next()`, `if getattr(auth, "enabled", False): raise`.
+    #[serde(default)]
+    pub presence_tests: Vec<PresenceTest>,
 }
 
 /// The keys whose value runs a tool in a definition object (`execute: async (args) => ...`).
@@ -171,6 +175,24 @@ impl Definition {
             .find(|e| e.keyword.as_deref() == Some(key))
             .map(|e| &e.value)
     }
+}
+
+/// An `if` whose branch depends on whether a name (or field path) holds something, as its
+/// condition says: `x is None`, `x === undefined`, `!x`, `not x`, `x`, `x is not None`,
+/// `getattr(x, "f", False)`, joined by `and` / `or`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PresenceTest {
+    pub func: FnId,
+    /// The name or field path as written (`apiKey`, `self._secret`).
+    pub name: String,
+    /// `true`: the branch is taken only when the name holds something (`if x:`, `if x is not
+    /// None and ...`); `false`: the name holding nothing is enough to take it (`if x is None:`,
+    /// `if (!x || ...)`).
+    pub set: bool,
+    /// The branch taken when the condition holds.
+    pub body: Span,
+    /// The branch returns or throws at its end.
+    pub body_exits: bool,
 }
 
 /// A decorator above a function definition: `@mcp.tool(name="x")`, `@server.call_tool()`.

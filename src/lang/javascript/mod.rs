@@ -302,6 +302,7 @@ impl<'s> Lowerer<'s> {
                     self.truthy(condition, TestedBy::If);
                     if kind == "if_statement" {
                         self.state_tests(node, condition);
+                        self.presence_tests(node, condition);
                     }
                 }
                 self.children(node, depth);
