@@ -124,7 +124,8 @@ impl Project {
         out
     }
 
-    fn handler_ref(&self, unit: usize, handler: &HandlerRef) -> Option<FnRef> {
+    /// The function a tool handler of `unit` names, resolved from the top of its file.
+    pub(crate) fn handler_ref(&self, unit: usize, handler: &HandlerRef) -> Option<FnRef> {
         match handler {
             HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
             HandlerRef::Name(name) => self.resolve_callee(unit, MODULE, name),

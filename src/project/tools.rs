@@ -22,7 +22,7 @@ mod wrappers;
 
 use super::{FnRef, Project, Reach};
 use crate::knowledge::Knowledge;
-use crate::model::{HandlerRef, Language, MODULE, Model, Span};
+use crate::model::{Language, MODULE, Model, Span};
 
 pub use classes::apply_classes;
 pub use definitions::apply_definitions;
@@ -56,14 +56,7 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
     for (unit, u) in project.units.iter().enumerate() {
         for tool in &u.model.tools {
             for handler in &tool.handlers {
-                let target = match handler {
-                    HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-                    HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
-                    HandlerRef::Elsewhere { unit, func } => Some(FnRef {
-                        unit: *unit,
-                        func: *func,
-                    }),
-                };
+                let target = project.handler_ref(unit, handler);
                 let Some(target) = target else { continue };
                 let reach = Reach {
                     tool: tool.name.clone(),

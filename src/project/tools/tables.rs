@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use super::super::{FnRef, Project};
 use super::definitions::is_tool_name;
-use crate::model::{HandlerRef, Language, MODULE, ToolForm, ToolKind, ToolRegistration};
+use crate::model::{HandlerRef, Language, ToolForm, ToolKind, ToolRegistration};
 
 /// Adds the tools of the tables the project's dispatchers run functions from.
 pub fn apply_tables(project: &mut Project) {
@@ -25,14 +25,7 @@ pub fn apply_tables(project: &mut Project) {
             .filter(|t| t.kind == ToolKind::Dispatcher)
         {
             for handler in &tool.handlers {
-                let target = match handler {
-                    HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-                    HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
-                    HandlerRef::Elsewhere { unit, func } => Some(FnRef {
-                        unit: *unit,
-                        func: *func,
-                    }),
-                };
+                let target = project.handler_ref(unit, handler);
                 starts.extend(target);
             }
         }
