@@ -144,6 +144,14 @@ pub struct Model {
     /// `if (!apiKey) return next()`, `if getattr(auth, "enabled", False): raise`.
     #[serde(default)]
     pub presence_tests: Vec<PresenceTest>,
+    /// Branches chosen by a name being above a bound: `if current >= max_calls: return False,
+    /// ...`, `if (count > LIMIT) throw ...`.
+    #[serde(default)]
+    pub limit_tests: Vec<LimitTest>,
+    /// `return` statements whose value is empty: `{}`, `[]`, `0`, `""`, `dict()`: what a
+    /// counter or a store reads as when nothing was counted yet.
+    #[serde(default)]
+    pub empty_returns: Vec<Span>,
 }
 
 /// The keys whose value runs a tool in a definition object (`execute: async (args) => ...`).
@@ -193,6 +201,17 @@ pub struct PresenceTest {
     pub body: Span,
     /// The branch returns or throws at its end.
     pub body_exits: bool,
+}
+
+/// A branch taken only when a name is above a bound (`if used >= quota:`, `if (limit < hits)`):
+/// the name on the greater side of `>`, `>=`, `<` or `<=`, alone or under `and` / `or`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LimitTest {
+    pub func: FnId,
+    /// The name or field path as written (`current`, `self.count`).
+    pub name: String,
+    /// The branch taken when the condition holds.
+    pub body: Span,
 }
 
 /// A decorator above a function definition: `@mcp.tool(name="x")`, `@server.call_tool()`.

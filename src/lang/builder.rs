@@ -330,6 +330,11 @@ impl<'s> Builder<'s> {
         });
     }
 
+    pub fn add_limit_test(&mut self, name: String, body: Span) {
+        let func = self.current();
+        self.model.limit_tests.push(LimitTest { func, name, body });
+    }
+
     /// `this.<field> = <param>`: the field holds a function or value given to the class.
     pub fn add_callable_field(&mut self, field: String) {
         if let Some(class) = self.classes.last_mut() {

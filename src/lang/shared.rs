@@ -200,6 +200,76 @@ pub(crate) fn presence(b: &Builder, grammar: &Grammar, condition: Node) -> Vec<(
     out
 }
 
+/// The names a condition needs, or is content with, above a bound: `current` in `if
+/// max_calls != -1 and current >= max_calls:` and in `if (LIMIT < current || banned)`. A
+/// negated comparison is left out (its branch is taken below the bound).
+pub(crate) fn limits(b: &Builder, grammar: &Grammar, condition: Node) -> Vec<String> {
+    let mut out = Vec::new();
+    limits_at(b, grammar, condition, 0, &mut out);
+    out
+}
+
+fn limits_at(b: &Builder, grammar: &Grammar, node: Node, depth: usize, out: &mut Vec<String>) {
+    if depth > 16 {
+        return;
+    }
+    let inner = (grammar.unwrap)(node);
+    let kind = inner.kind_name();
+    let operator = inner
+        .field(Field::Operator)
+        .map(|o| b.text(node_span(o)))
+        .unwrap_or("");
+    let plain = |n: Node| {
+        matches!(
+            n.kind_name(),
+            "identifier" | "attribute" | "member_expression"
+        )
+    };
+    match kind {
+        "boolean_operator" | "binary_expression"
+            if matches!(operator, "and" | "or" | "&&" | "||") =>
+        {
+            for side in [Field::Left, Field::Right] {
+                if let Some(operand) = inner.field(side) {
+                    limits_at(b, grammar, operand, depth + 1, out);
+                }
+            }
+        }
+        "comparison_operator" | "binary_expression" => {
+            let op = if kind == "binary_expression" {
+                operator.to_string()
+            } else {
+                let mut cursor = inner.walk();
+                let ops: Vec<&str> = inner
+                    .children(&mut cursor)
+                    .filter(|c| !c.is_named())
+                    .map(|c| c.kind_name())
+                    .collect();
+                match ops[..] {
+                    [op] => op.to_string(),
+                    _ => return,
+                }
+            };
+            let operands: Vec<Node> = super::named_children(inner).collect();
+            let [left, right] = operands[..] else {
+                return;
+            };
+            let greater = match op.as_str() {
+                ">" | ">=" => (grammar.unwrap)(left),
+                "<" | "<=" => (grammar.unwrap)(right),
+                _ => return,
+            };
+            if plain(greater) {
+                let path = (grammar.path_of)(greater, b.src);
+                if !path.contains("()") {
+                    out.push(path);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 fn presence_at(
     b: &Builder,
     grammar: &Grammar,

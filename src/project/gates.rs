@@ -50,6 +50,81 @@ pub(super) fn nothing_allows(project: &Project, knowledge: &Knowledge) -> HashMa
     by
 }
 
+/// Per function, a gate that reads its empty value (`{}`, `0`, `[]`) as "under the limit", by
+/// the gate's name.
+///
+/// The gate keeps the function's result, directly (`used = read_count(key)`) or through one
+/// look-up in it (`usage = _load_json(USAGE_FILE); current = usage.get(day_key, 0)`), and denies
+/// in a branch taken only when that value is above a bound (`if current >= max_calls: return
+/// False, "limit reached"`). An empty answer never takes that branch, so a failure the function
+/// turns into an empty answer lets the request through. The gate is named as an access check,
+/// or its branch returns a deny decision (`False, reason`; `{ allowed: false }`).
+pub(super) fn empty_allows(project: &Project, knowledge: &Knowledge) -> HashMap<FnRef, String> {
+    let found: Vec<(FnRef, String)> = (0..project.units.len())
+        .into_par_iter()
+        .flat_map_iter(|unit| limit_readers_in(project, knowledge, unit))
+        .collect();
+    let mut by = HashMap::new();
+    for (f, gate) in found {
+        by.entry(f).or_insert(gate);
+    }
+    by
+}
+
+fn limit_readers_in(project: &Project, knowledge: &Knowledge, unit: usize) -> Vec<(FnRef, String)> {
+    let model = &project.units[unit].model;
+    let mut found = Vec::new();
+    for test in &model.limit_tests {
+        let deny = model
+            .exits
+            .iter()
+            .filter(|e| e.func == test.func && test.body.contains(e.span))
+            .min_by_key(|e| e.span.start);
+        let Some(deny) = deny.filter(|e| {
+            e.statement == ExitStatement::Throw || matches!(e.value, Value::False | Value::Deny)
+        }) else {
+            continue;
+        };
+        let function = model.function(test.func);
+        let named = function
+            .name
+            .as_deref()
+            .is_some_and(|n| knowledge.auth_calls.matches(n).is_some());
+        if !named && deny.value != Value::Deny {
+            continue;
+        }
+        // The call whose result the tested name holds, the last one before the test.
+        let held = |name: &str, before: u32| {
+            model
+                .calls
+                .iter()
+                .filter(|c| {
+                    c.func == test.func
+                        && c.span.end <= before
+                        && c.assigned_to.as_deref() == Some(name)
+                })
+                .max_by_key(|c| c.span.start)
+        };
+        let root = test.name.split('.').next().unwrap_or(&test.name);
+        let Some(call) = held(root, test.body.start) else {
+            continue;
+        };
+        let source = match project.resolve_call(unit, call) {
+            Some(f) => Some(f),
+            // One look-up in what another call returned: `usage.get(day_key, 0)`.
+            None => call
+                .receiver()
+                .filter(|r| !r.contains(['.', '(', '[']))
+                .and_then(|r| held(r, call.span.start))
+                .and_then(|c| project.resolve_call(unit, c)),
+        };
+        if let Some(f) = source {
+            found.push((f, function.display_name()));
+        }
+    }
+    found
+}
+
 /// Functions that refuse one parameter only when it holds something: an `if` taken only
 /// when it is set raises first, and no test refuses it when it holds nothing. By the
 /// parameter's position among the ones a caller gives (`self` / `cls` left out).

@@ -78,6 +78,9 @@ pub struct Project {
     /// Functions whose "nothing" a caller that denies by raising reads as the pass
     /// (`project/gates.rs`), with that caller's name.
     nothing_allows: HashMap<FnRef, String>,
+    /// Functions whose empty answer (`{}`, `0`) a gate reads as under its limit
+    /// (`project/gates.rs`), with that gate's name.
+    empty_allows: HashMap<FnRef, String>,
     /// Per function, the auth calls whose raw result it receives as a parameter
     /// (`project/gates.rs`).
     raw_arguments: HashMap<FnRef, Vec<gates::RawArgument>>,
@@ -127,6 +130,7 @@ impl Project {
             graph: Default::default(),
             env_set: HashMap::new(),
             nothing_allows: HashMap::new(),
+            empty_allows: HashMap::new(),
             raw_arguments: HashMap::new(),
             breakers: Default::default(),
             documentation: Documentation::default(),
@@ -169,6 +173,7 @@ impl Project {
         project.graph = graph::CallGraph::build(&project);
         project.breakers = breakers::BreakerFacts::build(&Linked::new(&project, knowledge));
         project.nothing_allows = gates::nothing_allows(&project, knowledge);
+        project.empty_allows = gates::empty_allows(&project, knowledge);
         project.raw_arguments = gates::raw_arguments(&project, knowledge);
         project
     }
@@ -182,6 +187,11 @@ impl Project {
     /// `None` / `undefined` as the pass, if any.
     pub fn nothing_allows(&self, f: FnRef) -> Option<&str> {
         self.nothing_allows.get(&f).map(String::as_str)
+    }
+
+    /// The gate that reads this function's empty answer (`{}`, `0`) as under its limit, if any.
+    pub fn empty_allows(&self, f: FnRef) -> Option<&str> {
+        self.empty_allows.get(&f).map(String::as_str)
     }
 
     /// The auth call a function makes directly, if any.

@@ -38,15 +38,24 @@ impl Rule for FailOpenAuth {
             let tests = tests_by_function.get_or_insert_with(|| state_tests_by_function(model));
             let switches = tests.get(t.func).is_some_and(|l| !l.is_empty());
             let reader = cx.project.nothing_allows(FnRef { unit, func: t.func });
+            let counted = cx.project.empty_allows(FnRef { unit, func: t.func });
+            let mut answered_empty: Vec<Span> = Vec::new();
+            if let Some(gate) = counted {
+                for handler in &t.handlers {
+                    if returns_empty(cx, unit, t, handler, gate, python, out) {
+                        answered_empty.push(handler.span);
+                    }
+                }
+            }
             if auth.is_none() && !switches && reader.is_none() {
                 continue;
             }
             let index = by_function.get_or_insert_with(|| ByFunction::new(model));
-            for handler in t
-                .handlers
-                .iter()
-                .filter(|h| !beside_the_gate(h) && !cleared.contains(&h.span))
-            {
+            for handler in t.handlers.iter().filter(|h| {
+                !beside_the_gate(h)
+                    && !cleared.contains(&h.span)
+                    && !answered_empty.contains(&h.span)
+            }) {
                 if let Some(reader) = reader {
                     if returns_the_pass(cx, unit, t, handler, reader, python, out) {
                         continue;
@@ -199,6 +208,48 @@ fn returns_the_pass(
         labels: vec![Label {
             span: function.name_span,
             text: format!("its nothing is the pass for `{reader}`"),
+        }],
+        function: Some(t.func),
+        ..Finding::default()
+    });
+    true
+}
+
+/// A catch that returns an empty answer (`{}`, `0`) from a function whose answer a gate
+/// compares with its limit (`usage = _load_json(USAGE_FILE)` ... `if current >= max_calls:
+/// return False, ...` in `check_access`): an empty count is never over the limit, so the
+/// failure leaves the way "nothing used yet" leaves.
+fn returns_empty(
+    cx: &Context,
+    unit: usize,
+    t: &Try,
+    handler: &Handler,
+    gate: &str,
+    python: bool,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let model = &cx.project.units[unit].model;
+    let Some(exit) = handler
+        .exits
+        .iter()
+        .find(|e| matches!(e.kind, ExitKind::Return(_)) && model.empty_returns.contains(&e.span))
+    else {
+        return false;
+    };
+    let clause = if python { "`except`" } else { "`catch`" };
+    let function = model.function(t.func);
+    out.push(Finding {
+        unit,
+        span: exit.span,
+        label: "reads as under the limit on error".into(),
+        message: format!(
+            "{clause} in `{}` returns an empty answer, which `{gate}` compares with its limit \
+             as nothing used yet: an error lets the request through",
+            function.display_name()
+        ),
+        labels: vec![Label {
+            span: function.name_span,
+            text: format!("its empty answer is under the limit of `{gate}`"),
         }],
         function: Some(t.func),
         ..Finding::default()

@@ -134,6 +134,9 @@ impl Lowerer<'_> {
             self.b.handler_exit(node_span(statement), exit);
         }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
+        if value.is_some_and(|v| self.is_empty_value(unwrap(v))) {
+            self.b.model.empty_returns.push(node_span(statement));
+        }
         self.b
             .exit(ExitStatement::Return, node_span(statement), hits, decision);
         if let Some(value) = value {
@@ -168,6 +171,23 @@ impl Lowerer<'_> {
     }
 
     /// What a returned or assigned value means for an access decision.
+    /// `{}`, `[]`, `0`, `""`, `new Map()`: nothing counted or stored yet.
+    fn is_empty_value(&self, node: Node) -> bool {
+        match node.kind_name() {
+            "object" | "array" => node.named_child_count() == 0,
+            "number" => self.text(node).parse::<f64>().is_ok_and(|v| v == 0.0),
+            "string" => node.named_child_count() == 0 && self.text(node).len() == 2,
+            "new_expression" => {
+                let class = node.field(Field::Constructor).map(|c| self.text(c));
+                let no_args = node
+                    .field(Field::Arguments)
+                    .is_none_or(|a| a.named_child_count() == 0);
+                no_args && matches!(class, Some("Map" | "Set"))
+            }
+            _ => false,
+        }
+    }
+
     pub(super) fn value_of(&self, node: Node) -> Value {
         match node.kind_name() {
             "true" => Value::True,

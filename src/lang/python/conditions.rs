@@ -26,5 +26,8 @@ impl Lowerer<'_> {
         for (name, set) in shared::presence(&self.b, &GRAMMAR, condition) {
             self.b.add_presence_test(name, set, body, body_exits);
         }
+        for name in shared::limits(&self.b, &GRAMMAR, condition) {
+            self.b.add_limit_test(name, body);
+        }
     }
 }

@@ -151,6 +151,9 @@ impl Lowerer<'_> {
         }
         let hits = value.map(|v| self.taint(v, 0)).unwrap_or_default();
         let decision = value.map_or(Value::Null, |v| self.value_of(unwrap(v)));
+        if value.is_some_and(|v| self.is_empty_value(unwrap(v))) {
+            self.b.model.empty_returns.push(node_span(statement));
+        }
         self.b
             .exit(ExitStatement::Return, node_span(statement), hits, decision);
         if let Some(value) = value {
@@ -200,6 +203,24 @@ impl Lowerer<'_> {
         self.b
             .exit(ExitStatement::Throw, node_span(node), hits, Value::Other);
         self.children(node, depth);
+    }
+
+    /// `{}`, `[]`, `()`, `0`, `0.0`, `""`, `dict()`, `list()`, `set()`: nothing counted or
+    /// stored yet.
+    fn is_empty_value(&self, node: Node) -> bool {
+        match node.kind_name() {
+            "dictionary" | "list" | "tuple" => node.named_child_count() == 0,
+            "integer" | "float" => self.text(node).parse::<f64>().is_ok_and(|v| v == 0.0),
+            "string" => string_content(node, self.b.src).is_some_and(|s| s.is_empty()),
+            "call" => {
+                let callee = node.field(Field::Function).map(|f| self.text(f));
+                let no_args = node
+                    .field(Field::Arguments)
+                    .is_some_and(|a| a.named_child_count() == 0);
+                no_args && matches!(callee, Some("dict" | "list" | "set" | "tuple"))
+            }
+            _ => false,
+        }
     }
 
     pub(super) fn value_of(&self, node: Node) -> Value {
