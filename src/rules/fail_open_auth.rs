@@ -577,11 +577,23 @@ fn check_handler(site: &Site, auth: &AuthContext, python: bool, out: &mut Vec<Fi
             ExitKind::Assigns {
                 target,
                 value: Value::True | Value::Allow,
-            } if auth.call.is_some() => flag(
+            } if auth.call.is_some() && sets_the_pass(site, target) => flag(
                 exit.span,
                 "access flag set on error",
                 format!("sets `{target}` to true"),
             ),
+            ExitKind::Assigns {
+                target,
+                value: Value::False | Value::Null,
+            } if auth.call.is_some() => {
+                if skips_a_refusal(site, target) {
+                    let what = format!(
+                        "sets `{target}` to false, so the refusal after the try that needs it \
+                         set is skipped"
+                    );
+                    flag(exit.span, "flag left at its pass value", what);
+                }
+            }
             ExitKind::Assigns {
                 target,
                 value: Value::Literal,
@@ -601,6 +613,15 @@ fn check_handler(site: &Site, auth: &AuthContext, python: bool, out: &mut Vec<Fi
             _ => {}
         }
     }
+    if flagged.get() == 0 {
+        if let Some(span) = returns_the_functions_pass(site) {
+            flag(
+                span,
+                "returns the pass on error",
+                "returns nothing, the value the function returns when the check passes".into(),
+            );
+        }
+    }
     if flagged.get() > 0 {
         return;
     }
@@ -610,7 +631,8 @@ fn check_handler(site: &Site, auth: &AuthContext, python: bool, out: &mut Vec<Fi
         && handler.exits.is_empty()
         && handler.falls_through
         && handler.only_logs
-        && auth.call.as_ref().is_some_and(|(c, _)| !c.result_used);
+        && auth.call.as_ref().is_some_and(|(c, _)| !c.result_used)
+        && !refuses_next(site);
     if swallowed {
         flag(
             handler.span,
@@ -686,6 +708,124 @@ fn check_handler(site: &Site, auth: &AuthContext, python: bool, out: &mut Vec<Fi
             }
         }
     }
+}
+
+/// Whether `true` is the pass value of the flag a catch sets: not when the refusal after the try
+/// is taken when it is set (`is_revoked = True` then `if is_revoked: raise`), and, for a local
+/// name, only when a test after the try decides with it (`clear_invalid_cookies = True`, read
+/// only in a message, grants nothing).
+fn sets_the_pass(site: &Site, target: &str) -> bool {
+    if refuses_when(site, target, true) {
+        return false;
+    }
+    if target.contains('.') {
+        return true;
+    }
+    let model = &site.cx.project.units[site.unit].model;
+    let end = try_end(site.t);
+    model
+        .presence_tests
+        .iter()
+        .any(|p| p.func == site.t.func && p.body.start >= end && p.name == target)
+}
+
+/// Whether the way out right after the try, with no call before it, refuses: a check run only
+/// to even out timing (`verify_password(None, password)` then `return False`) protects
+/// nothing.
+fn refuses_next(site: &Site) -> bool {
+    let end = try_end(site.t);
+    let Some(next) = site
+        .index
+        .exits(site.t.func)
+        .iter()
+        .filter(|e| e.span.start >= end)
+        .min_by_key(|e| e.span.start)
+    else {
+        return false;
+    };
+    let between = Span {
+        start: end,
+        end: next.span.start,
+    };
+    let refuses =
+        next.statement == ExitStatement::Throw || matches!(next.value, Value::False | Value::Deny);
+    refuses && site.calls_in(between).is_empty()
+}
+
+/// Where a try ends: after its last handler.
+fn try_end(t: &Try) -> u32 {
+    t.handlers
+        .iter()
+        .map(|h| h.body.end)
+        .max()
+        .unwrap_or(t.body.end)
+}
+
+/// A catch that returns nothing from a gate whose pass is also nothing: the function falls out
+/// of the try into `return null` when the check passes and refuses with something else (a 429
+/// response, `False`, a reason) elsewhere (`rateGate` answering a response or `null`). The
+/// failure leaves the way the passed check leaves.
+fn returns_the_functions_pass(site: &Site) -> Option<Span> {
+    let (t, handler) = (site.t, site.handler);
+    if t.kind != TryKind::Statement {
+        return None;
+    }
+    let exit = handler
+        .exits
+        .iter()
+        .find(|e| e.kind == ExitKind::Return(Value::Null))?;
+    let exits = site.index.exits(t.func);
+    if exits
+        .iter()
+        .any(|e| e.statement == ExitStatement::Return && t.body.contains(e.span))
+    {
+        return None;
+    }
+    let end = t
+        .handlers
+        .iter()
+        .map(|h| h.body.end)
+        .max()
+        .unwrap_or(t.body.end);
+    let pass = exits
+        .iter()
+        .filter(|e| e.statement == ExitStatement::Return && e.span.start >= end)
+        .min_by_key(|e| e.span.start)?;
+    let refuses_otherwise = exits.iter().any(|e| {
+        e.statement == ExitStatement::Return
+            && !matches!(e.value, Value::Null | Value::True | Value::Allow)
+    });
+    (pass.value == Value::Null && refuses_otherwise).then_some(exit.span)
+}
+
+/// The refusal after the try that is taken only when `target` holds something (`if is_revoked:
+/// raise ...`, `if status_known and status == "suspended": raise ...`): a catch that sets it to
+/// false or nothing leaves the way the passed check leaves.
+fn skips_a_refusal(site: &Site, target: &str) -> bool {
+    refuses_when(site, target, true)
+}
+
+/// Whether the first test after the try on `target` that is taken when it holds something
+/// (`set`) or when it holds nothing (`!set`) refuses.
+fn refuses_when(site: &Site, target: &str, set: bool) -> bool {
+    let model = &site.cx.project.units[site.unit].model;
+    let end = try_end(site.t);
+    let test = model
+        .presence_tests
+        .iter()
+        .filter(|p| p.func == site.t.func && p.set == set && p.body_exits && p.body.start >= end)
+        .filter(|p| p.name == target)
+        .min_by_key(|p| p.body.start);
+    let Some(test) = test else { return false };
+    let first = site
+        .index
+        .exits(site.t.func)
+        .iter()
+        .filter(|e| test.body.contains(e.span))
+        .min_by_key(|e| e.span.start);
+    first.is_some_and(|e| {
+        e.statement == ExitStatement::Throw || matches!(e.value, Value::False | Value::Deny)
+    })
 }
 
 /// An `except` that names only types no access check raises: control flow
