@@ -585,15 +585,14 @@ fn check_handler(site: &Site, auth: &AuthContext, python: bool, out: &mut Vec<Fi
             ExitKind::Assigns {
                 target,
                 value: Value::False | Value::Null,
-            } if auth.call.is_some() => {
-                if skips_a_refusal(site, target) {
-                    let what = format!(
-                        "sets `{target}` to false, so the refusal after the try that needs it \
-                         set is skipped"
-                    );
-                    flag(exit.span, "flag left at its pass value", what);
-                }
-            }
+            } if auth.call.is_some() && skips_a_refusal(site, target) => flag(
+                exit.span,
+                "flag left at its pass value",
+                format!(
+                    "sets `{target}` to false, so the refusal after the try that needs it set \
+                     is skipped"
+                ),
+            ),
             ExitKind::Assigns {
                 target,
                 value: Value::Literal,
