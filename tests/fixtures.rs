@@ -366,6 +366,8 @@ fixture_tests! {
     rel001_flag_client_fields_js => "REL001/flag_client_fields.js",
     rel001_flag_client_fields_ts => "REL001/flag_client_fields.ts",
     rel001_flag_client_fields_py => "REL001/flag_client_fields.py",
+    rel001_flag_wrapped_handlers_js => "REL001/flag_wrapped_handlers.js",
+    rel001_flag_bound_methods_py => "REL001/flag_bound_methods.py",
     rel001_flag_factory_clients_py => "REL001/flag_factory_clients.py",
     rel001_flag_factory_clients_ts => "REL001/flag_factory_clients.ts",
     rel001_flag_handler_subclasses_py => "REL001/flag_handler_subclasses.py",

@@ -20,7 +20,7 @@ mod wrappers;
 
 use super::{FnRef, Project, Reach};
 use crate::knowledge::Knowledge;
-use crate::model::{HandlerRef, Language, MODULE, Model, Span};
+use crate::model::{FnId, HandlerRef, Language, MODULE, Model, Span};
 
 pub use classes::apply_classes;
 pub use mounts::apply_mounts;
@@ -47,52 +47,70 @@ pub(super) struct Root {
 
 /// The tool handlers of the project (and our decorators around them), ordered by file and
 /// place so that the first tool to reach a function does not depend on thread count.
+/// The innermost function whose body holds `span` (the module when none does).
+fn innermost_function(model: &Model, span: Span) -> FnId {
+    model
+        .functions
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, f)| f.span.contains(span) && f.span != span)
+        .min_by_key(|(_, f)| f.span.end - f.span.start)
+        .map_or(MODULE, |(id, _)| id)
+}
+
 pub(super) fn handlers(project: &Project) -> Vec<Root> {
     let mut roots: Vec<(&str, Span, Root)> = Vec::new();
     for (unit, u) in project.units.iter().enumerate() {
         for tool in &u.model.tools {
             for handler in &tool.handlers {
-                let target = match handler {
-                    HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-                    HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
+                let targets = match handler {
+                    HandlerRef::Function(id) => vec![FnRef { unit, func: *id }],
+                    HandlerRef::Name(name) => {
+                        let scope = innermost_function(&u.model, tool.span);
+                        project.handler_targets(unit, scope, name, 0)
+                    }
                 };
-                let Some(target) = target else { continue };
-                let reach = Reach {
-                    tool: tool.name.clone(),
-                    kind: tool.kind,
-                };
-                // The functions a registrar wraps the handler in (`registrars`).
-                for &wrapper in project
-                    .wrappers
-                    .get(&(unit, tool.span))
-                    .into_iter()
-                    .flatten()
-                {
+                for target in targets {
+                    let reach = Reach {
+                        tool: tool.name.clone(),
+                        kind: tool.kind,
+                    };
+                    // The functions a registrar wraps the handler in (`registrars`).
+                    for &wrapper in project
+                        .wrappers
+                        .get(&(unit, tool.span))
+                        .into_iter()
+                        .flatten()
+                    {
+                        let root = Root {
+                            target: wrapper,
+                            reach: reach.clone(),
+                            wrapper: true,
+                        };
+                        roots.push((&u.file.display, tool.span, root));
+                    }
+                    for decorator in &project.function(target).decorators {
+                        if let Some(wrapper) =
+                            project.resolve_callee(target.unit, MODULE, decorator)
+                        {
+                            if wrapper != target {
+                                let root = Root {
+                                    target: wrapper,
+                                    reach: reach.clone(),
+                                    wrapper: true,
+                                };
+                                roots.push((&u.file.display, tool.span, root));
+                            }
+                        }
+                    }
                     let root = Root {
-                        target: wrapper,
-                        reach: reach.clone(),
-                        wrapper: true,
+                        target,
+                        reach,
+                        wrapper: false,
                     };
                     roots.push((&u.file.display, tool.span, root));
                 }
-                for decorator in &project.function(target).decorators {
-                    if let Some(wrapper) = project.resolve_callee(target.unit, MODULE, decorator) {
-                        if wrapper != target {
-                            let root = Root {
-                                target: wrapper,
-                                reach: reach.clone(),
-                                wrapper: true,
-                            };
-                            roots.push((&u.file.display, tool.span, root));
-                        }
-                    }
-                }
-                let root = Root {
-                    target,
-                    reach,
-                    wrapper: false,
-                };
-                roots.push((&u.file.display, tool.span, root));
             }
         }
     }
