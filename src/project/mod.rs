@@ -149,6 +149,8 @@ impl Project {
             .collect();
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
         tools::apply_classes(&mut project);
+        tools::apply_definitions(&mut project);
+        tools::apply_tables(&mut project);
         project.constructions = resolve::constructions(&project.units);
         project.auth = project
             .units

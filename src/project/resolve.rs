@@ -36,6 +36,8 @@ pub(super) struct UnitIndex {
     pub(super) tables: FastMap<String, Vec<usize>>,
     /// Object and dict literals by the function that returns them.
     pub(super) returned_tables: FastMap<FnId, Vec<usize>>,
+    /// Assignments to a plain name (`list_tables = _metadata.list_tables`) by that name.
+    pub(super) aliases: FastMap<String, Vec<usize>>,
 }
 
 /// What a name resolves to.
@@ -231,10 +233,12 @@ impl Project {
     /// api.get`), in a scope around `from`: the function that other name runs.
     fn resolve_alias(&self, unit: usize, from: FnId, name: &str, hops: usize) -> Option<FnRef> {
         let model = &self.units[unit].model;
-        let alias = model
-            .assignments
+        let alias = self.indexes[unit]
+            .aliases
+            .get(name)?
             .iter()
-            .filter(|a| a.target == name && encloses(model, a.func, from))
+            .map(|&i| &model.assignments[i])
+            .filter(|a| encloses(model, a.func, from))
             .max_by_key(|a| (a.func == from, a.func != MODULE))?;
         let value = alias.value.as_deref().filter(|v| *v != name)?;
         self.resolve_callee_at(unit, alias.func, value, hops + 1)
@@ -249,6 +253,52 @@ impl Project {
             self.table_functions(u, t, None, 0, &mut out);
         }
         out
+    }
+
+    /// The functions a call through a table can run, each with the key it is kept under
+    /// (`TOOL_HANDLERS[name](req)` over `{ ...createMonitorHandlers(api) }`): the entries of
+    /// the tables `receiver` holds and of their spreads. At most [`MAX_TABLE_FUNCTIONS`].
+    pub fn table_entries(&self, unit: usize, from: FnId, receiver: &str) -> Vec<(String, FnRef)> {
+        let mut out = Vec::new();
+        for (u, t) in self.tables_of(unit, from, receiver, 0) {
+            self.keyed_functions(u, t, 0, &mut out);
+        }
+        out
+    }
+
+    fn keyed_functions(&self, unit: usize, t: usize, hops: usize, out: &mut Vec<(String, FnRef)>) {
+        if hops > MAX_HOPS || out.len() >= MAX_TABLE_FUNCTIONS {
+            return;
+        }
+        let table = &self.units[unit].model.tables[t];
+        for (key, value) in &table.entries {
+            match (key, value) {
+                (Some(k), ArgValue::Function(id)) => {
+                    out.push((k.clone(), FnRef { unit, func: *id }))
+                }
+                (Some(k), ArgValue::Name(n)) => {
+                    if let Some(f) = self.resolve_callee_at(unit, table.func, n, hops + 1) {
+                        out.push((k.clone(), f));
+                    }
+                }
+                (None, ArgValue::Name(n)) => {
+                    for (u, t2) in self.tables_of(unit, table.func, n, hops + 1) {
+                        self.keyed_functions(u, t2, hops + 1, out);
+                    }
+                }
+                (None, ArgValue::Call(c)) => {
+                    if let Some(f) = self.resolve_callee_at(unit, table.func, c, hops + 1) {
+                        for (u, t2) in self.returned_tables(f).collect::<Vec<_>>() {
+                            self.keyed_functions(u, t2, hops + 1, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if out.len() >= MAX_TABLE_FUNCTIONS {
+                return;
+            }
+        }
     }
 
     /// The tables a name holds as seen from function `from`: a literal kept in it (in a scope
@@ -806,6 +856,11 @@ pub(super) fn index(model: &Model) -> UnitIndex {
         index.calls_by_fn[call.func].push(i);
         if let Some(name) = &call.assigned_to {
             index.assigned.entry(name.clone()).or_default().push(i);
+        }
+    }
+    for (i, a) in model.assignments.iter().enumerate() {
+        if a.value.is_some() && !a.target.contains(['.', '[', '(']) {
+            index.aliases.entry(a.target.clone()).or_default().push(i);
         }
     }
     for (i, import) in model.imports.iter().enumerate() {

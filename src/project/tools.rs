@@ -12,19 +12,23 @@
 //! project: the roots of the call graph's walks.
 
 mod classes;
+mod definitions;
 mod mounts;
 mod registrars;
 mod sdk;
+mod tables;
 mod taught;
 mod wrappers;
 
 use super::{FnRef, Project, Reach};
 use crate::knowledge::Knowledge;
-use crate::model::{FnId, HandlerRef, Language, MODULE, Model, Span};
+use crate::model::{Language, MODULE, Model, Span};
 
 pub use classes::apply_classes;
+pub use definitions::apply_definitions;
 pub use mounts::apply_mounts;
 pub use registrars::{Wrappers, apply_registrars};
+pub use tables::apply_tables;
 
 /// Adds to a file's model every tool it registers: the SDKs' forms, then the taught
 /// registrars' (a call both register is the SDK's).
@@ -47,49 +51,34 @@ pub(super) struct Root {
 
 /// The tool handlers of the project (and our decorators around them), ordered by file and
 /// place so that the first tool to reach a function does not depend on thread count.
-/// The innermost function whose body holds `span` (the module when none does).
-fn innermost_function(model: &Model, span: Span) -> FnId {
-    model
-        .functions
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter(|(_, f)| f.span.contains(span) && f.span != span)
-        .min_by_key(|(_, f)| f.span.end - f.span.start)
-        .map_or(MODULE, |(id, _)| id)
-}
-
 pub(super) fn handlers(project: &Project) -> Vec<Root> {
     let mut roots: Vec<(&str, Span, Root)> = Vec::new();
     for (unit, u) in project.units.iter().enumerate() {
         for tool in &u.model.tools {
             for handler in &tool.handlers {
-                let targets = match handler {
-                    HandlerRef::Function(id) => vec![FnRef { unit, func: *id }],
-                    HandlerRef::Name(name) => {
-                        let scope = innermost_function(&u.model, tool.span);
-                        project.handler_targets(unit, scope, name, 0)
-                    }
+                let targets = project.handler_refs(unit, tool.span, handler);
+                if targets.is_empty() {
+                    continue;
+                }
+                let reach = Reach {
+                    tool: tool.name.clone(),
+                    kind: tool.kind,
                 };
-                for target in targets {
-                    let reach = Reach {
-                        tool: tool.name.clone(),
-                        kind: tool.kind,
+                // The functions a registrar wraps the handler in (`registrars`).
+                for &wrapper in project
+                    .wrappers
+                    .get(&(unit, tool.span))
+                    .into_iter()
+                    .flatten()
+                {
+                    let root = Root {
+                        target: wrapper,
+                        reach: reach.clone(),
+                        wrapper: true,
                     };
-                    // The functions a registrar wraps the handler in (`registrars`).
-                    for &wrapper in project
-                        .wrappers
-                        .get(&(unit, tool.span))
-                        .into_iter()
-                        .flatten()
-                    {
-                        let root = Root {
-                            target: wrapper,
-                            reach: reach.clone(),
-                            wrapper: true,
-                        };
-                        roots.push((&u.file.display, tool.span, root));
-                    }
+                    roots.push((&u.file.display, tool.span, root));
+                }
+                for target in targets {
                     for decorator in &project.function(target).decorators {
                         if let Some(wrapper) =
                             project.resolve_callee(target.unit, MODULE, decorator)
@@ -106,7 +95,7 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
                     }
                     let root = Root {
                         target,
-                        reach,
+                        reach: reach.clone(),
                         wrapper: false,
                     };
                     roots.push((&u.file.display, tool.span, root));
@@ -149,6 +138,7 @@ mod tests {
             .iter()
             .map(|h| match h {
                 HandlerRef::Name(n) => n.clone(),
+                HandlerRef::Elsewhere { func, .. } => format!("@{func}"),
                 HandlerRef::Function(id) => format!("#{id}"),
             })
             .collect();

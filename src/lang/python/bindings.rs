@@ -64,6 +64,9 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
+        if node.kind_name() == "assignment" && left.kind_name() == "identifier" {
+            self.remember_string(&target, inner);
+        }
         if node.kind_name() == "assignment" && self.b.in_class() {
             self.class_field_write(left, inner, node);
         }
@@ -100,6 +103,26 @@ impl Lowerer<'_> {
                 self.table(Some(target), inner);
             }
         }
+    }
+
+    /// `NAME = "search"` at the top of a module, and `STATUS = "git_status"` in the body of a
+    /// class there (an `Enum`'s member, read as `GitTools.STATUS` / `GitTools.STATUS.value`).
+    fn remember_string(&mut self, name: &str, value: Node) {
+        if self.b.current() != MODULE {
+            return;
+        }
+        let Some(text) = string_content(value, self.b.src) else {
+            return;
+        };
+        let name = match self.b.owner() {
+            Some(class) => format!("{class}.{name}"),
+            None => name.to_string(),
+        };
+        self.b.model.string_constants.push(StringConstant {
+            name,
+            value: text,
+            at: value.start_byte() as u32,
+        });
     }
 
     /// Records a dict literal kept in `name` (or returned, for `None`) with its entries, once

@@ -228,6 +228,7 @@ impl<'s> Lowerer<'s> {
                     self.truthy(condition, TestedBy::If);
                     if node.kind_name() != "while_statement" {
                         self.state_tests(node, condition);
+                        self.presence_tests(node, condition);
                     }
                 }
                 self.children(node, depth);

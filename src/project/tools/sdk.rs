@@ -20,6 +20,9 @@ struct Reader<'a> {
     forms: &'a ToolForms,
     /// Names bound to an instance of a server class in this file.
     instances: HashSet<&'a str>,
+    /// Classes of this file that extend a server class (`class QdrantServer(FastMCP)`): their
+    /// `self` is a server.
+    server_classes: HashSet<&'a str>,
     /// String constants by name: where each binding is written and its value, in order.
     constants: HashMap<&'a str, Vec<(u32, &'a str)>>,
     /// Functions by where they start (built on first use), for the functions inside a wrapper.
@@ -34,6 +37,22 @@ impl<'a> Reader<'a> {
             .filter(|i| vocabulary.is_server_class(language, &i.class))
             .map(|i| i.name.as_str())
             .collect();
+        let server_classes = model
+            .class_bases
+            .iter()
+            .filter(|c| {
+                c.bases.iter().any(|b| {
+                    // As imported: `from mcp.server.fastmcp import FastMCP as Base`.
+                    let imported = model
+                        .imports
+                        .iter()
+                        .find(|i| i.local == *b)
+                        .and_then(|i| i.imported.as_deref());
+                    vocabulary.is_server_class(language, imported.unwrap_or(b))
+                })
+            })
+            .map(|c| c.name.as_str())
+            .collect();
         let mut constants: HashMap<&str, Vec<(u32, &str)>> = HashMap::new();
         for c in &model.string_constants {
             constants.entry(&c.name).or_default().push((c.at, &c.value));
@@ -44,6 +63,7 @@ impl<'a> Reader<'a> {
             vocabulary,
             forms: &vocabulary.tools,
             instances,
+            server_classes,
             constants,
             by_start: Vec::new(),
         }
@@ -53,6 +73,15 @@ impl<'a> Reader<'a> {
     /// or a name that says so (`server`, `this.mcpServer`, `app` in Python).
     fn server(&self, receiver: &str) -> bool {
         self.instances.contains(receiver) || self.vocabulary.names_a_server(self.language, receiver)
+    }
+
+    /// [`Reader::server`], or `self` / `this` in a method of a class that extends a server
+    /// class.
+    fn server_in(&self, receiver: &str, func: FnId) -> bool {
+        self.server(receiver)
+            || (matches!(receiver, "self" | "this")
+                && super::super::resolve::enclosing_owner(self.model, func)
+                    .is_some_and(|owner| self.server_classes.contains(owner.as_str())))
     }
 
     fn javascript(&self) -> bool {
@@ -91,6 +120,22 @@ fn keyword_string(call: &Call, keyword: &str) -> Option<String> {
         })
 }
 
+/// The tool name a keyword argument gives: a string, or a string constant of the file
+/// (`name=TOOL_SEARCH`, `name=Tools.SEARCH.value`).
+fn keyword_name(model: &Model, call: &Call, keyword: &str) -> Option<String> {
+    let arg = call
+        .args
+        .iter()
+        .find(|a| a.keyword.as_deref() == Some(keyword))?;
+    match &arg.value {
+        ArgValue::Str(s) => Some(s.clone()),
+        ArgValue::Name(path) => model
+            .string_constant(path, call.span.start)
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
 /// `server.tool(...)` / `server.registerTool(...)` and `setRequestHandler(CallToolRequestSchema,
 /// ...)` (TypeScript, JavaScript); `mcp.add_tool(fn)` and `Server(on_call_tool=fn)` (Python).
 fn call_form(reader: &mut Reader, index: usize, call: &Call) -> Option<ToolRegistration> {
@@ -99,7 +144,8 @@ fn call_form(reader: &mut Reader, index: usize, call: &Call) -> Option<ToolRegis
     let has = |list: &[String]| method.is_some_and(|m| ToolForms::has(list, m));
     if reader.javascript() {
         let receiver = receiver?;
-        if has(&forms.call_methods) && call.args.len() >= 2 && reader.server(receiver) {
+        let server = reader.server_in(receiver, call.func);
+        if has(&forms.call_methods) && call.args.len() >= 2 && server {
             let description = match (&call.args.get(1)?.value, call.args.len() >= 3) {
                 (ArgValue::Str(s), true) => Some(s.clone()),
                 _ => None,
@@ -135,9 +181,9 @@ fn call_form(reader: &mut Reader, index: usize, call: &Call) -> Option<ToolRegis
             Some(ArgValue::Name(name)) => HandlerRef::Name(name.clone()),
             _ => return None,
         };
-        let name = keyword_string(call, "name").unwrap_or_else(|| match &handler {
+        let name = keyword_name(reader.model, call, "name").unwrap_or_else(|| match &handler {
             HandlerRef::Name(n) => n.clone(),
-            HandlerRef::Function(_) => String::new(),
+            HandlerRef::Function(_) | HandlerRef::Elsewhere { .. } => String::new(),
         });
         return Some(ToolRegistration {
             kind: ToolKind::Single,
@@ -147,6 +193,51 @@ fn call_form(reader: &mut Reader, index: usize, call: &Call) -> Option<ToolRegis
             handlers: vec![handler],
             description: keyword_string(call, "description"),
         });
+    }
+    // `self.tool(fn, name="x")` (FastMCP 2 takes the function first): the SDK's decorator
+    // given the function itself, not a decorator's call (`@mcp.tool(...)`) nor the call a
+    // decorator is made by (`mcp.tool(NAME)(fn)`).
+    if has(&forms.decorators) && receiver.is_some_and(|r| reader.server_in(r, call.func)) {
+        let decorating = reader
+            .model
+            .decorators
+            .iter()
+            .any(|d| d.call == Some(index));
+        let applied = format!("{}()", call.callee);
+        let made = reader
+            .model
+            .calls
+            .iter()
+            .any(|c| c.callee == applied && c.callee_span.contains(call.span));
+        let handler = match call.args.first().filter(|a| a.keyword.is_none()) {
+            Some(a) if !decorating && !made => match &a.value {
+                ArgValue::Function(id) => Some(HandlerRef::Function(*id)),
+                ArgValue::Name(name) => Some(super::wrappers::named_handler(
+                    reader.model,
+                    call.func,
+                    name,
+                )),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(handler) = handler {
+            let own = match &call.args[0].value {
+                ArgValue::Name(n) => n.rsplit('.').next().unwrap_or(n).to_string(),
+                ArgValue::Function(id) => {
+                    reader.model.functions[*id].name.clone().unwrap_or_default()
+                }
+                _ => String::new(),
+            };
+            return Some(ToolRegistration {
+                kind: ToolKind::Single,
+                form: ToolForm::DecoratorCall,
+                name: keyword_name(reader.model, call, "name").unwrap_or(own),
+                span: call.span,
+                handlers: vec![handler],
+                description: keyword_string(call, "description"),
+            });
+        }
     }
     if reader
         .vocabulary
@@ -290,7 +381,8 @@ fn decorator_forms(reader: &Reader) -> Vec<ToolRegistration> {
             found.push(ToolRegistration {
                 kind: ToolKind::Single,
                 form: ToolForm::Decorator,
-                name: keyword("name")
+                name: call
+                    .and_then(|c| keyword_name(model, c, "name"))
                     .or_else(|| model.functions[decorator.func].name.clone())
                     .unwrap_or_default(),
                 span: decorator.span,
@@ -359,7 +451,7 @@ fn call_forms(reader: &Reader) -> Vec<ToolRegistration> {
             added.push(ToolRegistration {
                 kind: ToolKind::Single,
                 form: ToolForm::AddTool,
-                name: keyword_string(inner, "name").unwrap_or(fallback),
+                name: keyword_name(model, inner, "name").unwrap_or(fallback),
                 span: outer.span,
                 handlers: vec![handler],
                 description: None,
@@ -395,7 +487,7 @@ fn call_forms(reader: &Reader) -> Vec<ToolRegistration> {
                 })
             });
             let name = inner
-                .and_then(|c| keyword_string(c, "name"))
+                .and_then(|c| keyword_name(model, c, "name"))
                 .or(positional)
                 .unwrap_or(fallback);
             (ToolKind::Single, name)
