@@ -398,7 +398,7 @@ impl Project {
 
     /// The project class a receiver holds: a tracked instance, or what a call stored in it
     /// returns.
-    fn class_of_receiver(
+    pub(super) fn class_of_receiver(
         &self,
         unit: usize,
         from: FnId,
@@ -498,7 +498,7 @@ impl Project {
     }
 
     /// The calls that construct project class `owner` of `unit`.
-    fn construction_sites(&self, unit: usize, owner: &str) -> Vec<(usize, usize)> {
+    pub(super) fn construction_sites(&self, unit: usize, owner: &str) -> Vec<(usize, usize)> {
         self.constructions
             .get(owner)
             .into_iter()
@@ -822,7 +822,7 @@ pub(super) fn constructions(units: &[super::Unit]) -> HashMap<String, Vec<(usize
         let python = unit.file.language == Language::Python;
         for (i, call) in unit.model.calls.iter().enumerate() {
             let last = call.method();
-            if call.is_new || (python && last.starts_with(|c: char| c.is_ascii_uppercase())) {
+            if call.is_new || (python && crate::lang::class_like(last)) {
                 out.entry(last.to_string()).or_default().push((u, i));
             }
         }

@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::{Lowerer, path_of, string_content, unwrap};
 use crate::lang::fields::{Field, FieldExt};
-use crate::lang::{named_children, node_span};
+use crate::lang::{class_like, named_children, node_span};
 use crate::model::*;
 
 impl Lowerer<'_> {
@@ -86,7 +86,7 @@ impl Lowerer<'_> {
             if let Some(function) = inner.field(Field::Function) {
                 let class = path_of(function, self.b.src);
                 let last = class.rsplit('.').next().unwrap_or(&class);
-                if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                if class_like(last) {
                     self.b.model.instances.push(Instance {
                         name: target.clone(),
                         class,
@@ -209,7 +209,7 @@ impl Lowerer<'_> {
             if let (Some(alias), Some(function)) = (&alias, inner.field(Field::Function)) {
                 let class = path_of(function, self.b.src);
                 let last = class.rsplit('.').next().unwrap_or(&class);
-                if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                if class_like(last) {
                     self.b.model.instances.push(Instance {
                         name: alias.clone(),
                         class,

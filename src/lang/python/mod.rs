@@ -180,19 +180,24 @@ impl<'s> Lowerer<'s> {
             "class_definition" => {
                 let name_node = node.field(Field::Name);
                 let name = name_node.map(|n| self.text(n).to_string());
-                if let Some(bases) = node.field(Field::Superclasses) {
-                    if let Some(name) = &name {
-                        let bases: Vec<String> = named_children(bases)
-                            .filter(|b| matches!(b.kind_name(), "identifier" | "attribute"))
-                            .map(|b| path_of(b, self.b.src))
-                            .collect();
-                        if !bases.is_empty() {
-                            self.b.model.class_bases.push(ClassBases {
-                                name: name.clone(),
-                                bases,
-                            });
-                        }
-                    }
+                let superclasses = node.field(Field::Superclasses);
+                if let Some(name) = &name {
+                    // Every class, a record with no base and no method (`@dataclass class
+                    // Entry: client: Any`) included.
+                    let bases: Vec<String> = superclasses
+                        .map(|bases| {
+                            named_children(bases)
+                                .filter(|b| matches!(b.kind_name(), "identifier" | "attribute"))
+                                .map(|b| path_of(b, self.b.src))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    self.b.model.class_bases.push(ClassBases {
+                        name: name.clone(),
+                        bases,
+                    });
+                }
+                if let Some(bases) = superclasses {
                     self.visit(bases, depth + 1);
                 }
                 if let (Some(name), Some(name_node)) = (&name, name_node) {
