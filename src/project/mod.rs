@@ -148,6 +148,7 @@ impl Project {
             .map(|unit| project.resolve_imports(unit))
             .collect();
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
+        tools::apply_definitions(&mut project);
         tools::apply_classes(&mut project);
         project.constructions = resolve::constructions(&project.units);
         project.auth = project

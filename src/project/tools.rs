@@ -12,6 +12,7 @@
 //! project: the roots of the call graph's walks.
 
 mod classes;
+mod definitions;
 mod mounts;
 mod registrars;
 mod sdk;
@@ -23,6 +24,7 @@ use crate::knowledge::Knowledge;
 use crate::model::{HandlerRef, Language, MODULE, Model, Span};
 
 pub use classes::apply_classes;
+pub use definitions::apply_definitions;
 pub use mounts::apply_mounts;
 pub use registrars::{Wrappers, apply_registrars};
 
