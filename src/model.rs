@@ -123,7 +123,8 @@ pub struct Model {
     /// Decorators written as calls (`@circuit(fallback_function=f)`) and the function they
     /// decorate.
     pub decorator_calls: Vec<DecoratorCall>,
-    /// Classes with the bases they extend, as written (`class Api extends Base`).
+    /// Classes with the bases they extend, as written (`class Api extends Base`); a Python class
+    /// with no base is listed too, with none.
     pub class_bases: Vec<ClassBases>,
     /// What functions return, as far as a class or a name says it.
     pub returned: Vec<Returned>,
@@ -135,6 +136,64 @@ pub struct Model {
     /// Object and dict literals kept in a name or returned, with their entries.
     #[serde(default)]
     pub tables: Vec<Table>,
+    /// Object literals shaped like tool definitions (`{ name: "x", description, inputSchema,
+    /// handler }`), read by the link stage when a registration names its tool by a field of a
+    /// value (`server.tool(tool.name, ...)`).
+    #[serde(default)]
+    pub definitions: Vec<Definition>,
+    /// Branches chosen by whether a name holds something: `if x is None: return`,
+    /// `if (!apiKey) return next()`, `if getattr(auth, "enabled", False): raise`.
+    #[serde(default)]
+    pub presence_tests: Vec<PresenceTest>,
+}
+
+/// The keys whose value runs a tool in a definition object (`execute: async (args) => ...`).
+pub const DEFINITION_HANDLER_KEYS: &[&str] = &[
+    "handler", "handle", "execute", "run", "call", "callback", "cb", "fn", "func", "invoke",
+    "tool", "action", "impl",
+];
+
+/// An object literal with string fields and a description, a schema or a function:
+/// a tool definition when a registration reads its tool's name from such an object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Definition {
+    /// The function it is written in.
+    pub func: FnId,
+    /// The object literal.
+    pub span: Span,
+    /// The constant it is kept in (`const searchTool = { ... }`).
+    pub binding: Option<String>,
+    /// Its entries, each with its key as `keyword`: strings (a nested object's as
+    /// `outer.inner`), functions written there, names; any other value is `Other`.
+    pub entries: Vec<Arg>,
+}
+
+impl Definition {
+    /// The value of an entry.
+    pub fn get(&self, key: &str) -> Option<&ArgValue> {
+        self.entries
+            .iter()
+            .find(|e| e.keyword.as_deref() == Some(key))
+            .map(|e| &e.value)
+    }
+}
+
+/// An `if` whose branch depends on whether a name (or field path) holds something, as its
+/// condition says: `x is None`, `x === undefined`, `!x`, `not x`, `x`, `x is not None`,
+/// `getattr(x, "f", False)`, joined by `and` / `or`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PresenceTest {
+    pub func: FnId,
+    /// The name or field path as written (`apiKey`, `self._secret`).
+    pub name: String,
+    /// `true`: the branch is taken only when the name holds something (`if x:`, `if x is not
+    /// None and ...`); `false`: the name holding nothing is enough to take it (`if x is None:`,
+    /// `if (!x || ...)`).
+    pub set: bool,
+    /// The branch taken when the condition holds.
+    pub body: Span,
+    /// The branch returns or throws at its end.
+    pub body_exits: bool,
 }
 
 /// A decorator above a function definition: `@mcp.tool(name="x")`, `@server.call_tool()`.
@@ -473,6 +532,9 @@ pub enum ToolForm {
     Declared,
     /// A `case "x":` / `if name == "x"` branch of a dispatcher.
     DispatchCase,
+    /// A function a dispatcher runs from a table by the tool's name
+    /// (`TOOL_HANDLERS[request.params.name](request)`), named by its key.
+    DispatchTable,
     /// `{ name, description, inputSchema | parameters, handler | execute | ... }` objects,
     /// `defineTool({...})`, `tool({...})`.
     DefinitionObject,
@@ -490,6 +552,7 @@ impl ToolForm {
             ToolForm::Dispatcher => "dispatcher",
             ToolForm::Declared => "declared",
             ToolForm::DispatchCase => "dispatch-case",
+            ToolForm::DispatchTable => "dispatch-table",
             ToolForm::DefinitionObject => "definition-object",
             ToolForm::Registrar => "registrar",
         }
@@ -512,6 +575,12 @@ pub enum HandlerRef {
     Function(FnId),
     /// A function referred to by name (`server.tool("x", schema, handleX)`, `wrap(handleX)`).
     Name(String),
+    /// A function of another file (unit) of the project: the handler of a tool definition
+    /// found in a table there. Set by the link stage only.
+    Elsewhere {
+        unit: usize,
+        func: FnId,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

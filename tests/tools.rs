@@ -95,6 +95,74 @@ fn python_decorator_as_call_and_tool_from_function_are_tools() {
 }
 
 #[test]
+fn definition_objects_registered_in_a_loop_are_tools_and_prompts_columns_and_shortcuts_are_not() {
+    let (inventory, _) = tools("definitions_ts");
+    assert_eq!(
+        names(&inventory),
+        ["add_bookmark", "close_tab", "open_tab", "search_bookmarks"],
+        "{inventory}"
+    );
+    for tool in inventory["tools"].as_array().expect("tools") {
+        assert_eq!(tool["form"], "definition-object", "{tool}");
+    }
+    // Each tool's handler is its own definition's, not the loop's.
+    let open = inventory["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .find(|t| t["name"] == "open_tab")
+        .expect("open_tab");
+    assert_eq!(open["external_calls"][0]["callee"], "fetch", "{open}");
+}
+
+#[test]
+fn definitions_without_a_handler_take_the_one_a_table_keeps_under_their_name() {
+    let (inventory, _) = tools("definitions_table");
+    assert_eq!(
+        names(&inventory),
+        ["list_pipelines", "rerun_job"],
+        "{inventory}"
+    );
+    for tool in inventory["tools"].as_array().expect("tools") {
+        assert_eq!(tool["external_calls"][0]["callee"], "fetch", "{tool}");
+    }
+}
+
+#[test]
+fn a_server_subclass_registers_with_this_and_a_schema_object_names_its_tool() {
+    let (inventory, _) = tools("definitions_class");
+    assert_eq!(
+        names(&inventory),
+        ["browser_navigate", "create_refund", "list_disputes"],
+        "{inventory}"
+    );
+}
+
+#[test]
+fn a_dispatcher_running_handlers_from_a_table_by_name_serves_one_tool_per_key() {
+    let (inventory, _) = tools("dispatch_table");
+    assert_eq!(
+        names(&inventory),
+        ["ack_alert", "list_alerts", "ping"],
+        "{inventory}"
+    );
+    let listed = inventory["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .find(|t| t["name"] == "list_alerts")
+        .expect("list_alerts");
+    assert_eq!(listed["form"], "dispatch-table");
+    assert_eq!(listed["external_calls"][0]["callee"], "fetch", "{listed}");
+}
+
+#[test]
+fn a_table_of_formatters_in_a_dispatcher_of_declared_tools_serves_no_tool() {
+    let (inventory, _) = tools("dispatch_table_declared");
+    assert_eq!(names(&inventory), ["read_note"], "{inventory}");
+}
+
+#[test]
 fn python_tools_named_by_constants_and_registered_by_a_server_subclass() {
     let (inventory, _) = tools("python_named");
     assert_eq!(
@@ -105,6 +173,22 @@ fn python_tools_named_by_constants_and_registered_by_a_server_subclass() {
             "desk_open_ticket",
             "desk_search",
             "history"
+        ],
+        "{inventory}"
+    );
+}
+
+#[test]
+fn python_definition_objects_of_a_project_class_and_the_decorators_that_make_them() {
+    let (inventory, _) = tools("python_definitions");
+    assert_eq!(
+        names(&inventory),
+        [
+            "build",
+            "column_lineage",
+            "list",
+            "list_models",
+            "model_details"
         ],
         "{inventory}"
     );

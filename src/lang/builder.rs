@@ -319,6 +319,17 @@ impl<'s> Builder<'s> {
         }
     }
 
+    pub fn add_presence_test(&mut self, name: String, set: bool, body: Span, body_exits: bool) {
+        let func = self.current();
+        self.model.presence_tests.push(PresenceTest {
+            func,
+            name,
+            set,
+            body,
+            body_exits,
+        });
+    }
+
     /// `this.<field> = <param>`: the field holds a function or value given to the class.
     pub fn add_callable_field(&mut self, field: String) {
         if let Some(class) = self.classes.last_mut() {

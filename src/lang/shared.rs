@@ -189,3 +189,133 @@ pub(crate) fn names_word(text: &str, word: &str) -> bool {
         identifier_shaped || quoted
     })
 }
+
+/// The names whose holding something decides the branch of `condition`, each with `true` when
+/// the branch needs the name set (`x`, `x is not None`, `x && ...`) and `false` when the name
+/// holding nothing is enough to take it (`x is None`, `!x || ...`). Both grammars' node kinds
+/// are read here: they do not overlap.
+pub(crate) fn presence(b: &Builder, grammar: &Grammar, condition: Node) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    presence_at(b, grammar, condition, false, 0, &mut out);
+    out
+}
+
+fn presence_at(
+    b: &Builder,
+    grammar: &Grammar,
+    node: Node,
+    negate: bool,
+    depth: usize,
+    out: &mut Vec<(String, bool)>,
+) {
+    if depth > 16 {
+        return;
+    }
+    let inner = (grammar.unwrap)(node);
+    let kind = inner.kind_name();
+    let operator = || {
+        inner
+            .field(Field::Operator)
+            .map(|o| b.text(node_span(o)))
+            .unwrap_or("")
+    };
+    let nothing = |n: Node| {
+        matches!(n.kind_name(), "none" | "null" | "undefined")
+            || n.kind_name() == "identifier" && b.text(node_span(n)) == "undefined"
+    };
+    let plain = |n: Node| {
+        matches!(
+            n.kind_name(),
+            "identifier" | "attribute" | "member_expression"
+        )
+    };
+    match kind {
+        "identifier" => out.push(((grammar.path_of)(inner, b.src), !negate)),
+        "attribute" | "member_expression" => {
+            let path = (grammar.path_of)(inner, b.src);
+            if path.contains("()") {
+                return;
+            }
+            let root = path.split('.').next().unwrap_or(&path).to_string();
+            out.push((path, !negate));
+            // `x.f` needs `x`; `!x?.f` is true when `x` holds nothing.
+            if !negate {
+                out.push((root, true));
+            } else if b.text(node_span(inner)).contains("?.") {
+                out.push((root, false));
+            }
+        }
+        _ if kind == grammar.not && (grammar.not_operator.is_none() || operator() == "!") => {
+            if let Some(argument) = inner.field(Field::Argument) {
+                presence_at(b, grammar, argument, !negate, depth + 1, out);
+            }
+        }
+        "boolean_operator" | "binary_expression"
+            if matches!(operator(), "and" | "or" | "&&" | "||") =>
+        {
+            let and = matches!(operator(), "and" | "&&") != negate;
+            let mut sides = Vec::new();
+            for side in [Field::Left, Field::Right] {
+                if let Some(operand) = inner.field(side) {
+                    presence_at(b, grammar, operand, negate, depth + 1, &mut sides);
+                }
+            }
+            // Under `and` each side's need stays a need; under `or` each side's enough stays
+            // enough.
+            out.extend(sides.into_iter().filter(|(_, set)| *set == and));
+        }
+        "comparison_operator" | "binary_expression" => {
+            let operands: Vec<Node> = super::named_children(inner).collect();
+            let op = if kind == "binary_expression" {
+                operator().to_string()
+            } else {
+                let mut cursor = inner.walk();
+                let ops: Vec<&str> = inner
+                    .children(&mut cursor)
+                    .filter(|c| !c.is_named())
+                    .map(|c| c.kind_name())
+                    .collect();
+                if ops.len() != 1 {
+                    return;
+                }
+                ops[0].to_string()
+            };
+            let equal = match op.as_str() {
+                "is" | "==" | "===" => true,
+                "is not" | "!=" | "!==" => false,
+                _ => return,
+            };
+            let [left, right] = operands[..] else {
+                return;
+            };
+            let left = (grammar.unwrap)(left);
+            let right = (grammar.unwrap)(right);
+            let name = if nothing(right) && plain(left) {
+                left
+            } else if nothing(left) && plain(right) {
+                right
+            } else {
+                return;
+            };
+            // `x is None` is enough; `x is not None` is a need.
+            out.push(((grammar.path_of)(name, b.src), equal == negate));
+        }
+        "call" => {
+            // `getattr(x, "f", False)`: `x.f` that reads nothing as false.
+            let named = inner
+                .field(Field::Function)
+                .is_some_and(|f| b.text(node_span(f)) == "getattr");
+            let args: Vec<Node> = inner
+                .field(Field::Arguments)
+                .map(|a| super::named_children(a).collect())
+                .unwrap_or_default();
+            let falsy_default = args
+                .get(2)
+                .is_some_and(|d| matches!(d.kind_name(), "false" | "none"));
+            if named && args.len() == 3 && falsy_default && plain(args[0]) {
+                out.push(((grammar.path_of)(args[0], b.src), !negate));
+            }
+        }
+        _ => {}
+    }
+}

@@ -25,7 +25,143 @@ pub(super) fn nothing_allows(project: &Project, knowledge: &Knowledge) -> HashMa
     for (f, caller) in found {
         by.entry(f).or_insert(caller);
     }
+    // The second reader: a function that refuses a parameter only when it holds something
+    // (`if getattr(auth_components, "enabled", False): raise ...` then `return
+    // Principal.system()`): whoever hands it a function's nothing skips the refusal.
+    let refusers: Vec<(FnRef, usize)> = (0..project.units.len())
+        .into_par_iter()
+        .flat_map_iter(|unit| refusers_in(project, unit))
+        .collect();
+    if !refusers.is_empty() {
+        let mut names: HashMap<&str, Vec<(FnRef, usize)>> = HashMap::new();
+        for &(f, position) in &refusers {
+            if let Some(name) = project.function(f).name.as_deref() {
+                names.entry(name).or_default().push((f, position));
+            }
+        }
+        let handed: Vec<(FnRef, String)> = (0..project.units.len())
+            .into_par_iter()
+            .flat_map_iter(|unit| handed_nothing_in(project, unit, &names))
+            .collect();
+        for (f, reader) in handed {
+            by.entry(f).or_insert(reader);
+        }
+    }
     by
+}
+
+/// Functions that refuse one parameter only when it holds something: an `if` taken only
+/// when it is set raises first, and no test refuses it when it holds nothing. By the
+/// parameter's position among the ones a caller gives (`self` / `cls` left out).
+fn refusers_in(project: &Project, unit: usize) -> Vec<(FnRef, usize)> {
+    let model = &project.units[unit].model;
+    let mut found = Vec::new();
+    let refuses = |func: FnId, body: Span| {
+        model
+            .exits
+            .iter()
+            .filter(|e| e.func == func && body.contains(e.span))
+            .min_by_key(|e| e.span.start)
+            .is_some_and(|e| {
+                e.statement == ExitStatement::Throw || matches!(e.value, Value::False | Value::Deny)
+            })
+    };
+    let names = |name: &str, param: &str| {
+        name == param || name.strip_prefix(param).is_some_and(|r| r.starts_with('.'))
+    };
+    for test in &model.presence_tests {
+        if !test.set || !test.body_exits || !refuses(test.func, test.body) {
+            continue;
+        }
+        let function = model.function(test.func);
+        let params = function
+            .params
+            .iter()
+            .filter(|p| !matches!(p.as_str(), "self" | "cls"));
+        let Some((position, param)) = params.enumerate().find(|(_, p)| names(&test.name, p)) else {
+            continue;
+        };
+        let refused_when_nothing = model.presence_tests.iter().any(|other| {
+            other.func == test.func
+                && !other.set
+                && names(&other.name, param)
+                && refuses(other.func, other.body)
+        });
+        let f = FnRef {
+            unit,
+            func: test.func,
+        };
+        if !refused_when_nothing && !found.iter().any(|(g, _)| *g == f) {
+            found.push((f, position));
+        }
+    }
+    found
+}
+
+/// The functions whose result a call hands to a refuser's parameter, directly
+/// (`_require_principal(request, _auth_components())`) or through a name that holds it
+/// (`components = _auth_components(); _require_principal(request, components)`).
+fn handed_nothing_in(
+    project: &Project,
+    unit: usize,
+    refusers: &HashMap<&str, Vec<(FnRef, usize)>>,
+) -> Vec<(FnRef, String)> {
+    let model = &project.units[unit].model;
+    let mut found = Vec::new();
+    for call in &model.calls {
+        let Some(candidates) = refusers.get(call.method()) else {
+            continue;
+        };
+        let Some(target) = project.resolve_call(unit, call) else {
+            continue;
+        };
+        let Some(&(_, position)) = candidates.iter().find(|(f, _)| *f == target) else {
+            continue;
+        };
+        let param = project
+            .function(target)
+            .params
+            .iter()
+            .filter(|p| !matches!(p.as_str(), "self" | "cls"))
+            .nth(position);
+        let arg = call
+            .args
+            .iter()
+            .find(|a| a.keyword.is_some() && a.keyword.as_ref() == param)
+            .or_else(|| {
+                call.args
+                    .iter()
+                    .filter(|a| a.keyword.is_none())
+                    .nth(position)
+            });
+        let source = match arg.map(|a| &a.value) {
+            Some(ArgValue::Call(callee)) => model.calls.iter().find(|c| {
+                c.func == call.func
+                    && c.span != call.span
+                    && call.span.contains(c.span)
+                    && c.callee == *callee
+            }),
+            Some(ArgValue::Name(name)) => model
+                .calls
+                .iter()
+                .filter(|c| {
+                    c.func == call.func
+                        && c.span.end <= call.span.start
+                        && c.assigned_to.as_deref() == Some(name.as_str())
+                })
+                .max_by_key(|c| c.span.start),
+            _ => None,
+        };
+        let Some(source) = source else {
+            continue;
+        };
+        if let Some(f) = project.resolve_call(unit, source) {
+            if f != target {
+                found.push((f, project.function(target).display_name()));
+            }
+        }
+    }
+    found
 }
 
 fn readers_in(project: &Project, knowledge: &Knowledge, unit: usize) -> Vec<(FnRef, String)> {

@@ -124,10 +124,15 @@ impl Project {
         out
     }
 
-    fn handler_ref(&self, unit: usize, handler: &HandlerRef) -> Option<FnRef> {
+    /// The function a tool handler of `unit` names, resolved from the top of its file.
+    pub(crate) fn handler_ref(&self, unit: usize, handler: &HandlerRef) -> Option<FnRef> {
         match handler {
             HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
             HandlerRef::Name(name) => self.resolve_callee(unit, MODULE, name),
+            HandlerRef::Elsewhere { unit, func } => Some(FnRef {
+                unit: *unit,
+                func: *func,
+            }),
         }
     }
 

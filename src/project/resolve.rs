@@ -185,6 +185,52 @@ impl Project {
         out
     }
 
+    /// The functions a call through a table can run, each with the key it is kept under
+    /// (`TOOL_HANDLERS[name](req)` over `{ ...createMonitorHandlers(api) }`): the entries of
+    /// the tables `receiver` holds and of their spreads. At most [`MAX_TABLE_FUNCTIONS`].
+    pub fn table_entries(&self, unit: usize, from: FnId, receiver: &str) -> Vec<(String, FnRef)> {
+        let mut out = Vec::new();
+        for (u, t) in self.tables_of(unit, from, receiver, 0) {
+            self.keyed_functions(u, t, 0, &mut out);
+        }
+        out
+    }
+
+    fn keyed_functions(&self, unit: usize, t: usize, hops: usize, out: &mut Vec<(String, FnRef)>) {
+        if hops > MAX_HOPS || out.len() >= MAX_TABLE_FUNCTIONS {
+            return;
+        }
+        let table = &self.units[unit].model.tables[t];
+        for (key, value) in &table.entries {
+            match (key, value) {
+                (Some(k), ArgValue::Function(id)) => {
+                    out.push((k.clone(), FnRef { unit, func: *id }))
+                }
+                (Some(k), ArgValue::Name(n)) => {
+                    if let Some(f) = self.resolve_callee_at(unit, table.func, n, hops + 1) {
+                        out.push((k.clone(), f));
+                    }
+                }
+                (None, ArgValue::Name(n)) => {
+                    for (u, t2) in self.tables_of(unit, table.func, n, hops + 1) {
+                        self.keyed_functions(u, t2, hops + 1, out);
+                    }
+                }
+                (None, ArgValue::Call(c)) => {
+                    if let Some(f) = self.resolve_callee_at(unit, table.func, c, hops + 1) {
+                        for (u, t2) in self.returned_tables(f).collect::<Vec<_>>() {
+                            self.keyed_functions(u, t2, hops + 1, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if out.len() >= MAX_TABLE_FUNCTIONS {
+                return;
+            }
+        }
+    }
+
     /// The tables a name holds as seen from function `from`: a literal kept in it (in a scope
     /// around `from`), one imported under it, or one a project function returned into it.
     fn tables_of(&self, unit: usize, from: FnId, name: &str, hops: usize) -> Vec<(usize, usize)> {

@@ -12,21 +12,25 @@
 //! project: the roots of the call graph's walks.
 
 mod classes;
+mod constructed;
 mod definitions;
 mod mounts;
 mod registrars;
 mod sdk;
+mod tables;
 mod taught;
 mod wrappers;
 
 use super::{FnRef, Project, Reach};
 use crate::knowledge::Knowledge;
-use crate::model::{HandlerRef, Language, MODULE, Model, Span};
+use crate::model::{Language, MODULE, Model, Span};
 
 pub use classes::apply_classes;
+pub use constructed::apply_constructed;
 pub use definitions::apply_definitions;
 pub use mounts::apply_mounts;
 pub use registrars::{Wrappers, apply_registrars};
+pub use tables::apply_tables;
 
 /// Adds to a file's model every tool it registers: the SDKs' forms, then the taught
 /// registrars' (a call both register is the SDK's).
@@ -54,10 +58,7 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
     for (unit, u) in project.units.iter().enumerate() {
         for tool in &u.model.tools {
             for handler in &tool.handlers {
-                let target = match handler {
-                    HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-                    HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
-                };
+                let target = project.handler_ref(unit, handler);
                 let Some(target) = target else { continue };
                 let reach = Reach {
                     tool: tool.name.clone(),
@@ -133,6 +134,7 @@ mod tests {
             .iter()
             .map(|h| match h {
                 HandlerRef::Name(n) => n.clone(),
+                HandlerRef::Elsewhere { func, .. } => format!("@{func}"),
                 HandlerRef::Function(id) => format!("#{id}"),
             })
             .collect();

@@ -27,6 +27,12 @@ impl Rule for FailOpenAuth {
         let mut by_function: Option<ByFunction> = None;
         let mut tests_by_function: Option<Vec<Vec<&StateTest>>> = None;
         for t in &model.tries {
+            let cleared: Vec<Span> = t
+                .handlers
+                .iter()
+                .filter(|h| !beside_the_gate(h) && clears_the_check(cx, unit, t, h, python, out))
+                .map(|h| h.span)
+                .collect();
             let auth = auth_context(cx, unit, t);
             // Only a function that tests a setting can hold a fail-mode switch.
             let tests = tests_by_function.get_or_insert_with(|| state_tests_by_function(model));
@@ -36,7 +42,11 @@ impl Rule for FailOpenAuth {
                 continue;
             }
             let index = by_function.get_or_insert_with(|| ByFunction::new(model));
-            for handler in t.handlers.iter().filter(|h| !beside_the_gate(h)) {
+            for handler in t
+                .handlers
+                .iter()
+                .filter(|h| !beside_the_gate(h) && !cleared.contains(&h.span))
+            {
                 if let Some(reader) = reader {
                     if returns_the_pass(cx, unit, t, handler, reader, python, out) {
                         continue;
@@ -182,8 +192,8 @@ fn returns_the_pass(
         span: exit.span,
         label: "returns the pass on error".into(),
         message: format!(
-            "{clause} in `{}` returns nothing, which `{reader}` reads as \"no check\" and lets \
-             through: an error grants access",
+            "{clause} in `{}` returns nothing, which `{reader}` reads as nothing to check or \
+             refuse and lets through: an error grants access",
             function.display_name()
         ),
         labels: vec![Label {
@@ -194,6 +204,151 @@ fn returns_the_pass(
         ..Finding::default()
     });
     true
+}
+
+/// A catch that clears what the function's own check is made with (`auth_components = None`,
+/// `expected = undefined`) and falls through to a branch that, on that nothing, returns before
+/// the check runs (`if authz is None or not getattr(auth_components, "enabled", False): return
+/// {}` ahead of `authz.authorize(...)`; `if (!expected) return next()` ahead of
+/// `timingSafeEqual(...)`): the failure leaves the way "no check configured" leaves.
+fn clears_the_check(
+    cx: &Context,
+    unit: usize,
+    t: &Try,
+    handler: &Handler,
+    python: bool,
+    out: &mut Vec<Finding>,
+) -> bool {
+    if t.kind != TryKind::Statement || !handler.falls_through {
+        return false;
+    }
+    let model = &cx.project.units[unit].model;
+    let end = t
+        .handlers
+        .iter()
+        .map(|h| h.body.end)
+        .max()
+        .unwrap_or(t.body.end);
+    let function = model.function(t.func);
+    for exit in &handler.exits {
+        let ExitKind::Assigns {
+            target,
+            value: Value::Null,
+        } = &exit.kind
+        else {
+            continue;
+        };
+        let names_target = |name: &str| {
+            name == target
+                || name
+                    .strip_prefix(target.as_str())
+                    .is_some_and(|r| r.starts_with('.'))
+        };
+        // The first branch after the try that the cleared name alone sends out with a return.
+        let Some(test) = model
+            .presence_tests
+            .iter()
+            .filter(|p| {
+                p.func == t.func
+                    && !p.set
+                    && p.body_exits
+                    && p.body.start >= end
+                    && names_target(&p.name)
+            })
+            .min_by_key(|p| p.body.start)
+        else {
+            continue;
+        };
+        let first = model
+            .exits
+            .iter()
+            .filter(|e| e.func == t.func && test.body.contains(e.span))
+            .min_by_key(|e| e.span.start);
+        let skips = first.is_some_and(|e| {
+            e.statement == ExitStatement::Return && !matches!(e.value, Value::False | Value::Deny)
+        });
+        let answers = cx
+            .project
+            .calls_within(unit, t.func, test.body)
+            .into_iter()
+            .any(writes_response);
+        // The same branch refuses a value that is there but bad (`if principal is None or
+        // principal.is_anonymous(): return frozenset()`): nothing is taken as a refused value.
+        let refuses_too = model.conditions.iter().any(|c| {
+            c.func == t.func
+                && c.is_call
+                && c.span.start >= end
+                && c.span.end <= test.body.start
+                && model
+                    .calls
+                    .iter()
+                    .any(|call| call.span == c.span && call.receiver().is_some_and(&names_target))
+        });
+        if !skips || answers || refuses_too {
+            continue;
+        }
+        // The check the return skips: an access check called after the branch, or, in a
+        // function named as one, a refusal after it.
+        let after = Span {
+            start: test.body.end,
+            end: function.span.end,
+        };
+        let check = cx
+            .project
+            .calls_within(unit, t.func, after)
+            .into_iter()
+            .find(|c| {
+                cx.knowledge.auth_calls.matches(&c.callee).is_some()
+                    || cx
+                        .project
+                        .resolve_call(unit, c)
+                        .is_some_and(|f| cx.project.auth_call_of(f).is_some())
+            })
+            .map(|c| (c.span, format!("`{}`", c.callee)));
+        let named = function
+            .name
+            .as_deref()
+            .is_some_and(|n| cx.knowledge.auth_calls.matches(n).is_some());
+        let refusal = || {
+            model
+                .exits
+                .iter()
+                .filter(|e| e.func == t.func && after.contains(e.span))
+                .find(|e| {
+                    e.statement == ExitStatement::Throw
+                        || matches!(e.value, Value::False | Value::Deny)
+                })
+                .map(|e| (e.span, "the refusal after it".to_string()))
+        };
+        let Some((check_span, check_name)) = check.or_else(|| named.then(refusal).flatten()) else {
+            continue;
+        };
+        let clause = if python { "`except`" } else { "`catch`" };
+        out.push(Finding {
+            unit,
+            span: exit.span,
+            label: "clears the check's setting on error".into(),
+            message: format!(
+                "{clause} sets `{target}` to nothing, and the branch after the try that reads \
+                 nothing as \"no check configured\" returns before {check_name} runs: an error \
+                 turns the check off"
+            ),
+            labels: vec![
+                Label {
+                    span: test.body,
+                    text: format!("returns when `{target}` holds nothing"),
+                },
+                Label {
+                    span: check_span,
+                    text: "the check it skips".into(),
+                },
+            ],
+            function: Some(t.func),
+            ..Finding::default()
+        });
+        return true;
+    }
+    false
 }
 
 /// A file's exits and conditions grouped by the function they are written in.

@@ -4,6 +4,7 @@ mod bindings;
 mod calls;
 mod classes;
 mod conditions;
+mod definitions;
 mod env;
 mod exits;
 mod functions;
@@ -301,6 +302,7 @@ impl<'s> Lowerer<'s> {
                     self.truthy(condition, TestedBy::If);
                     if kind == "if_statement" {
                         self.state_tests(node, condition);
+                        self.presence_tests(node, condition);
                     }
                 }
                 self.children(node, depth);
@@ -382,7 +384,8 @@ impl<'s> Lowerer<'s> {
             "object" => {
                 self.tool_object(node);
                 self.env_object(node);
-                self.children(node, depth)
+                self.children(node, depth);
+                self.definition(node);
             }
             "member_expression" | "subscript_expression" => {
                 self.env_read(node);

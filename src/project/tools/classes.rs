@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
-use super::super::{FnRef, Project};
-use crate::model::{ArgValue, HandlerRef, MODULE, ToolForm, ToolKind, ToolRegistration};
+use super::super::Project;
+use crate::model::{ArgValue, HandlerRef, ToolForm, ToolKind, ToolRegistration};
 
 /// The tools of the classes the project's dispatchers call a method of.
 pub fn apply_classes(project: &mut Project) {
@@ -19,10 +19,7 @@ pub fn apply_classes(project: &mut Project) {
             .filter(|t| t.kind == ToolKind::Dispatcher)
         {
             for handler in &tool.handlers {
-                let target = match handler {
-                    HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-                    HandlerRef::Name(name) => project.resolve_callee(unit, MODULE, name),
-                };
+                let target = project.handler_ref(unit, handler);
                 let Some(target) = target else { continue };
                 let model = &project.units[target.unit].model;
                 for call in model.calls_in(target.func) {

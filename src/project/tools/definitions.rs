@@ -1,258 +1,306 @@
-//! Definition objects of the project's own classes: `ToolDefinition(fn=search, name="find")`
-//! kept in lists and registered in a loop (`for d in definitions: server.add_tool(fn=d.fn,
-//! name=...)`). The registration reads one field of each object (`d.fn`); every construction
-//! of a project class given that field (`fn=...`) is a tool, named by its `name=` when one is
-//! written, else by the function. A function that hands its own parameter to that field
-//! (`def decorator(fn): return ToolDefinition(fn=fn, ...)`) makes a tool of every function it
-//! decorates, directly or through a factory that returns it (`@define_tool(title=...)`, also
-//! through `functools.partial(factory, ...)`).
+//! Tool-definition objects registered by a template: `for (const tool of TOOLS)
+//! server.tool(tool.name, tool.description, tool.schema, tool.handler)` names its tool by a
+//! field of a value, so the tools are the definition objects of the project that carry that
+//! field as a string (`{ name: "search", description, inputSchema, handler }`, kept in arrays,
+//! records, modules or built by `defineTool({...})`), each with its own handler: the function
+//! under a handler key (`handler`, `execute`, `tool`, ...), else the function a table keeps
+//! under the tool's name (`HANDLERS = { search: searchHandler }`), else the template's.
 //!
-//! The registration in the loop is no tool of its own: it is replaced by the objects' tools.
+//! The template itself is no tool once it has definitions: its name is no name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::super::{FnRef, Project};
 use crate::model::{
-    ArgValue, Call, FnId, HandlerRef, Language, MODULE, Model, Span, ToolForm, ToolKind,
+    ArgValue, DEFINITION_HANDLER_KEYS, Definition, HandlerRef, Model, Span, ToolForm, ToolKind,
     ToolRegistration,
 };
 
-/// Adds the tools of definition objects and removes the registrations they go through.
+/// Keys that hold a tool's input schema in a definition.
+const SCHEMA_KEYS: &[&str] = &[
+    "inputSchema",
+    "input_schema",
+    "parameters",
+    "schema",
+    "args",
+    "argsSchema",
+    "paramsSchema",
+    "inputShape",
+    "input",
+    "params",
+    "zodSchema",
+];
+
+/// Keys that mark a prompt or a resource, not a tool.
+const NOT_TOOL_KEYS: &[&str] = &["arguments", "uri", "uriTemplate", "mimeType"];
+
+/// A registration that names its tool by a field of a value: where, and the field's path.
+struct Template {
+    unit: usize,
+    span: Span,
+    /// `name` for `tool.name`, `schema.name` for `tool.schema.name`.
+    key: String,
+    handlers: Vec<FnRef>,
+}
+
+/// Replaces the templates that have definitions with one tool per definition.
 pub fn apply_definitions(project: &mut Project) {
-    // The registrations whose handler is a field of an object (`d.fn`), by field.
-    let mut templates: HashMap<String, Vec<(usize, Span)>> = HashMap::new();
-    for (unit, u) in project.units.iter().enumerate() {
-        if u.file.language != Language::Python {
-            continue;
-        }
-        for tool in &u.model.tools {
-            if tool.kind != ToolKind::Single || tool.handlers.len() != 1 {
-                continue;
-            }
-            let HandlerRef::Name(name) = &tool.handlers[0] else {
-                continue;
-            };
-            let Some((object, field)) = name.split_once('.') else {
-                continue;
-            };
-            let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
-            if !plain(object) || !plain(field) || matches!(object, "self" | "cls") {
-                continue;
-            }
-            // A module's function (`tools.search`) or a class's is no object's field.
-            if project.resolve_name(unit, object, 0).is_some() {
-                continue;
-            }
-            templates
-                .entry(field.to_string())
-                .or_default()
-                .push((unit, tool.span));
-        }
-    }
+    let templates = templates(project);
     if templates.is_empty() {
         return;
     }
-    let mut added: Vec<(usize, ToolRegistration, String)> = Vec::new();
-    // Functions whose parameter becomes the field: (unit, function) -> field.
-    let mut makers: HashMap<FnRef, String> = HashMap::new();
-    for (unit, u) in project.units.iter().enumerate() {
-        if u.file.language != Language::Python {
-            continue;
-        }
-        let model = &u.model;
-        for call in &model.calls {
-            for (field, _) in &templates {
-                let Some(arg) = call
-                    .args
-                    .iter()
-                    .find(|a| a.keyword.as_deref() == Some(field.as_str()))
-                else {
-                    continue;
-                };
-                if project.class_named(unit, &call.callee).is_none() {
+    let mut taken: HashSet<String> = project
+        .units
+        .iter()
+        .flat_map(|u| &u.model.tools)
+        .filter(|t| t.kind == ToolKind::Single)
+        .map(|t| t.name.clone())
+        .collect();
+    let mut used: HashSet<(usize, Span)> = HashSet::new();
+    let mut added: Vec<(usize, ToolRegistration)> = Vec::new();
+    for template in &templates {
+        for (unit, u) in project.units.iter().enumerate() {
+            for d in &u.model.definitions {
+                if unit == template.unit && template.span.contains(d.span) {
                     continue;
                 }
-                let (handler, own) = match &arg.value {
-                    ArgValue::Function(id) => (
-                        HandlerRef::Function(*id),
-                        model.functions[*id].name.clone().unwrap_or_default(),
-                    ),
-                    ArgValue::Name(n) if model.functions[call.func].params.contains(n) => {
-                        makers.insert(
-                            FnRef {
-                                unit,
-                                func: call.func,
-                            },
-                            field.clone(),
-                        );
-                        continue;
-                    }
-                    ArgValue::Name(n) => (
-                        local_function(model, call.func, n)
-                            .map(HandlerRef::Function)
-                            .unwrap_or_else(|| HandlerRef::Name(n.clone())),
-                        n.rsplit('.').next().unwrap_or(n).to_string(),
-                    ),
-                    _ => continue,
+                let Some((name, span)) = named(&u.model, d, &template.key) else {
+                    continue;
                 };
-                let name = string_keyword(model, call, "name").unwrap_or(own);
-                if name.is_empty() {
+                if !tool_like(&u.model.definitions, d, &template.key) || !is_tool_name(&name) {
                     continue;
                 }
-                let tool = ToolRegistration {
-                    kind: ToolKind::Single,
-                    form: ToolForm::DefinitionObject,
-                    name,
-                    span: call.span,
-                    handlers: vec![handler],
-                    description: None,
-                };
-                added.push((unit, tool, field.clone()));
+                used.insert((template.unit, template.span));
+                if !taken.insert(name.clone()) {
+                    continue;
+                }
+                let handlers = handlers(project, unit, d, &name, template);
+                added.push((
+                    unit,
+                    ToolRegistration {
+                        kind: ToolKind::Single,
+                        form: ToolForm::DefinitionObject,
+                        name,
+                        span,
+                        handlers,
+                        description: None,
+                    },
+                ));
             }
         }
     }
-    if !makers.is_empty() {
-        decorated(project, &makers, &mut added);
-    }
-    let used: HashSet<&str> = added.iter().map(|(_, _, f)| f.as_str()).collect();
-    let mut removed: Vec<(usize, Span)> = Vec::new();
-    for (field, spans) in &templates {
-        if used.contains(field.as_str()) {
-            removed.extend(spans.iter().copied());
-        }
-    }
-    for (unit, span) in removed {
+    for &(unit, span) in &used {
         let tools = &mut project.units[unit].model.tools;
         tools.retain(|t| t.kind != ToolKind::Single || t.span != span);
     }
-    for (unit, tool, _) in added {
-        let tools = &mut project.units[unit].model.tools;
-        if !tools.iter().any(|t| t.span == tool.span) {
-            tools.push(tool);
-        }
+    for (unit, tool) in added {
+        project.units[unit].model.tools.push(tool);
     }
 }
 
-/// The tools of the functions a maker decorates: `@maker`, `@factory(...)` where the factory
-/// returns the maker, and a `partial` of such a factory.
-fn decorated(
-    project: &Project,
-    makers: &HashMap<FnRef, String>,
-    added: &mut Vec<(usize, ToolRegistration, String)>,
-) {
-    // Factories: a function that returns a maker nested in it by name.
-    let mut factories: HashMap<FnRef, String> = HashMap::new();
-    for (maker, field) in makers {
-        let model = &project.units[maker.unit].model;
-        let f = &model.functions[maker.func];
-        let (Some(parent), Some(name)) = (f.parent, &f.name) else {
-            continue;
-        };
-        if model
-            .returned
-            .iter()
-            .any(|r| r.func == parent && r.name.as_deref() == Some(name.as_str()))
-        {
-            factories.insert(
-                FnRef {
-                    unit: maker.unit,
-                    func: parent,
-                },
-                field.clone(),
-            );
-        }
-    }
+/// The registrations whose name is a field of a value (`tool.name`, `t.schema.name`): not a
+/// constant, not a string.
+fn templates(project: &Project) -> Vec<Template> {
+    let mut out = Vec::new();
     for (unit, u) in project.units.iter().enumerate() {
         let model = &u.model;
-        for decorator in &model.decorators {
-            let from = model.functions[decorator.func].parent.unwrap_or(MODULE);
-            let field = match decorator.call {
-                Some(c) => {
-                    let callee = &model.calls[c].callee;
-                    resolve_through_partial(project, unit, from, callee)
-                        .and_then(|f| factories.get(&f))
-                }
-                None => resolve_through_partial(project, unit, from, &decorator.path)
-                    .and_then(|f| makers.get(&f)),
-            };
-            let Some(field) = field else { continue };
-            let call = decorator.call.map(|c| &model.calls[c]);
-            let name = call
-                .and_then(|c| string_keyword(model, c, "name"))
-                .or_else(|| model.functions[decorator.func].name.clone());
-            let Some(name) = name.filter(|n| !n.is_empty()) else {
+        for tool in &model.tools {
+            if tool.kind != ToolKind::Single || tool.form != ToolForm::ServerTool {
+                continue;
+            }
+            let Some(call) = model.calls.iter().find(|c| c.span == tool.span) else {
                 continue;
             };
-            let tool = ToolRegistration {
-                kind: ToolKind::Single,
-                form: ToolForm::DefinitionObject,
-                name,
-                span: decorator.span,
-                handlers: vec![HandlerRef::Function(decorator.func)],
-                description: None,
+            let Some(ArgValue::Name(path)) = call.args.first().map(|a| &a.value) else {
+                continue;
             };
-            added.push((unit, tool, field.clone()));
+            let Some((root, key)) = path.split_once('.') else {
+                continue;
+            };
+            let lower = root.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+            if !lower || matches!(root, "this" | "self") || key.contains(['(', '[']) {
+                continue;
+            }
+            if model.string_constants.iter().any(|c| c.name == *path) {
+                continue;
+            }
+            let handlers = tool
+                .handlers
+                .iter()
+                .filter_map(|h| match h {
+                    HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
+                    HandlerRef::Name(n) => project.resolve_callee(unit, call.func, n),
+                    HandlerRef::Elsewhere { unit, func } => Some(FnRef {
+                        unit: *unit,
+                        func: *func,
+                    }),
+                })
+                .collect();
+            out.push(Template {
+                unit,
+                span: tool.span,
+                key: key.to_string(),
+                handlers,
+            });
         }
     }
+    out
 }
 
-/// The project function a name runs, also when the name is bound to `partial(function, ...)`
-/// at the top of its module (`define = functools.partial(generic_define, kind=Kind)`), here
-/// or in the module it is imported from.
-fn resolve_through_partial(project: &Project, unit: usize, from: FnId, name: &str) -> Option<FnRef> {
-    if let Some(found) = project.resolve_callee(unit, from, name) {
-        return Some(found);
-    }
-    if name.contains('.') {
+/// The definition a field names (`schema: createSchema` for `schema.name`), in the same file.
+fn referenced<'a>(
+    definitions: &'a [Definition],
+    d: &Definition,
+    head: &str,
+) -> Option<&'a Definition> {
+    let ArgValue::Name(bound) = d.get(head)? else {
         return None;
-    }
-    let model = &project.units[unit].model;
-    let (unit, name) = match model.imports.iter().find(|i| i.local == name) {
-        Some(import) => (
-            project.module(unit, &import.source)?,
-            import.imported.clone()?,
-        ),
-        None => (unit, name.to_string()),
     };
-    let model = &project.units[unit].model;
-    let partial = model.calls.iter().find(|c| {
-        c.func == MODULE
-            && c.assigned_to.as_deref() == Some(name.as_str())
-            && c.callee.rsplit('.').next() == Some("partial")
-    })?;
-    match &partial.args.first()?.value {
-        ArgValue::Name(f) => project.resolve_callee(unit, MODULE, f),
+    definitions
+        .iter()
+        .find(|o| o.binding.as_deref() == Some(bound.as_str()))
+}
+
+/// The string a definition keeps under `key` and where: its own (`name: "x"`, a string
+/// constant `name: SEARCH_TOOL_NAME`, `schema.name` nested), or that of the definition a field
+/// names.
+fn named(model: &Model, d: &Definition, key: &str) -> Option<(String, Span)> {
+    let string = |d: &Definition, key: &str| {
+        let entry = d
+            .entries
+            .iter()
+            .find(|e| e.keyword.as_deref() == Some(key))?;
+        match &entry.value {
+            ArgValue::Str(s) => Some((s.clone(), entry.span)),
+            ArgValue::Name(n) => model
+                .string_constants
+                .iter()
+                .rev()
+                .find(|c| c.name == *n && c.at <= entry.span.start)
+                .map(|c| (c.value.clone(), entry.span)),
+            _ => None,
+        }
+    };
+    if let Some(direct) = string(d, key) {
+        return Some(direct);
+    }
+    let (head, rest) = key.split_once('.')?;
+    string(referenced(&model.definitions, d, head)?, rest)
+}
+
+/// A definition of a tool, not of a prompt or a resource: it has a schema or something that
+/// runs it.
+fn tool_like(definitions: &[Definition], d: &Definition, key: &str) -> bool {
+    let has = |o: &Definition, keys: &[&str]| keys.iter().any(|k| o.get(k).is_some());
+    let inner = key
+        .split_once('.')
+        .and_then(|(head, _)| referenced(definitions, d, head));
+    let nested_schema = d.entries.iter().any(|e| {
+        e.keyword
+            .as_deref()
+            .and_then(|k| k.split_once('.'))
+            .is_some_and(|(_, k)| SCHEMA_KEYS.contains(&k))
+    });
+    if has(d, NOT_TOOL_KEYS) || inner.is_some_and(|i| has(i, NOT_TOOL_KEYS)) {
+        return false;
+    }
+    has(d, SCHEMA_KEYS)
+        || nested_schema
+        || inner.is_some_and(|i| has(i, SCHEMA_KEYS))
+        || keyed_handler(d).is_some()
+        || (runs(d).is_some() && d.get("description").is_some())
+}
+
+/// What a definition keeps to run its tool: a function or a name under a handler key, or its
+/// only function.
+fn runs(d: &Definition) -> Option<&ArgValue> {
+    let keyed = keyed_handler(d);
+    if keyed.is_some() {
+        return keyed;
+    }
+    let mut functions = d
+        .entries
+        .iter()
+        .filter(|e| matches!(e.value, ArgValue::Function(_)));
+    match (functions.next(), functions.next()) {
+        (Some(only), None) => Some(&only.value),
         _ => None,
     }
 }
 
-/// A function named `name` written in `func` or in a function around it.
-fn local_function(model: &Model, func: FnId, name: &str) -> Option<FnId> {
-    let mut at = Some(func);
-    while let Some(scope) = at {
-        let found = (1..model.functions.len()).find(|&f| {
-            let f = &model.functions[f];
-            f.parent == Some(scope) && f.owner.is_none() && f.name.as_deref() == Some(name)
-        });
-        if found.is_some() {
-            return found;
+/// A function or a name under a handler key (`execute: run`, `handler() {}`).
+fn keyed_handler(d: &Definition) -> Option<&ArgValue> {
+    d.entries.iter().find_map(|e| {
+        let key = e.keyword.as_deref()?;
+        let handler = DEFINITION_HANDLER_KEYS.contains(&key);
+        match &e.value {
+            ArgValue::Function(_) | ArgValue::Name(_) if handler => Some(&e.value),
+            _ => None,
         }
-        at = model.functions[scope].parent;
+    })
+}
+
+/// A name the protocol allows a tool (letters, digits, `_`, `-`, `.`, `/`; 1 to 128).
+pub(super) fn is_tool_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+}
+
+/// The handlers of definition `d` of `unit`, named `name`.
+fn handlers(
+    project: &Project,
+    unit: usize,
+    d: &Definition,
+    name: &str,
+    template: &Template,
+) -> Vec<HandlerRef> {
+    let at = |f: FnRef| {
+        if f.unit == unit {
+            HandlerRef::Function(f.func)
+        } else {
+            HandlerRef::Elsewhere {
+                unit: f.unit,
+                func: f.func,
+            }
+        }
+    };
+    match runs(d) {
+        Some(ArgValue::Function(id)) => return vec![HandlerRef::Function(*id)],
+        Some(ArgValue::Name(n)) => {
+            if let Some(f) = project.resolve_callee(unit, d.func, n) {
+                return vec![at(f)];
+            }
+        }
+        _ => {}
+    }
+    if let Some(f) = kept_under(project, name) {
+        return vec![at(f)];
+    }
+    template.handlers.iter().map(|&f| at(f)).collect()
+}
+
+/// The function a table of the project keeps under a tool's name
+/// (`HANDLERS = { search: searchHandler }`).
+fn kept_under(project: &Project, name: &str) -> Option<FnRef> {
+    for (unit, u) in project.units.iter().enumerate() {
+        for table in &u.model.tables {
+            for (key, value) in &table.entries {
+                if key.as_deref() != Some(name) {
+                    continue;
+                }
+                let found = match value {
+                    ArgValue::Function(id) => Some(FnRef { unit, func: *id }),
+                    ArgValue::Name(n) => project.resolve_callee(unit, table.func, n),
+                    _ => None,
+                };
+                if found.is_some() {
+                    return found;
+                }
+            }
+        }
     }
     None
-}
-
-/// A keyword's string, or the string constant it names.
-fn string_keyword(model: &Model, call: &Call, keyword: &str) -> Option<String> {
-    let arg = call
-        .args
-        .iter()
-        .find(|a| a.keyword.as_deref() == Some(keyword))?;
-    match &arg.value {
-        ArgValue::Str(s) => Some(s.clone()),
-        ArgValue::Name(path) => model
-            .string_constant(path, call.span.start)
-            .map(str::to_string),
-        _ => None,
-    }
 }

@@ -144,7 +144,8 @@ fn call_form(reader: &mut Reader, index: usize, call: &Call) -> Option<ToolRegis
     let has = |list: &[String]| method.is_some_and(|m| ToolForms::has(list, m));
     if reader.javascript() {
         let receiver = receiver?;
-        if has(&forms.call_methods) && call.args.len() >= 2 && reader.server(receiver) {
+        let server = reader.server_in(receiver, call.func);
+        if has(&forms.call_methods) && call.args.len() >= 2 && server {
             let description = match (&call.args.get(1)?.value, call.args.len() >= 3) {
                 (ArgValue::Str(s), true) => Some(s.clone()),
                 _ => None,
@@ -182,7 +183,7 @@ fn call_form(reader: &mut Reader, index: usize, call: &Call) -> Option<ToolRegis
         };
         let name = keyword_name(reader.model, call, "name").unwrap_or_else(|| match &handler {
             HandlerRef::Name(n) => n.clone(),
-            HandlerRef::Function(_) => String::new(),
+            HandlerRef::Function(_) | HandlerRef::Elsewhere { .. } => String::new(),
         });
         return Some(ToolRegistration {
             kind: ToolKind::Single,

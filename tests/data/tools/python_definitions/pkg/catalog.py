@@ -1,3 +1,5 @@
+import functools
+
 from .definitions import ToolDefinition, core_tool
 from .store import Store
 
@@ -19,10 +21,22 @@ def cli_definitions(store: Store) -> list[ToolDefinition]:
     def ls(select: str) -> str:
         return store.run(["ls", select])
 
+    def with_store(func):
+        @functools.wraps(func)
+        async def wrapper(*args, **kwargs):
+            return await func(store, *args, **kwargs)
+
+        return wrapper
+
     return [
         ToolDefinition(fn=build, title="Build"),
         ToolDefinition(fn=ls, title="List", name="list"),
+        ToolDefinition(fn=with_store(column_lineage), title="Column lineage"),
     ]
+
+
+async def column_lineage(store: Store, model: str, column: str) -> dict:
+    return await store.model(model)
 
 
 # Look-alikes: a plain function given `fn=` is no definition class, and a decorator that
