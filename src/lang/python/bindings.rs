@@ -33,6 +33,37 @@ impl Lowerer<'_> {
                 span: node_span(node),
             });
         }
+        // `list_tables = _metadata.list_tables`, `handler = HANDLERS[name]`: a plain name that
+        // holds another name (resolved through by the link stage), or one entry of a table
+        // (a table that spreads it: each of its functions).
+        if node.kind_name() == "assignment" && !target.contains(['.', '[', '(', ',']) {
+            match inner.kind_name() {
+                "identifier" | "attribute" => {
+                    let value = path_of(inner, self.b.src);
+                    if !value.contains(['(', '[']) {
+                        self.b.model.assignments.push(Assignment {
+                            func: self.b.current(),
+                            target: target.clone(),
+                            value: Some(value),
+                            span: node_span(node),
+                        });
+                    }
+                }
+                "subscript" => {
+                    if let Some(object) = inner.field(Field::Value) {
+                        let table = path_of(object, self.b.src);
+                        if !table.contains(['(', '[']) {
+                            self.b.model.tables.push(Table {
+                                func: self.b.current(),
+                                name: Some(target.clone()),
+                                entries: vec![(None, ArgValue::Name(table))],
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         if node.kind_name() == "assignment" && left.kind_name() == "identifier" {
             self.remember_string(&target, inner);
         }
