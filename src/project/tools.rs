@@ -12,6 +12,7 @@
 //! project: the roots of the call graph's walks.
 
 mod classes;
+mod constructed;
 mod definitions;
 mod mounts;
 mod registrars;
@@ -25,6 +26,7 @@ use crate::knowledge::Knowledge;
 use crate::model::{Language, MODULE, Model, Span};
 
 pub use classes::apply_classes;
+pub use constructed::apply_constructed;
 pub use definitions::apply_definitions;
 pub use mounts::apply_mounts;
 pub use registrars::{Wrappers, apply_registrars};

@@ -180,18 +180,15 @@ impl<'s> Lowerer<'s> {
             "class_definition" => {
                 let name_node = node.field(Field::Name);
                 let name = name_node.map(|n| self.text(n).to_string());
+                // Every class, also one with no base and no method (a dataclass of fields).
                 let superclasses = node.field(Field::Superclasses);
                 if let Some(name) = &name {
-                    // Every class, a record with no base and no method (`@dataclass class
-                    // Entry: client: Any`) included.
                     let bases: Vec<String> = superclasses
-                        .map(|bases| {
-                            named_children(bases)
-                                .filter(|b| matches!(b.kind_name(), "identifier" | "attribute"))
-                                .map(|b| path_of(b, self.b.src))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                        .into_iter()
+                        .flat_map(named_children)
+                        .filter(|b| matches!(b.kind_name(), "identifier" | "attribute"))
+                        .map(|b| path_of(b, self.b.src))
+                        .collect();
                     self.b.model.class_bases.push(ClassBases {
                         name: name.clone(),
                         bases,
