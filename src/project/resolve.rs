@@ -420,14 +420,36 @@ impl Project {
                 return Some(found);
             }
         }
-        let made = self.indexes[unit]
+        // The calls whose result the name holds, innermost scope first (`entry =
+        // self.cache.get(key)` may say nothing where `entry = Entry(...)` does), then a plain
+        // name it is bound to (`candidate = entry`).
+        let mut made: Vec<&Call> = self.indexes[unit]
             .assigned
-            .get(receiver)?
-            .iter()
+            .get(receiver)
+            .into_iter()
+            .flatten()
             .map(|&i| &model.calls[i])
             .filter(|c| encloses(model, c.func, from))
-            .max_by_key(|c| (c.func == from, c.func != MODULE))?;
-        self.class_of_call(unit, from, &made.callee, hops)
+            .collect();
+        made.sort_by_key(|c| std::cmp::Reverse((c.func == from, c.func != MODULE)));
+        if let Some(found) = made
+            .iter()
+            .find_map(|c| self.class_of_call(unit, from, &c.callee, hops))
+        {
+            return Some(found);
+        }
+        if receiver.contains('.') {
+            return None;
+        }
+        let alias = self.indexes[unit]
+            .aliases
+            .get(receiver)?
+            .iter()
+            .map(|&i| &model.assignments[i])
+            .filter(|a| encloses(model, a.func, from))
+            .max_by_key(|a| (a.func == from, a.func != MODULE))?;
+        let value = alias.value.as_deref().filter(|v| *v != receiver)?;
+        self.class_of_receiver(unit, alias.func, value, hops + 1)
     }
 
     /// The project classes field `receiver` (`this.client`, `self._client`) of the class
