@@ -123,7 +123,8 @@ pub struct Model {
     /// Decorators written as calls (`@circuit(fallback_function=f)`) and the function they
     /// decorate.
     pub decorator_calls: Vec<DecoratorCall>,
-    /// Classes with the bases they extend, as written (`class Api extends Base`).
+    /// Every class with the bases it extends, as written (`class Api extends Base`; none for
+    /// `class Entry:`).
     pub class_bases: Vec<ClassBases>,
     /// What functions return, as far as a class or a name says it.
     pub returned: Vec<Returned>,

@@ -177,3 +177,19 @@ fn python_tools_named_by_constants_and_registered_by_a_server_subclass() {
         "{inventory}"
     );
 }
+
+#[test]
+fn python_definition_objects_of_a_project_class_and_the_decorators_that_make_them() {
+    let (inventory, _) = tools("python_definitions");
+    assert_eq!(
+        names(&inventory),
+        [
+            "build",
+            "column_lineage",
+            "list",
+            "list_models",
+            "model_details"
+        ],
+        "{inventory}"
+    );
+}

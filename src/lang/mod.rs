@@ -591,3 +591,10 @@ mod vocabulary_tests {
         assert_eq!(only_logs(Language::Python, py, &["audit.record"]), [true]);
     }
 }
+
+/// Whether a Python name is written like a class: capitalised, after any leading underscores
+/// (`Client`, `_ClientCacheEntry`).
+pub(crate) fn class_like(name: &str) -> bool {
+    name.trim_start_matches('_')
+        .starts_with(|c: char| c.is_ascii_uppercase())
+}

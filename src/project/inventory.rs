@@ -69,7 +69,7 @@ impl Project {
                 let handlers: Vec<FnRef> = tool
                     .handlers
                     .iter()
-                    .filter_map(|h| self.handler_ref(unit, h))
+                    .flat_map(|h| self.handler_refs(unit, tool.span, h))
                     .collect();
                 if tool.kind == ToolKind::Dispatcher {
                     dispatchers.push(handlers.clone());
@@ -124,15 +124,20 @@ impl Project {
         out
     }
 
-    /// The function a tool handler of `unit` names, resolved from the top of its file.
-    pub(crate) fn handler_ref(&self, unit: usize, handler: &HandlerRef) -> Option<FnRef> {
+    /// The functions a tool handler of `unit` registered at `span` runs: the function it names,
+    /// resolved from the scope of the registration (a local of a loop over tool definitions),
+    /// through tables and the project functions that wrap handlers (`handler_targets`).
+    pub(crate) fn handler_refs(&self, unit: usize, span: Span, handler: &HandlerRef) -> Vec<FnRef> {
         match handler {
-            HandlerRef::Function(id) => Some(FnRef { unit, func: *id }),
-            HandlerRef::Name(name) => self.resolve_callee(unit, MODULE, name),
-            HandlerRef::Elsewhere { unit, func } => Some(FnRef {
+            HandlerRef::Function(id) => vec![FnRef { unit, func: *id }],
+            HandlerRef::Name(name) => {
+                let scope = innermost_function(&self.units[unit].model, span);
+                self.handler_targets(unit, scope, name, 0)
+            }
+            HandlerRef::Elsewhere { unit, func } => vec![FnRef {
                 unit: *unit,
                 func: *func,
-            }),
+            }],
         }
     }
 
@@ -219,4 +224,16 @@ impl Project {
             leaks,
         }
     }
+}
+
+/// The innermost function whose body holds `span` (the module when none does).
+fn innermost_function(model: &Model, span: Span) -> FnId {
+    model
+        .functions
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, f)| f.span.contains(span) && f.span != span)
+        .min_by_key(|(_, f)| f.span.end - f.span.start)
+        .map_or(MODULE, |(id, _)| id)
 }

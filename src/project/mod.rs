@@ -152,6 +152,7 @@ impl Project {
             .map(|unit| project.resolve_imports(unit))
             .collect();
         project.wrappers = tools::apply_registrars(&mut project, &knowledge.lowering);
+        tools::apply_constructed(&mut project);
         tools::apply_classes(&mut project);
         tools::apply_definitions(&mut project);
         tools::apply_tables(&mut project);

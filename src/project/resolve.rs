@@ -36,6 +36,8 @@ pub(super) struct UnitIndex {
     pub(super) tables: FastMap<String, Vec<usize>>,
     /// Object and dict literals by the function that returns them.
     pub(super) returned_tables: FastMap<FnId, Vec<usize>>,
+    /// Assignments to a plain name (`list_tables = _metadata.list_tables`) by that name.
+    pub(super) aliases: FastMap<String, Vec<usize>>,
 }
 
 /// What a name resolves to.
@@ -76,9 +78,10 @@ impl Project {
         let model = &self.units[unit].model;
         let (receiver, method) = match callee.rsplit_once('.') {
             None => {
-                return match self.resolve_name(unit, callee, 0)? {
-                    Target::Function(f) => Some(f),
-                    _ => None,
+                return match self.resolve_name(unit, callee, 0) {
+                    Some(Target::Function(f)) => Some(f),
+                    Some(_) => None,
+                    None => self.resolve_alias(unit, from, callee, hops),
                 };
             }
             Some(pair) => pair,
@@ -172,6 +175,73 @@ impl Project {
             Target::Class(u, c) => self.method(u, &c, method),
             Target::Function(_) => None,
         }
+    }
+
+    /// The functions a tool handler named `name` (in function `from`) runs: the function it
+    /// names, those of the table it takes an entry of (`const handler = HANDLERS[tool.name]`),
+    /// or, for what a project function made of other handlers (`const wrapped =
+    /// wrapToolHandler(tool.name, handler)`), that function (whose closure it returns) and
+    /// the handlers handed to it.
+    pub(super) fn handler_targets(
+        &self,
+        unit: usize,
+        from: FnId,
+        name: &str,
+        hops: usize,
+    ) -> Vec<FnRef> {
+        if hops > 3 {
+            return Vec::new();
+        }
+        if let Some(f) = self.resolve_callee(unit, from, name) {
+            return vec![f];
+        }
+        let mut out = self.table_callees(unit, from, name);
+        if !out.is_empty() || name.contains(['.', '(', '[']) {
+            return out;
+        }
+        let model = &self.units[unit].model;
+        let made = self.indexes[unit]
+            .assigned
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &model.calls[i])
+            .filter(|c| encloses(model, c.func, from))
+            .max_by_key(|c| (c.func == from, c.func != MODULE));
+        let Some(call) = made else { return out };
+        let Some(wrapper) = self.resolve_call(unit, call) else {
+            return out;
+        };
+        out.push(wrapper);
+        for arg in &call.args {
+            match &arg.value {
+                ArgValue::Function(id) => out.push(FnRef { unit, func: *id }),
+                ArgValue::Name(n) => {
+                    for f in self.handler_targets(unit, call.func, n, hops + 1) {
+                        if !out.contains(&f) {
+                            out.push(f);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// A plain name that holds another (`list_tables = _metadata.list_tables`, `const get =
+    /// api.get`), in a scope around `from`: the function that other name runs.
+    fn resolve_alias(&self, unit: usize, from: FnId, name: &str, hops: usize) -> Option<FnRef> {
+        let model = &self.units[unit].model;
+        let alias = self.indexes[unit]
+            .aliases
+            .get(name)?
+            .iter()
+            .map(|&i| &model.assignments[i])
+            .filter(|a| encloses(model, a.func, from))
+            .max_by_key(|a| (a.func == from, a.func != MODULE))?;
+        let value = alias.value.as_deref().filter(|v| *v != name)?;
+        self.resolve_callee_at(unit, alias.func, value, hops + 1)
     }
 
     /// The functions a call through a table runs (`HANDLERS[name](req)`,
@@ -328,7 +398,7 @@ impl Project {
 
     /// The project class a receiver holds: a tracked instance, or what a call stored in it
     /// returns.
-    fn class_of_receiver(
+    pub(super) fn class_of_receiver(
         &self,
         unit: usize,
         from: FnId,
@@ -350,14 +420,36 @@ impl Project {
                 return Some(found);
             }
         }
-        let made = self.indexes[unit]
+        // The calls whose result the name holds, innermost scope first (`entry =
+        // self.cache.get(key)` may say nothing where `entry = Entry(...)` does), then a plain
+        // name it is bound to (`candidate = entry`).
+        let mut made: Vec<&Call> = self.indexes[unit]
             .assigned
-            .get(receiver)?
-            .iter()
+            .get(receiver)
+            .into_iter()
+            .flatten()
             .map(|&i| &model.calls[i])
             .filter(|c| encloses(model, c.func, from))
-            .max_by_key(|c| (c.func == from, c.func != MODULE))?;
-        self.class_of_call(unit, from, &made.callee, hops)
+            .collect();
+        made.sort_by_key(|c| std::cmp::Reverse((c.func == from, c.func != MODULE)));
+        if let Some(found) = made
+            .iter()
+            .find_map(|c| self.class_of_call(unit, from, &c.callee, hops))
+        {
+            return Some(found);
+        }
+        if receiver.contains('.') {
+            return None;
+        }
+        let alias = self.indexes[unit]
+            .aliases
+            .get(receiver)?
+            .iter()
+            .map(|&i| &model.assignments[i])
+            .filter(|a| encloses(model, a.func, from))
+            .max_by_key(|a| (a.func == from, a.func != MODULE))?;
+        let value = alias.value.as_deref().filter(|v| *v != receiver)?;
+        self.class_of_receiver(unit, alias.func, value, hops + 1)
     }
 
     /// The project classes field `receiver` (`this.client`, `self._client`) of the class
@@ -428,7 +520,7 @@ impl Project {
     }
 
     /// The calls that construct project class `owner` of `unit`.
-    fn construction_sites(&self, unit: usize, owner: &str) -> Vec<(usize, usize)> {
+    pub(super) fn construction_sites(&self, unit: usize, owner: &str) -> Vec<(usize, usize)> {
         self.constructions
             .get(owner)
             .into_iter()
@@ -752,7 +844,7 @@ pub(super) fn constructions(units: &[super::Unit]) -> HashMap<String, Vec<(usize
         let python = unit.file.language == Language::Python;
         for (i, call) in unit.model.calls.iter().enumerate() {
             let last = call.method();
-            if call.is_new || (python && last.starts_with(|c: char| c.is_ascii_uppercase())) {
+            if call.is_new || (python && crate::lang::class_like(last)) {
                 out.entry(last.to_string()).or_default().push((u, i));
             }
         }
@@ -786,6 +878,11 @@ pub(super) fn index(model: &Model) -> UnitIndex {
         index.calls_by_fn[call.func].push(i);
         if let Some(name) = &call.assigned_to {
             index.assigned.entry(name.clone()).or_default().push(i);
+        }
+    }
+    for (i, a) in model.assignments.iter().enumerate() {
+        if a.value.is_some() && !a.target.contains(['.', '[', '(']) {
+            index.aliases.entry(a.target.clone()).or_default().push(i);
         }
     }
     for (i, import) in model.imports.iter().enumerate() {

@@ -12,6 +12,7 @@
 //! project: the roots of the call graph's walks.
 
 mod classes;
+mod constructed;
 mod definitions;
 mod mounts;
 mod registrars;
@@ -25,6 +26,7 @@ use crate::knowledge::Knowledge;
 use crate::model::{Language, MODULE, Model, Span};
 
 pub use classes::apply_classes;
+pub use constructed::apply_constructed;
 pub use definitions::apply_definitions;
 pub use mounts::apply_mounts;
 pub use registrars::{Wrappers, apply_registrars};
@@ -56,8 +58,10 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
     for (unit, u) in project.units.iter().enumerate() {
         for tool in &u.model.tools {
             for handler in &tool.handlers {
-                let target = project.handler_ref(unit, handler);
-                let Some(target) = target else { continue };
+                let targets = project.handler_refs(unit, tool.span, handler);
+                if targets.is_empty() {
+                    continue;
+                }
                 let reach = Reach {
                     tool: tool.name.clone(),
                     kind: tool.kind,
@@ -76,24 +80,28 @@ pub(super) fn handlers(project: &Project) -> Vec<Root> {
                     };
                     roots.push((&u.file.display, tool.span, root));
                 }
-                for decorator in &project.function(target).decorators {
-                    if let Some(wrapper) = project.resolve_callee(target.unit, MODULE, decorator) {
-                        if wrapper != target {
-                            let root = Root {
-                                target: wrapper,
-                                reach: reach.clone(),
-                                wrapper: true,
-                            };
-                            roots.push((&u.file.display, tool.span, root));
+                for target in targets {
+                    for decorator in &project.function(target).decorators {
+                        if let Some(wrapper) =
+                            project.resolve_callee(target.unit, MODULE, decorator)
+                        {
+                            if wrapper != target {
+                                let root = Root {
+                                    target: wrapper,
+                                    reach: reach.clone(),
+                                    wrapper: true,
+                                };
+                                roots.push((&u.file.display, tool.span, root));
+                            }
                         }
                     }
+                    let root = Root {
+                        target,
+                        reach: reach.clone(),
+                        wrapper: false,
+                    };
+                    roots.push((&u.file.display, tool.span, root));
                 }
-                let root = Root {
-                    target,
-                    reach,
-                    wrapper: false,
-                };
-                roots.push((&u.file.display, tool.span, root));
             }
         }
     }

@@ -82,6 +82,9 @@ impl Lowerer<'_> {
         }
         let hits = self.taint(value, 0);
         self.b.assign(name, &hits);
+        if !name.contains('.') {
+            self.alias(name, inner, node_span(value));
+        }
         // `const axios = require("axios").default`
         if inner.kind_name() == "member_expression" {
             let object = inner.field(Field::Object).map(unwrap);
@@ -342,6 +345,38 @@ impl Lowerer<'_> {
                 name,
                 entries,
             });
+        }
+    }
+
+    /// `const list = api.list`, `const handler = HANDLERS[tool.name]`: a plain name that holds
+    /// another name (an [`Assignment`] the link stage resolves through), or one entry of a
+    /// table (a table that spreads it: each of its functions).
+    fn alias(&mut self, name: &str, inner: Node, span: Span) {
+        match inner.kind_name() {
+            "identifier" | "member_expression" => {
+                let value = path_of(inner, self.b.src);
+                if !value.contains(['(', '[', '?']) {
+                    self.b.model.assignments.push(Assignment {
+                        func: self.b.current(),
+                        target: name.to_string(),
+                        value: Some(value),
+                        span,
+                    });
+                }
+            }
+            "subscript_expression" => {
+                if let Some(object) = inner.field(Field::Object) {
+                    let table = path_of(object, self.b.src);
+                    if !table.contains(['(', '[', '?']) {
+                        self.b.model.tables.push(Table {
+                            func: self.b.current(),
+                            name: Some(name.to_string()),
+                            entries: vec![(None, ArgValue::Name(table))],
+                        });
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }

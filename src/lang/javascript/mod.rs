@@ -274,13 +274,12 @@ impl<'s> Lowerer<'s> {
                 });
                 let name = name_node.map(|n| self.text(n).to_string());
                 if let Some(name) = &name {
+                    // Every class, one with no base included.
                     let bases = self.class_bases(node);
-                    if !bases.is_empty() {
-                        self.b.model.class_bases.push(ClassBases {
-                            name: name.clone(),
-                            bases,
-                        });
-                    }
+                    self.b.model.class_bases.push(ClassBases {
+                        name: name.clone(),
+                        bases,
+                    });
                 }
                 if let (Some(name), Some(name_node)) = (&name, name_node) {
                     self.b

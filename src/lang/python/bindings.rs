@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::{Lowerer, path_of, string_content, unwrap};
 use crate::lang::fields::{Field, FieldExt};
-use crate::lang::{named_children, node_span};
+use crate::lang::{class_like, named_children, node_span};
 use crate::model::*;
 
 impl Lowerer<'_> {
@@ -33,6 +33,37 @@ impl Lowerer<'_> {
                 span: node_span(node),
             });
         }
+        // `list_tables = _metadata.list_tables`, `handler = HANDLERS[name]`: a plain name that
+        // holds another name (resolved through by the link stage), or one entry of a table
+        // (a table that spreads it: each of its functions).
+        if node.kind_name() == "assignment" && !target.contains(['.', '[', '(', ',']) {
+            match inner.kind_name() {
+                "identifier" | "attribute" => {
+                    let value = path_of(inner, self.b.src);
+                    if !value.contains(['(', '[']) {
+                        self.b.model.assignments.push(Assignment {
+                            func: self.b.current(),
+                            target: target.clone(),
+                            value: Some(value),
+                            span: node_span(node),
+                        });
+                    }
+                }
+                "subscript" => {
+                    if let Some(object) = inner.field(Field::Value) {
+                        let table = path_of(object, self.b.src);
+                        if !table.contains(['(', '[']) {
+                            self.b.model.tables.push(Table {
+                                func: self.b.current(),
+                                name: Some(target.clone()),
+                                entries: vec![(None, ArgValue::Name(table))],
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         if node.kind_name() == "assignment" && left.kind_name() == "identifier" {
             self.remember_string(&target, inner);
         }
@@ -55,7 +86,7 @@ impl Lowerer<'_> {
             if let Some(function) = inner.field(Field::Function) {
                 let class = path_of(function, self.b.src);
                 let last = class.rsplit('.').next().unwrap_or(&class);
-                if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                if class_like(last) {
                     self.b.model.instances.push(Instance {
                         name: target.clone(),
                         class,
@@ -178,7 +209,7 @@ impl Lowerer<'_> {
             if let (Some(alias), Some(function)) = (&alias, inner.field(Field::Function)) {
                 let class = path_of(function, self.b.src);
                 let last = class.rsplit('.').next().unwrap_or(&class);
-                if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                if class_like(last) {
                     self.b.model.instances.push(Instance {
                         name: alias.clone(),
                         class,

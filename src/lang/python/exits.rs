@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::{Lowerer, path_of, string_content, unwrap};
 use crate::lang::fields::{Field, FieldExt};
-use crate::lang::{named_children, node_span};
+use crate::lang::{class_like, named_children, node_span};
 use crate::model::*;
 
 /// The statement returns or raises on every path: control never continues after it in the
@@ -173,7 +173,7 @@ impl Lowerer<'_> {
                 };
                 let class = path_of(function, self.b.src);
                 let last = class.rsplit('.').next().unwrap_or(&class);
-                if !last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                if !class_like(last) {
                     return;
                 }
                 (Some(class), None)

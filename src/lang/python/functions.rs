@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::{Lowerer, path_of, string_content};
 use crate::lang::fields::{Field, FieldExt};
-use crate::lang::{named_children, node_span};
+use crate::lang::{class_like, named_children, node_span};
 use crate::model::*;
 
 impl Lowerer<'_> {
@@ -139,9 +139,7 @@ impl Lowerer<'_> {
                 "identifier" | "attribute" => {
                     let class = path_of(node, self.b.src);
                     let last = class.rsplit('.').next().unwrap_or(&class);
-                    return last
-                        .starts_with(|c: char| c.is_ascii_uppercase())
-                        .then_some(class);
+                    return class_like(last).then_some(class);
                 }
                 _ => return None,
             }
@@ -157,22 +155,15 @@ impl Lowerer<'_> {
                 "typed_default_parameter" => p.field(Field::Name),
                 _ => None,
             };
-            let class = p
-                .field(Field::Type)
-                .and_then(|t| t.named_child(0))
-                .filter(|t| matches!(t.kind_name(), "identifier" | "attribute"))
-                .map(|t| path_of(t, self.b.src));
+            let class = p.field(Field::Type).and_then(|t| self.class_of_type(t));
             if let (Some(name), Some(class)) = (name, class) {
-                let last = class.rsplit('.').next().unwrap_or(&class);
-                if last.starts_with(|c: char| c.is_ascii_uppercase()) {
-                    let name = self.text(name).to_string();
-                    self.b.model.param_types.push(ParamType {
-                        func: self.b.current(),
-                        name: name.clone(),
-                        class: class.clone(),
-                    });
-                    self.b.model.instances.push(Instance { name, class });
-                }
+                let name = self.text(name).to_string();
+                self.b.model.param_types.push(ParamType {
+                    func: self.b.current(),
+                    name: name.clone(),
+                    class: class.clone(),
+                });
+                self.b.model.instances.push(Instance { name, class });
             }
         }
     }

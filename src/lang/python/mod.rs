@@ -180,19 +180,21 @@ impl<'s> Lowerer<'s> {
             "class_definition" => {
                 let name_node = node.field(Field::Name);
                 let name = name_node.map(|n| self.text(n).to_string());
-                if let Some(bases) = node.field(Field::Superclasses) {
-                    if let Some(name) = &name {
-                        let bases: Vec<String> = named_children(bases)
-                            .filter(|b| matches!(b.kind_name(), "identifier" | "attribute"))
-                            .map(|b| path_of(b, self.b.src))
-                            .collect();
-                        if !bases.is_empty() {
-                            self.b.model.class_bases.push(ClassBases {
-                                name: name.clone(),
-                                bases,
-                            });
-                        }
-                    }
+                // Every class, also one with no base and no method (a dataclass of fields).
+                let superclasses = node.field(Field::Superclasses);
+                if let Some(name) = &name {
+                    let bases: Vec<String> = superclasses
+                        .into_iter()
+                        .flat_map(named_children)
+                        .filter(|b| matches!(b.kind_name(), "identifier" | "attribute"))
+                        .map(|b| path_of(b, self.b.src))
+                        .collect();
+                    self.b.model.class_bases.push(ClassBases {
+                        name: name.clone(),
+                        bases,
+                    });
+                }
+                if let Some(bases) = superclasses {
                     self.visit(bases, depth + 1);
                 }
                 if let (Some(name), Some(name_node)) = (&name, name_node) {

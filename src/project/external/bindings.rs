@@ -117,33 +117,41 @@ impl ExternalFacts {
                 }
             }
         }
-        // Derived clients, which may come from a client bound in another file.
-        for unit in 0..project.units.len() {
-            let model = &project.units[unit].model;
-            for (index, call) in model.calls.iter().enumerate() {
-                let Some(name) = &call.assigned_to else {
-                    continue;
-                };
-                if self.named(unit, name).any(|b| b.at == call.span.start) {
-                    continue;
+        // Derived clients, which may come from a client bound in another file, or derived in
+        // a file read later: again while that finds more.
+        for _ in 0..3 {
+            let mut added = false;
+            for unit in 0..project.units.len() {
+                let model = &project.units[unit].model;
+                for (index, call) in model.calls.iter().enumerate() {
+                    let Some(name) = &call.assigned_to else {
+                        continue;
+                    };
+                    if self.named(unit, name).any(|b| b.at == call.span.start) {
+                        continue;
+                    }
+                    let Some((library, timeout)) = self
+                        .client_of_receiver(project, knowledge, unit, index, true)
+                        .map(|(library, timeout, _)| (library, timeout))
+                        .or_else(|| self.client_from_factory(project, knowledge, unit, call))
+                    else {
+                        continue;
+                    };
+                    added = true;
+                    self.push_binding(
+                        unit,
+                        Binding {
+                            name: name.clone(),
+                            func: call.func,
+                            at: call.span.start,
+                            held: Held::Client { library, timeout },
+                            typed: false,
+                        },
+                    );
                 }
-                let Some((library, timeout)) = self
-                    .client_of_receiver(project, knowledge, unit, index, true)
-                    .map(|(library, timeout, _)| (library, timeout))
-                    .or_else(|| self.client_from_factory(project, knowledge, unit, call))
-                else {
-                    continue;
-                };
-                self.push_binding(
-                    unit,
-                    Binding {
-                        name: name.clone(),
-                        func: call.func,
-                        at: call.span.start,
-                        held: Held::Client { library, timeout },
-                        typed: false,
-                    },
-                );
+            }
+            if !added {
+                break;
             }
         }
         // Clients handed to project functions (`registerTools(server, client)`,
@@ -276,9 +284,15 @@ impl ExternalFacts {
         }
         for returned in model.returned.iter().filter(|r| r.func == f.func) {
             let Some(name) = &returned.name else { continue };
+            // A name of the function or the module, else a field of a record it holds
+            // (`return entry.client`).
             let held = self
                 .named(f.unit, name)
-                .find(|b| b.name == *name && (b.func == f.func || b.func == MODULE));
+                .find(|b| b.name == *name && (b.func == f.func || b.func == MODULE))
+                .or_else(|| {
+                    let end = model.functions[f.func].span.end;
+                    self.lookup(project, f.unit, f.func, name, end, 1)
+                });
             if let Some(Binding {
                 held: Held::Client { library, timeout },
                 ..
@@ -410,6 +424,9 @@ impl ExternalFacts {
                 pick(assigned, at)
             };
         }
+        if hops > MAX_HOPS {
+            return None;
+        }
         let head = name.split('.').next().unwrap_or(name);
         let mut scope = Some(from);
         for _ in 0..64 {
@@ -425,13 +442,104 @@ impl ExternalFacts {
             if self.assigned[unit].contains(&(id, name.to_string())) {
                 return None;
             }
+            // Bound here to another name (`client = entry.client`): what that name holds.
+            if let Some(aliased) = self.aliased(project, unit, id, name, at, hops) {
+                return aliased;
+            }
             if model.functions[id].params.iter().any(|p| p == head) {
-                // A typed parameter (`client: httpx.AsyncClient`) holds what its type says.
-                return self.named(unit, name).find(|b| b.typed && b.func == id);
+                // A typed parameter (`client: httpx.AsyncClient`) holds what its type says,
+                // and its fields what the constructions of its class hand them.
+                return self
+                    .named(unit, name)
+                    .find(|b| b.typed && b.func == id)
+                    .or_else(|| self.record_field(project, unit, from, name, hops));
             }
             scope = model.functions[id].parent;
         }
-        self.imported(project, unit, name, hops)
+        self.record_field(project, unit, from, name, hops)
+            .or_else(|| self.imported(project, unit, name, hops))
+    }
+
+    /// A plain name that function `id` binds to another name (`client = entry.client`, `const
+    /// api = this.http`): `Some` of what the other name holds there (the last such binding
+    /// before `at`), `Some(None)` when it holds nothing we know (the local hides outer
+    /// bindings), `None` when `id` binds no such name.
+    fn aliased(
+        &self,
+        project: &Project,
+        unit: usize,
+        id: FnId,
+        name: &str,
+        at: u32,
+        hops: usize,
+    ) -> Option<Option<&Binding>> {
+        if name.contains('.') {
+            return None;
+        }
+        let model = &project.units[unit].model;
+        let mut aliases: Vec<&Assignment> = project.indexes[unit]
+            .aliases
+            .get(name)?
+            .iter()
+            .map(|&i| &model.assignments[i])
+            .filter(|a| a.func == id)
+            .collect();
+        if aliases.is_empty() {
+            return None;
+        }
+        aliases.sort_by_key(|a| a.span.start);
+        let before: Vec<&&Assignment> = aliases.iter().filter(|a| a.span.start < at).collect();
+        let chosen = before.last().copied().unwrap_or(&aliases[0]);
+        let value = chosen.value.as_deref().filter(|v| *v != name)?;
+        Some(self.lookup(project, unit, id, value, chosen.span.start, hops + 1))
+    }
+
+    /// `entry.client` where `entry` holds an instance of a project class (a record: `@dataclass
+    /// class Entry: client: Any`) whose constructions hand that field a client, by keyword
+    /// (`Entry(client=client)`) or by the constructor's parameter of the field's name (`new
+    /// Entry(client)`): the client's binding at a construction site.
+    fn record_field(
+        &self,
+        project: &Project,
+        unit: usize,
+        from: FnId,
+        name: &str,
+        hops: usize,
+    ) -> Option<&Binding> {
+        let (head, field) = name.rsplit_once('.')?;
+        if hops > MAX_HOPS
+            || head.is_empty()
+            || matches!(head, "this" | "self" | "cls")
+            || head.contains(['(', '[', '.'])
+            || field.contains(['(', '['])
+        {
+            return None;
+        }
+        let (cu, class) = project.class_of_receiver(unit, from, head, 0)?;
+        let constructor = ["__init__", "constructor"]
+            .iter()
+            .find_map(|m| project.method(cu, &class, m))
+            .map(|f| project.function(f));
+        let position = constructor.and_then(|c| {
+            let skip = usize::from(c.params.first().is_some_and(|p| p == "self"));
+            c.params.iter().position(|p| p == field)?.checked_sub(skip)
+        });
+        for (su, call) in project.construction_sites(cu, &class) {
+            let site = &project.units[su].model.calls[call];
+            let arg = site
+                .args
+                .iter()
+                .find(|a| a.keyword.as_deref() == Some(field))
+                .or_else(|| site.args.get(position?).filter(|a| a.keyword.is_none()));
+            let Some(ArgValue::Name(handed)) = arg.map(|a| &a.value) else {
+                continue;
+            };
+            let found = self.lookup(project, su, site.func, handed, site.span.start, hops + 1);
+            if let Some(b) = found.filter(|b| matches!(b.held, Held::Client { .. })) {
+                return Some(b);
+            }
+        }
+        None
     }
 
     /// A module-level binding of another file that an import names.

@@ -19,17 +19,17 @@ pub fn apply_classes(project: &mut Project) {
             .filter(|t| t.kind == ToolKind::Dispatcher)
         {
             for handler in &tool.handlers {
-                let target = project.handler_ref(unit, handler);
-                let Some(target) = target else { continue };
-                let model = &project.units[target.unit].model;
-                for call in model.calls_in(target.func) {
-                    let Some(receiver) = call.receiver() else {
-                        continue;
-                    };
-                    if matches!(receiver, "this" | "self") || receiver.contains('(') {
-                        continue;
+                for target in project.handler_refs(unit, tool.span, handler) {
+                    let model = &project.units[target.unit].model;
+                    for call in model.calls_in(target.func) {
+                        let Some(receiver) = call.receiver() else {
+                            continue;
+                        };
+                        if matches!(receiver, "this" | "self") || receiver.contains('(') {
+                            continue;
+                        }
+                        methods.insert(call.method().to_string());
                     }
-                    methods.insert(call.method().to_string());
                 }
             }
         }

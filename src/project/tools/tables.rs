@@ -25,8 +25,7 @@ pub fn apply_tables(project: &mut Project) {
             .filter(|t| t.kind == ToolKind::Dispatcher)
         {
             for handler in &tool.handlers {
-                let target = project.handler_ref(unit, handler);
-                starts.extend(target);
+                starts.extend(project.handler_refs(unit, tool.span, handler));
             }
         }
     }
